@@ -1,0 +1,51 @@
+# The README's two commands: `make up` and `make test`. Both install what they
+# need first (scripts/install-deps is idempotent).
+BUILD      ?= build
+ASAN_BUILD ?= build-asan
+JOBS       ?= $(shell nproc)
+CMAKE_GEN  := -G Ninja
+BRICK      := $(BUILD)/cli/brick
+
+.PHONY: deps build build-asan test test-unit test-asan up fuzz bench format tidy clean
+
+deps:
+	./scripts/install-deps
+
+$(BUILD)/build.ninja:
+	cmake -S . -B $(BUILD) $(CMAKE_GEN) -DCMAKE_BUILD_TYPE=RelWithDebInfo
+
+build: deps $(BUILD)/build.ninja
+	cmake --build $(BUILD) -j $(JOBS)
+
+$(ASAN_BUILD)/build.ninja:
+	cmake -S . -B $(ASAN_BUILD) $(CMAKE_GEN) -DCMAKE_BUILD_TYPE=Debug -DBRICK_SANITIZE=ON
+
+build-asan: deps $(ASAN_BUILD)/build.ninja
+	cmake --build $(ASAN_BUILD) -j $(JOBS)
+
+# Everything through ctest, then the unit tests again under ASan+UBSan.
+test: build build-asan
+	ctest --test-dir $(BUILD) --output-on-failure -j $(JOBS)
+	ctest --test-dir $(ASAN_BUILD) --output-on-failure -j $(JOBS) -L unit
+
+test-unit: build
+	ctest --test-dir $(BUILD) --output-on-failure -j $(JOBS) -L unit
+
+up: build
+	./samples/quickstart/prepare
+	$(BRICK) compose --project-directory samples/quickstart config
+
+fuzz: deps
+	./fuzz/run
+
+bench: build
+	./bench/run
+
+format:
+	clang-format -i $$(git ls-files '*.cpp' '*.hpp')
+
+tidy: build
+	clang-tidy -p $(BUILD) --quiet $$(git ls-files '*.cpp')
+
+clean:
+	rm -rf $(BUILD) $(ASAN_BUILD) build-fuzz

@@ -1,0 +1,37 @@
+// Whole-file IO with errors that name the path, and an atomic write.
+#pragma once
+
+#include <string>
+#include <string_view>
+
+#include "base/error.hpp"
+#include "base/unique_fd.hpp"
+
+namespace brick {
+
+// Reads a whole file. Fails with the path and errno.
+Result<std::string> read_file(const std::string& path);
+
+// Reads everything from an open descriptor (e.g. stdin) until EOF.
+Result<std::string> read_fd(int fd);
+
+// Writes `data` to `path` atomically: a temp file in the same directory,
+// fsync, rename, fsync of the directory. A crash leaves the old file or the
+// new one, never half of one.
+Status write_file_atomic(const std::string& path, std::string_view data, unsigned mode = 0644);
+
+// An exclusive advisory lock (flock) on `path`, created if missing. Released
+// when the FileLock is destroyed.
+class FileLock {
+ public:
+  static Result<FileLock> acquire(const std::string& path);
+  // Fails with EWOULDBLOCK instead of waiting.
+  static Result<FileLock> try_acquire(const std::string& path);
+
+ private:
+  static Result<FileLock> lock(const std::string& path, int how);
+  explicit FileLock(UniqueFd fd) : fd_(std::move(fd)) {}
+  UniqueFd fd_;
+};
+
+}  // namespace brick

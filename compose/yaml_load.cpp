@@ -1,0 +1,132 @@
+// yaml-cpp → Node, expanding aliases and merge keys under a node budget.
+//
+// yaml-cpp 0.7 keeps an alias as a second reference to the anchored node, so
+// parsing a "billion laughs" document is cheap; it is the expansion into an
+// owned tree that would explode. Counting every node we create bounds both
+// time and memory.
+
+#include <yaml-cpp/yaml.h>
+
+#include <unordered_set>
+
+#include "compose/node.hpp"
+
+namespace brick::compose {
+
+namespace {
+
+class Converter {
+ public:
+  Converter(std::shared_ptr<const std::string> file, const YamlLimits& limits) : file_(std::move(file)), limits_(limits) {}
+
+  Result<Node> convert(const YAML::Node& in, size_t depth) {
+    if (++count_ > limits_.max_nodes)
+      return fail(mark_of(in).str() + ": document expands to more than " + std::to_string(limits_.max_nodes) +
+                  " nodes (an alias bomb?); refusing to load it");
+    if (depth > limits_.max_depth)
+      return fail(mark_of(in).str() + ": document nests deeper than " + std::to_string(limits_.max_depth) + " levels");
+    Node out;
+    out.mark = mark_of(in);
+    const std::string& tag = in.Tag();
+    if (tag != "?" && tag != "!") out.tag = tag;
+    switch (in.Type()) {
+      case YAML::NodeType::Undefined:
+      case YAML::NodeType::Null:
+        out.kind = Node::Kind::Null;
+        return out;
+      case YAML::NodeType::Scalar:
+        out.kind = Node::Kind::Scalar;
+        out.scalar = in.Scalar();
+        out.quoted = tag == "!";
+        return out;
+      case YAML::NodeType::Sequence:
+        out.kind = Node::Kind::Sequence;
+        out.items.reserve(in.size());
+        for (const auto& item : in) out.items.push_back(BRICK_TRY(convert(item, depth + 1)));
+        return out;
+      case YAML::NodeType::Map:
+        out.kind = Node::Kind::Mapping;
+        BRICK_TRY(convert_mapping(in, depth, out));
+        return out;
+    }
+    return out;
+  }
+
+ private:
+  Mark mark_of(const YAML::Node& n) const {
+    const YAML::Mark m = n.Mark();
+    if (m.is_null()) return Mark{file_, 0, 0};
+    return Mark{file_, m.line + 1, m.column + 1};
+  }
+
+  // Explicit keys win over merged ones; among merged sources the first wins
+  // (YAML merge key spec). Merged entries come after explicit ones.
+  Status convert_mapping(const YAML::Node& in, size_t depth, Node& out) {
+    std::vector<const YAML::Node*> merges;
+    std::unordered_set<std::string> seen;
+    for (auto it = in.begin(); it != in.end(); ++it) {
+      const YAML::Node& key = it->first;
+      if (!key.IsScalar())
+        return fail(mark_of(key).str() + ": mapping keys must be strings, not a " +
+                    (key.IsMap() ? "mapping" : key.IsSequence() ? "sequence" : "null"));
+      const std::string& k = key.Scalar();
+      if (k == "<<" && key.Tag() == "?") {
+        merges.push_back(&it->second);
+        continue;
+      }
+      if (!seen.insert(k).second)
+        return fail(mark_of(key).str() + ": mapping key `" + k + "` already defined in this mapping");
+      ++count_;
+      out.entries.push_back(Entry{k, mark_of(key), BRICK_TRY(convert(it->second, depth + 1))});
+    }
+    for (const YAML::Node* m : merges) {
+      if (m->IsMap()) {
+        BRICK_TRY(merge_from(*m, depth, out, seen));
+      } else if (m->IsSequence()) {
+        for (const auto& src : *m) {
+          if (!src.IsMap()) return fail(mark_of(src).str() + ": merge key `<<` takes a mapping or a list of mappings");
+          BRICK_TRY(merge_from(src, depth, out, seen));
+        }
+      } else {
+        return fail(mark_of(*m).str() + ": merge key `<<` takes a mapping or a list of mappings");
+      }
+    }
+    return {};
+  }
+
+  Status merge_from(const YAML::Node& src, size_t depth, Node& out, std::unordered_set<std::string>& seen) {
+    Node merged = BRICK_TRY(convert(src, depth + 1));
+    for (auto& e : merged.entries) {
+      if (!seen.insert(e.key).second) continue;
+      out.entries.push_back(std::move(e));
+    }
+    return {};
+  }
+
+  std::shared_ptr<const std::string> file_;
+  YamlLimits limits_;
+  size_t count_ = 0;
+};
+
+}  // namespace
+
+Result<Node> parse_yaml(std::string_view text, const std::string& file, const YamlLimits& limits) {
+  auto file_name = std::make_shared<const std::string>(file);
+  YAML::Node root;
+  try {
+    root = YAML::Load(std::string(text));
+  } catch (const YAML::Exception& e) {
+    Mark m{file_name, e.mark.is_null() ? 0 : e.mark.line + 1, e.mark.is_null() ? 0 : e.mark.column + 1};
+    return fail(m.str() + ": " + e.msg);
+  } catch (const std::exception& e) {
+    return fail(file + ": " + e.what());
+  }
+  Converter conv(file_name, limits);
+  try {
+    return conv.convert(root, 0);
+  } catch (const YAML::Exception& e) {
+    return fail(file + ": " + e.msg);
+  }
+}
+
+}  // namespace brick::compose
