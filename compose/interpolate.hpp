@@ -1,0 +1,31 @@
+// Variable interpolation in stack-file values (never keys): $V, ${V},
+// ${V:-d}, ${V-d}, ${V:?e}, ${V?e}, ${V:+r}, ${V+r}, nesting, `$$`.
+#pragma once
+
+#include <functional>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "base/error.hpp"
+#include "compose/diagnostics.hpp"
+#include "compose/node.hpp"
+
+namespace brick::compose {
+
+using Lookup = std::function<std::optional<std::string>(std::string_view name)>;
+
+// Interpolates one string. Names of variables that were unset and defaulted
+// to "" are appended to `unset`. Fails on `?` forms (with their message) and
+// on malformed syntax (`${`, `${A:}`...).
+Result<std::string> interpolate_string(std::string_view text, const Lookup& lookup,
+                                       std::vector<std::string>* unset = nullptr);
+
+// Interpolates every scalar value under `node` in place (mapping keys are
+// left alone). `path` is node's dotted path ("services.web") for messages.
+// Errors and "variable is not set" warnings go to `diags` with the scalar's
+// mark; the node is left as far as interpolation got.
+void interpolate_node(Node& node, const Lookup& lookup, Diagnostics& diags, const std::string& path = "");
+
+}  // namespace brick::compose

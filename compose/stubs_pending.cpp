@@ -1,0 +1,48 @@
+// TEMPORARY: link stubs while the real implementations are written in
+// parallel. Each owner deletes their stub from this file.
+#include "compose/dotenv.hpp"
+#include "compose/graph.hpp"
+#include "compose/interpolate.hpp"
+#include "compose/loader.hpp"
+#include "compose/parse_project.hpp"
+#include "compose/profiles.hpp"
+#include "compose/serialize.hpp"
+#include "compose/units.hpp"
+
+namespace brick::compose {
+// [dotenv]
+Result<std::vector<DotenvEntry>> parse_dotenv(std::string_view, const std::string&, const StringMap&) { return fail("not implemented"); }
+Result<StringMap> read_dotenv_file(const std::string&, const StringMap&) { return fail("not implemented"); }
+// [interpolate]
+Result<std::string> interpolate_string(std::string_view, const Lookup&, std::vector<std::string>*) { return fail("not implemented"); }
+void interpolate_node(Node&, const Lookup&, Diagnostics&, const std::string&) {}
+// [units]
+Result<Duration> parse_duration(std::string_view) { return fail("not implemented"); }
+std::string format_duration(Duration) { return ""; }
+Result<int64_t> parse_bytes(std::string_view) { return fail("not implemented"); }
+Result<double> parse_cpus(std::string_view) { return fail("not implemented"); }
+Result<std::vector<PortConfig>> parse_port_short(std::string_view) { return fail("not implemented"); }
+Result<ServiceVolume> parse_volume_short(std::string_view) { return fail("not implemented"); }
+Result<DeviceMapping> parse_device(std::string_view) { return fail("not implemented"); }
+Result<uint32_t> parse_file_mode(std::string_view, bool) { return fail("not implemented"); }
+Result<uint64_t> parse_uint(std::string_view) { return fail("not implemented"); }
+Result<int64_t> parse_int(std::string_view) { return fail("not implemented"); }
+// [parse_project]
+Project parse_project(const Node&, const ParseContext&, Diagnostics&) { return {}; }
+// [profiles]
+Status apply_profiles(Project&, const std::vector<std::string>&, const std::vector<std::string>&) { return fail("not implemented"); }
+// [graph]
+std::vector<DependencyEdge> dependency_edges(const Project&) { return {}; }
+Result<ServiceGraph> ServiceGraph::build(const std::vector<std::string>&, const std::vector<DependencyEdge>&) { return fail("not implemented"); }
+Result<ServiceGraph> ServiceGraph::build(const Project&) { return fail("not implemented"); }
+std::vector<std::vector<std::string>> ServiceGraph::stop_levels() const { return {}; }
+Result<ServiceGraph> ServiceGraph::subgraph(const std::vector<std::string>&, bool) const { return fail("not implemented"); }
+std::vector<std::string> ServiceGraph::dependencies(const std::string&) const { return {}; }
+std::vector<std::string> ServiceGraph::dependents(const std::string&) const { return {}; }
+// [loader]
+Result<LoadedProject> load_project(const LoadOptions&) { return fail("not implemented"); }
+std::string normalize_project_name(std::string_view) { return ""; }
+// [serialize]
+nlohmann::ordered_json to_json(const Project&) { return {}; }
+std::string to_yaml(const nlohmann::ordered_json&) { return ""; }
+}  // namespace brick::compose
