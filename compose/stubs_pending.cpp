@@ -16,17 +16,6 @@ Result<StringMap> read_dotenv_file(const std::string&, const StringMap&) { retur
 // [interpolate]
 Result<std::string> interpolate_string(std::string_view, const Lookup&, std::vector<std::string>*) { return fail("not implemented"); }
 void interpolate_node(Node&, const Lookup&, Diagnostics&, const std::string&) {}
-// [units]
-Result<Duration> parse_duration(std::string_view) { return fail("not implemented"); }
-std::string format_duration(Duration) { return ""; }
-Result<int64_t> parse_bytes(std::string_view) { return fail("not implemented"); }
-Result<double> parse_cpus(std::string_view) { return fail("not implemented"); }
-Result<std::vector<PortConfig>> parse_port_short(std::string_view) { return fail("not implemented"); }
-Result<ServiceVolume> parse_volume_short(std::string_view) { return fail("not implemented"); }
-Result<DeviceMapping> parse_device(std::string_view) { return fail("not implemented"); }
-Result<uint32_t> parse_file_mode(std::string_view, bool) { return fail("not implemented"); }
-Result<uint64_t> parse_uint(std::string_view) { return fail("not implemented"); }
-Result<int64_t> parse_int(std::string_view) { return fail("not implemented"); }
 // [parse_project]
 Project parse_project(const Node&, const ParseContext&, Diagnostics&) { return {}; }
 // [profiles]
