@@ -10,12 +10,6 @@
 #include "compose/units.hpp"
 
 namespace brick::compose {
-// [dotenv]
-Result<std::vector<DotenvEntry>> parse_dotenv(std::string_view, const std::string&, const StringMap&) { return fail("not implemented"); }
-Result<StringMap> read_dotenv_file(const std::string&, const StringMap&) { return fail("not implemented"); }
-// [interpolate]
-Result<std::string> interpolate_string(std::string_view, const Lookup&, std::vector<std::string>*) { return fail("not implemented"); }
-void interpolate_node(Node&, const Lookup&, Diagnostics&, const std::string&) {}
 // [parse_project]
 Project parse_project(const Node&, const ParseContext&, Diagnostics&) { return {}; }
 // [profiles]
