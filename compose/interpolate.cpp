@@ -14,6 +14,8 @@ namespace {
 constexpr int kMaxDepth = 64;
 // Error messages quote the value; a megabyte-long value is cut to this.
 constexpr size_t kMaxQuoted = 200;
+// A `$` that starts nothing is usually meant literally (`$5`, awk's `$0`).
+constexpr std::string_view kDollarHint = "write `$$` for a literal `$`";
 
 bool is_name_start(char c) { return c == '_' || (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z'); }
 bool is_name_char(char c) { return is_name_start(c) || (c >= '0' && c <= '9'); }
@@ -51,7 +53,7 @@ class Interpolator {
         pos_ = next;
         continue;
       }
-      if (pos_ + 1 == text_.size()) return invalid("a `$` ends the value");
+      if (pos_ + 1 == text_.size()) return invalid(kDollarHint);
       char n = text_[pos_ + 1];
       if (n == '$') {
         if (active) out += '$';
@@ -64,22 +66,22 @@ class Interpolator {
         pos_ += 2;
         BRICK_TRY(parse_braced(out, depth + 1, active));
       } else {
-        return invalid(std::string("`$") + n + "` is neither `$NAME`, `${...}` nor `$$`");
+        return invalid(kDollarHint);
       }
     }
-    if (nested) return invalid("a `${` has no closing `}`");
+    if (nested) return invalid();
     return {};
   }
 
   // pos_ is just past "${".
   Status parse_braced(std::string& out, int depth, bool active) {
-    if (depth > kMaxDepth) return invalid("`${...}` nested more than " + std::to_string(kMaxDepth) + " levels deep");
+    if (depth > kMaxDepth) return too_deep();
     size_t start = pos_;
     while (pos_ < text_.size() && is_name_char(text_[pos_])) ++pos_;
     std::string_view name = text_.substr(start, pos_ - start);
-    if (pos_ == text_.size()) return invalid("a `${` has no closing `}`");
+    if (pos_ == text_.size()) return invalid();
     if (name.empty() || !is_name_start(name[0])) {
-      return invalid("`${` must be followed by a variable name ([A-Za-z_][A-Za-z0-9_]*)");
+      return invalid();
     }
     char c = text_[pos_];
     if (c == '}') {
@@ -89,12 +91,11 @@ class Interpolator {
     }
     bool colon = c == ':';
     if (colon) {
-      if (++pos_ == text_.size()) return invalid("a `${` has no closing `}`");
+      if (++pos_ == text_.size()) return invalid();
       c = text_[pos_];
     }
     if (c != '-' && c != '?' && c != '+') {
-      return invalid("unexpected `" + std::string(colon ? ":" : "") + c + "` after `${" + std::string(name) +
-                     "`: expected `}`, `:-`, `-`, `:?`, `?`, `:+` or `+`");
+      return invalid();
     }
     ++pos_;
 
@@ -112,7 +113,7 @@ class Interpolator {
         std::string message;
         BRICK_TRY(parse(message, depth, active && !present, /*nested=*/true));
         if (!active || present) return {};
-        std::string what = "required variable " + std::string(name) + " is missing a value";
+        std::string what = "required variable `" + std::string(name) + "` is missing a value";
         if (!message.empty()) what += ": " + message;
         return fail(std::move(what));
       }
@@ -127,10 +128,18 @@ class Interpolator {
     }
   }
 
-  std::unexpected<Error> invalid(const std::string& why) const {
-    std::string shown(text_.substr(0, kMaxQuoted));
-    if (text_.size() > kMaxQuoted) shown += "...";
-    return fail("invalid interpolation format for \"" + shown + "\": " + why + " (write `$$` for a literal `$`)");
+  // The wording matches the golden corpus (tests/fixtures/invalid); the
+  // quoted value mostly shows what is wrong, so a reason is added only
+  // where it does not.
+  std::unexpected<Error> invalid(std::string_view why = {}) const {
+    std::string message = "invalid interpolation format in `" + std::string(text_.substr(0, kMaxQuoted));
+    message += text_.size() > kMaxQuoted ? "...`" : "`";
+    if (!why.empty()) message += ": " + std::string(why);
+    return fail(std::move(message));
+  }
+
+  std::unexpected<Error> too_deep() const {
+    return invalid("`${...}` nested more than " + std::to_string(kMaxDepth) + " levels deep");
   }
 
   std::string_view text_;

@@ -169,14 +169,10 @@ TEST_CASE("parse_dotenv errors name the file and line", "[dotenv]") {
       {"KEY=\"a\nb\" trailing",
        "dir/.env:2: unexpected text `trailing` after the closing quote of `KEY` (quote the whole value, or start a "
        "comment with ` #`)"},
-      {"A=1\nB=${NEED:?set NEED}", "dir/.env:2: required variable NEED is missing a value: set NEED"},
-      {"B=\"${NEED?}\"", "dir/.env:1: required variable NEED is missing a value"},
-      {"\n\nB=price $5",
-       "dir/.env:3: invalid interpolation format for \"price $5\": `$5` is neither `$NAME`, `${...}` nor `$$` (write "
-       "`$$` for a literal `$`)"},
-      {"B=${broken",
-       "dir/.env:1: invalid interpolation format for \"${broken\": a `${` has no closing `}` (write `$$` "
-       "for a literal `$`)"},
+      {"A=1\nB=${NEED:?set NEED}", "dir/.env:2: required variable `NEED` is missing a value: set NEED"},
+      {"B=\"${NEED?}\"", "dir/.env:1: required variable `NEED` is missing a value"},
+      {"\n\nB=price $5", "dir/.env:3: invalid interpolation format in `price $5`: write `$$` for a literal `$`"},
+      {"B=${broken", "dir/.env:1: invalid interpolation format in `${broken`"},
   };
   for (const auto& c : cases) CHECK(parse_err(c.text) == c.want);
 }
