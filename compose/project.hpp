@@ -180,6 +180,7 @@ struct FileReference {  // a service's use of a top-level secret or config
   std::optional<std::string> uid;
   std::optional<std::string> gid;
   std::optional<uint32_t> mode;
+  Mark mark;  // where the service names it, for undefined-reference errors
 };
 
 struct Service {

@@ -11,7 +11,6 @@
 
 namespace brick::compose {
 // [parse_project]
-Project parse_project(const Node&, const ParseContext&, Diagnostics&) { return {}; }
 // [profiles]
 Status apply_profiles(Project&, const std::vector<std::string>&, const std::vector<std::string>&) { return fail("not implemented"); }
 // [graph]
