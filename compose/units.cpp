@@ -174,6 +174,7 @@ Result<Duration> parse_duration(std::string_view text) {
   if (s == "0") return Duration{0};
   if (s.empty()) return invalid();
   uint64_t total = 0;
+  bool first = true;
   while (!s.empty()) {
     if (!(s.front() == '.' || is_digit(s.front()))) return invalid();
     // Integer part: overflow past 2^63 is an error, as in Go's leadingInt.
@@ -215,7 +216,7 @@ Result<Duration> parse_duration(std::string_view text) {
     size_t u = 0;
     while (u < s.size() && s[u] != '.' && !is_digit(s[u])) ++u;
     if (u == 0) {
-      if (s.empty() && all_digits(text))
+      if (s.empty() && first)  // a bare number: say what to add
         return fail(quoted(text) + " has no unit; write `" + std::string(text) +
                     "s` for seconds (units: ns, us, ms, s, m, h)");
       return fail(quoted(text) + " is missing a unit (ns, us, ms, s, m, h)");
@@ -234,6 +235,7 @@ Result<Duration> parse_duration(std::string_view text) {
       if (v > kLimit) return fail(quoted(text) + " is too long a duration");
     }
     total += v;
+    first = false;
     if (total > kLimit) return fail(quoted(text) + " is too long a duration");
   }
   if (negative) return Duration{total == kLimit ? std::numeric_limits<int64_t>::min() : -static_cast<int64_t>(total)};

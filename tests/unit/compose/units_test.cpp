@@ -62,7 +62,8 @@ TEST_CASE("parse_duration rejects what Go rejects, saying why", "[units]") {
   };
   const Case cases[] = {
       {"10", "`10` has no unit; write `10s` for seconds (units: ns, us, ms, s, m, h)"},
-      {"1.5", "`1.5` is missing a unit (ns, us, ms, s, m, h)"},
+      {"1.5", "`1.5` has no unit; write `1.5s` for seconds (units: ns, us, ms, s, m, h)"},
+      {"-10", "`-10` has no unit; write `-10s` for seconds (units: ns, us, ms, s, m, h)"},
       {"1s2", "`1s2` is missing a unit (ns, us, ms, s, m, h)"},
       {"", "`` is not a duration (e.g. `1m30s`, `1.5h`, `300ms`)"},
       {"-", "`-` is not a duration (e.g. `1m30s`, `1.5h`, `300ms`)"},
