@@ -21,9 +21,6 @@ std::vector<std::vector<std::string>> ServiceGraph::stop_levels() const { return
 Result<ServiceGraph> ServiceGraph::subgraph(const std::vector<std::string>&, bool) const { return fail("not implemented"); }
 std::vector<std::string> ServiceGraph::dependencies(const std::string&) const { return {}; }
 std::vector<std::string> ServiceGraph::dependents(const std::string&) const { return {}; }
-// [loader]
-Result<LoadedProject> load_project(const LoadOptions&) { return fail("not implemented"); }
-std::string normalize_project_name(std::string_view) { return ""; }
 // [serialize]
 nlohmann::ordered_json to_json(const Project&) { return {}; }
 std::string to_yaml(const nlohmann::ordered_json&) { return ""; }
