@@ -21,7 +21,4 @@ std::vector<std::vector<std::string>> ServiceGraph::stop_levels() const { return
 Result<ServiceGraph> ServiceGraph::subgraph(const std::vector<std::string>&, bool) const { return fail("not implemented"); }
 std::vector<std::string> ServiceGraph::dependencies(const std::string&) const { return {}; }
 std::vector<std::string> ServiceGraph::dependents(const std::string&) const { return {}; }
-// [serialize]
-nlohmann::ordered_json to_json(const Project&) { return {}; }
-std::string to_yaml(const nlohmann::ordered_json&) { return ""; }
 }  // namespace brick::compose
