@@ -18,7 +18,7 @@ namespace brick::compose {
 using ExtendsFileLoader = std::function<Result<Node>(const std::string& path)>;
 
 struct ExtendsContext {
-  std::string file;      // the document's file, for messages ("-" for stdin)
+  std::string file;      // the document's absolute path ("-" for stdin): identity and messages
   std::string base_dir;  // relative `extends.file` resolve against it
   std::optional<std::string> home;
   ExtendsFileLoader load_file;

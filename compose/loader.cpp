@@ -122,7 +122,7 @@ class Pipeline {
     BRICK_TRY(interpolate_doc(file.root, env));
     BRICK_TRY(include(file, base_dir, env, include_chain));
     std::optional<std::string> home = lookup(env, "HOME");
-    ExtendsContext ext{display_name(file.path, wd_), base_dir, home, [&](const std::string& path) -> Result<Node> {
+    ExtendsContext ext{file.path, base_dir, home, [&](const std::string& path) -> Result<Node> {
                          ParsedFile other = BRICK_TRY(parse(path));
                          BRICK_TRY(interpolate_doc(other.root, env));
                          BRICK_TRY(include(other, parent_dir(path), env, include_chain));
