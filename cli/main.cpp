@@ -1,15 +1,65 @@
+// brick's entry point: global flags, the command tree, and the one place
+// where errors are printed and exceptions stop.
 #include <CLI/CLI.hpp>
+#include <exception>
 #include <iostream>
+#include <memory>
 
-int main(int argc, char** argv) {
-  CLI::App app{"brick: compose-style containers for one Linux host, without a daemon", "brick"};
-  app.require_subcommand(1);
-  auto* version = app.add_subcommand("version", "Show the brick version");
-  version->callback([] { std::cout << "brick version " << BRICK_VERSION << "\n"; });
+#include "cli/compose_cmd.hpp"
+#include "cli/context.hpp"
+#include "cli/help.hpp"
+#include "cli/output.hpp"
+
+namespace {
+
+int run(int argc, char** argv) {
+  using namespace brick::cli;
+  Context ctx;
+  CLI::App app{"A daemonless, compose-compatible container tool for one Linux host", "brick"};
+  app.formatter(std::make_shared<DockerStyleFormatter>());
+  app.set_version_flag("--version", "brick version " BRICK_VERSION, "Print version information and quit");
+  app.add_option("--root", ctx.global.root, "Where images, volumes and container records live")
+      ->envname("BRICK_ROOT")
+      ->type_name("string");
+  app.add_option("--run-root", ctx.global.run_root, "Where sockets, locks and pinned namespaces live")
+      ->envname("BRICK_RUN_ROOT")
+      ->type_name("string");
+  app.add_option("--log-level", ctx.global.log_level, "Set the logging level (\"debug\"|\"info\"|\"warn\"|\"error\")")
+      ->type_name("string")
+      ->check(CLI::IsMember({"debug", "info", "warn", "error"}).description(""));
+  app.add_subcommand("version", "Show the brick version information")->callback([&ctx] {
+    ctx.action = []() -> brick::Status {
+      std::cout << "brick version " << BRICK_VERSION << "\n";
+      return {};
+    };
+  });
+  add_compose_command(app, ctx);
+
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {
+    // Help and --version exit 0; every misuse exits 1 with the usage on stderr.
     return app.exit(e) == 0 ? 0 : 1;
   }
+  brick::Status result = setup_logging(ctx.global.log_level);
+  if (result && ctx.action) result = ctx.action();
+  if (result && !ctx.action) std::cout << app.help();
+  if (!result) {
+    print_error(result.error());
+    return 1;
+  }
   return 0;
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  try {
+    return run(argc, argv);
+  } catch (const std::exception& e) {
+    brick::cli::print_error(brick::Error(e.what()));
+  } catch (...) {
+    brick::cli::print_error(brick::Error("unexpected internal error"));
+  }
+  return 1;
 }

@@ -1,0 +1,69 @@
+#include "cli/compose_cmd.hpp"
+
+#include <unistd.h>
+
+#include <iostream>
+
+#include "cli/config_cmd.hpp"
+#include "cli/output.hpp"
+
+extern char** environ;
+
+namespace brick::cli {
+namespace {
+
+compose::StringMap process_environment() {
+  compose::StringMap env;
+  for (char** e = environ; e && *e; ++e) {
+    std::string_view entry(*e);
+    size_t eq = entry.find('=');
+    if (eq == std::string_view::npos || eq == 0) continue;
+    env.emplace(std::string(entry.substr(0, eq)), std::string(entry.substr(eq + 1)));
+  }
+  return env;
+}
+
+}  // namespace
+
+compose::LoadOptions load_options(const ComposeOptions& options, std::vector<std::string> services) {
+  compose::LoadOptions out;
+  out.files = options.files;
+  out.project_directory = options.project_directory;
+  out.project_name = options.project_name;
+  out.profiles = options.profiles;
+  out.env_files = options.env_files;
+  out.services = std::move(services);
+  out.environment = process_environment();
+  return out;
+}
+
+Result<compose::LoadedProject> load(const compose::LoadOptions& options) {
+  auto loaded = compose::load_project(options);
+  if (loaded) print_warnings(loaded->warnings);
+  return loaded;
+}
+
+CLI::App* add_compose_command(CLI::App& app, Context& ctx) {
+  CLI::App* cmd = app.add_subcommand("compose", "Define and run multi-container applications with brick");
+  ComposeOptions& o = ctx.compose;
+  cmd->add_option("-f,--file", o.files, "Compose configuration files")->type_name("stringArray");
+  cmd->add_option("-p,--project-name", o.project_name, "Project name")->type_name("string");
+  cmd->add_option("--profile", o.profiles, "Specify a profile to enable")->type_name("stringArray");
+  cmd->add_option("--env-file", o.env_files, "Specify an alternate environment file")->type_name("stringArray");
+  cmd->add_option("--project-directory", o.project_directory,
+                  "Specify an alternate working directory\n"
+                  "                                   (default: the path of the, first specified, Compose file)")
+      ->type_name("string");
+  add_config_command(*cmd, ctx);
+  // `brick compose` alone shows what it can do, as docker compose does.
+  cmd->callback([cmd, &ctx] {
+    if (!cmd->get_subcommands().empty()) return;
+    ctx.action = [cmd]() -> Status {
+      std::cout << cmd->help("brick");
+      return {};
+    };
+  });
+  return cmd;
+}
+
+}  // namespace brick::cli
