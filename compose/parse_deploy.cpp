@@ -111,9 +111,9 @@ Healthcheck parse_healthcheck(const Node& node, const std::string& path, Reader&
                     hc.test = r.string_list(v, p);
                     if (hc.test.empty()) return;
                     const std::string& kind = hc.test.front();
-                    if (kind == "NONE")
-                      hc.disable = true;
-                    else if (kind != "CMD" && kind != "CMD-SHELL")
+                    // ["NONE"] stays as written (docker compose config keeps
+                    // it, without `disable: true`); readers treat both alike.
+                    if (kind != "NONE" && kind != "CMD" && kind != "CMD-SHELL")
                       r.error(v.items.front().mark, index_path(p, 0),
                               "a healthcheck test list starts with `CMD`, `CMD-SHELL` or `NONE`, not `" + kind + "`");
                   }},
@@ -156,12 +156,10 @@ DeviceRequest parse_device_request(const Node& node, const std::string& path, Re
              });
   if (!node.is_mapping()) return req;
   if (count_node && !req.device_ids.empty()) r.error(node.mark, path, "`count` and `device_ids` are exclusive");
-  if (gpu) {
-    if (std::find(req.capabilities.begin(), req.capabilities.end(), "gpu") == req.capabilities.end())
-      req.capabilities.insert(req.capabilities.begin(), "gpu");
-  } else if (req.capabilities.empty() && !node.find("capabilities")) {
+  // `gpus:` entries imply the gpu capability; it is left unwritten, as
+  // `docker compose config` prints them.
+  if (!gpu && req.capabilities.empty() && !node.find("capabilities"))
     r.error(node.mark, path, "a device reservation needs `capabilities`, e.g. [gpu]");
-  }
   return req;
 }
 
@@ -173,7 +171,6 @@ std::optional<std::vector<DeviceRequest>> parse_gpus(const Node& node, const std
       return std::nullopt;
     }
     DeviceRequest all;
-    all.capabilities = {"gpu"};
     all.count = -1;
     all.mark = node.mark;
     return std::vector<DeviceRequest>{all};

@@ -212,7 +212,8 @@ TEST_CASE("healthcheck forms", "[model]") {
   CHECK(svc(p, "a").healthcheck->retries == 3u);
   CHECK(svc(p, "b").healthcheck->test.size() == 4);
   CHECK(svc(p, "c").healthcheck->disable);
-  CHECK(svc(p, "d").healthcheck->disable);
+  CHECK(svc(p, "d").healthcheck->test == std::vector<std::string>{"NONE"});
+  CHECK_FALSE(svc(p, "d").healthcheck->disable);
 }
 
 TEST_CASE("gpus and device reservations", "[model]") {
@@ -228,9 +229,9 @@ TEST_CASE("gpus and device reservations", "[model]") {
   REQUIRE(svc(p, "a").gpus);
   REQUIRE(svc(p, "a").gpus->size() == 1);
   CHECK(svc(p, "a").gpus->at(0).count == -1);
-  CHECK(svc(p, "a").gpus->at(0).capabilities == std::vector<std::string>{"gpu"});
+  CHECK(svc(p, "a").gpus->at(0).capabilities.empty());  // implied, printed as written
   CHECK(svc(p, "b").gpus->at(0).device_ids == std::vector<std::string>{"0", "1"});
-  CHECK(svc(p, "b").gpus->at(0).capabilities == std::vector<std::string>{"gpu"});
+  CHECK(svc(p, "b").gpus->at(0).capabilities.empty());
   const auto& devs = svc(p, "c").deploy->reservations.devices;
   REQUIRE(devs.size() == 2);
   CHECK(devs[0].count == -1);
