@@ -4,6 +4,7 @@
 #pragma once
 
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "base/error.hpp"
@@ -22,6 +23,10 @@ struct DependencyEdge {
 
 // Every dependency edge the project's active services declare, in a stable order.
 std::vector<DependencyEdge> dependency_edges(const Project& project);
+
+// How an edge of `kind` makes one service need another, for messages:
+// "depends on", "uses the network of", "mounts volumes from", "links to", ...
+std::string_view edge_verb(std::string_view kind);
 
 class ServiceGraph {
  public:
