@@ -213,6 +213,15 @@ Json service_network_json(const ServiceNetwork& n) {
   return j;
 }
 
+// compose-go's ShellCommand: YAML omits it when empty (`command: []` clears the
+// image's); JSON has no omitempty and always carries it, null when unset.
+void put_command(Json& j, const char* key, const std::optional<std::vector<std::string>>& cmd, OutputFormat format) {
+  if (format == OutputFormat::Json)
+    j[key] = cmd ? Json(*cmd) : Json(nullptr);
+  else if (cmd && !cmd->empty())
+    j[key] = *cmd;
+}
+
 // True when the service joins the implicit `default` network.
 bool uses_default_network(const Service& s) { return s.networks.empty() && !s.network_mode; }
 
@@ -230,11 +239,7 @@ Json service_json(const Service& s, OutputFormat format) {
   if (s.cpus && *s.cpus != 0) j["cpus"] = number(*s.cpus);
   put(j, "cpuset", s.cpuset);
   put_nonzero(j, "cpu_shares", s.cpu_shares);
-  // compose-go's ShellCommand has no json omitempty: JSON always carries it.
-  if (s.command)
-    j["command"] = *s.command;
-  else if (format == OutputFormat::Json)
-    j["command"] = nullptr;
+  put_command(j, "command", s.command, format);
   if (!s.configs.empty()) j["configs"] = file_refs_json(s.configs);
   put(j, "container_name", s.container_name);
   if (!s.depends_on.empty()) {
@@ -265,10 +270,7 @@ Json service_json(const Service& s, OutputFormat format) {
   put(j, "dns_opt", s.dns_opt);
   put(j, "dns_search", s.dns_search);
   put(j, "domainname", s.domainname);
-  if (s.entrypoint)
-    j["entrypoint"] = *s.entrypoint;
-  else if (format == OutputFormat::Json)
-    j["entrypoint"] = nullptr;
+  put_command(j, "entrypoint", s.entrypoint, format);
   put(j, "environment", s.environment);
   put(j, "expose", s.expose);
   put(j, "external_links", s.external_links);

@@ -75,6 +75,10 @@ TEST_CASE("to_json in JSON flavour sorts top-level keys and always carries comma
   CHECK(top == std::vector<std::string>{"name", "networks", "services", "volumes"});
   CHECK(j["services"]["cache"]["command"].is_null());
   CHECK(j["services"]["cache"]["entrypoint"].is_null());
+  Project cleared = small_project();
+  cleared.services["cache"].command = std::vector<std::string>{};
+  CHECK(to_json(cleared, OutputFormat::Json)["services"]["cache"]["command"] == Json::array());
+  CHECK_FALSE(to_json(cleared)["services"]["cache"].contains("command"));
   CHECK(to_json_text(Json{{"a", "<&>"}}) == "{\n  \"a\": \"\\u003c\\u0026\\u003e\"\n}");
 }
 
