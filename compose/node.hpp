@@ -76,7 +76,9 @@ struct Entry {
 // Limits that keep hostile input cheap: an alias bomb ("billion laughs")
 // fails fast instead of expanding into gigabytes.
 struct YamlLimits {
-  size_t max_nodes = 2'000'000;
+  // A 200-service stack is ~20k nodes; expansion past this is an attack or
+  // a mistake, and failing at 500k keeps the worst case well under a second.
+  size_t max_nodes = 500'000;
   size_t max_depth = 500;
 };
 

@@ -5,6 +5,7 @@
 // owned tree that would explode. Counting every node we create bounds both
 // time and memory.
 
+#include <yaml-cpp/depthguard.h>
 #include <yaml-cpp/yaml.h>
 
 #include <unordered_set>
@@ -17,7 +18,8 @@ namespace {
 
 class Converter {
  public:
-  Converter(std::shared_ptr<const std::string> file, const YamlLimits& limits) : file_(std::move(file)), limits_(limits) {}
+  Converter(std::string_view text, std::shared_ptr<const std::string> file, const YamlLimits& limits)
+      : text_(text), file_(std::move(file)), limits_(limits) {}
 
   Result<Node> convert(const YAML::Node& in, size_t depth) {
     if (++count_ > limits_.max_nodes)
@@ -38,6 +40,7 @@ class Converter {
         out.kind = Node::Kind::Scalar;
         out.scalar = in.Scalar();
         out.quoted = tag == "!";
+        if (out.quoted) BRICK_TRY(check_terminated(in));
         return out;
       case YAML::NodeType::Sequence:
         out.kind = Node::Kind::Sequence;
@@ -65,7 +68,7 @@ class Converter {
     std::vector<const YAML::Node*> merges;
     std::unordered_set<std::string> seen;
     for (auto it = in.begin(); it != in.end(); ++it) {
-      const YAML::Node& key = it->first;
+      const YAML::Node key = it->first;  // a copy: `first` is a temporary handle
       if (!key.IsScalar())
         return fail(mark_of(key).str() + ": mapping keys must be strings, not a " +
                     (key.IsMap() ? "mapping" : key.IsSequence() ? "sequence" : "null"));
@@ -103,6 +106,29 @@ class Converter {
     return {};
   }
 
+  // yaml-cpp 0.7 accepts a quoted scalar left open at the end of the stream
+  // (`- "80:80` swallows the rest of the file). Find the closing quote
+  // ourselves; block scalars (| >) have no quote and are skipped.
+  Status check_terminated(const YAML::Node& n) const {
+    const YAML::Mark m = n.Mark();
+    if (m.is_null() || m.pos < 0 || static_cast<size_t>(m.pos) >= text_.size()) return {};
+    const char quote = text_[static_cast<size_t>(m.pos)];
+    if (quote != '"' && quote != '\'') return {};
+    for (size_t i = static_cast<size_t>(m.pos) + 1; i < text_.size(); ++i) {
+      if (quote == '"' && text_[i] == '\\') {
+        ++i;
+      } else if (text_[i] == quote) {
+        if (quote == '\'' && i + 1 < text_.size() && text_[i + 1] == '\'') {
+          ++i;  // '' is an escaped single quote
+          continue;
+        }
+        return {};
+      }
+    }
+    return fail(mark_of(n).str() + ": unterminated quoted string: add the closing " + (quote == '"' ? "`\"`" : "`'`"));
+  }
+
+  std::string_view text_;
   std::shared_ptr<const std::string> file_;
   YamlLimits limits_;
   size_t count_ = 0;
@@ -115,13 +141,16 @@ Result<Node> parse_yaml(std::string_view text, const std::string& file, const Ya
   YAML::Node root;
   try {
     root = YAML::Load(std::string(text));
+  } catch (const YAML::DeepRecursion& e) {
+    Mark m{file_name, e.mark.line + 1, e.mark.column + 1};
+    return fail(m.str() + ": document nests deeper than " + std::to_string(limits.max_depth) + " levels");
   } catch (const YAML::Exception& e) {
     Mark m{file_name, e.mark.is_null() ? 0 : e.mark.line + 1, e.mark.is_null() ? 0 : e.mark.column + 1};
     return fail(m.str() + ": " + e.msg);
   } catch (const std::exception& e) {
     return fail(file + ": " + e.what());
   }
-  Converter conv(file_name, limits);
+  Converter conv(text, file_name, limits);
   try {
     return conv.convert(root, 0);
   } catch (const YAML::Exception& e) {
