@@ -15,6 +15,7 @@
 #include "base/strings.hpp"
 #include "compose/dotenv.hpp"
 #include "compose/extends.hpp"
+#include "compose/graph.hpp"
 #include "compose/include.hpp"
 #include "compose/interpolate.hpp"
 #include "compose/merge.hpp"
@@ -376,6 +377,9 @@ Result<LoadedProject> load_project(const LoadOptions& options) {
   project.config_files = tree.inputs.config_files;
   project.environment = tree.inputs.environment;
   BRICK_TRY(apply_profiles(project, tree.inputs.profiles, options.services));
+  // A project that cannot be ordered is invalid for every command, `config`
+  // included, as in docker compose: find cycles at load time.
+  BRICK_TRY(ServiceGraph::build(project));
   LoadedProject out{std::move(project), std::move(tree.warnings)};
   out.warnings.insert(out.warnings.end(), diags.warnings().begin(), diags.warnings().end());
   return out;
