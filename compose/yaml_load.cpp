@@ -143,7 +143,8 @@ Result<Node> parse_yaml(std::string_view text, const std::string& file, const Ya
     root = YAML::Load(std::string(text));
   } catch (const YAML::DeepRecursion& e) {
     Mark m{file_name, e.mark.line + 1, e.mark.column + 1};
-    return fail(m.str() + ": document nests deeper than " + std::to_string(limits.max_depth) + " levels");
+    // yaml-cpp's parser has its own, deeper limit; say so rather than ours.
+    return fail(m.str() + ": document nests too deeply (yaml-cpp stops at 2000 levels)");
   } catch (const YAML::Exception& e) {
     Mark m{file_name, e.mark.is_null() ? 0 : e.mark.line + 1, e.mark.is_null() ? 0 : e.mark.column + 1};
     return fail(m.str() + ": " + e.msg);
