@@ -1,0 +1,37 @@
+// Unpacking one image layer (a tar stream, plain, gzip or zstd) into a
+// directory, safely: no entry may land outside it, whatever the archive says.
+#pragma once
+
+#include <cstdint>
+#include <string>
+
+#include "base/error.hpp"
+
+namespace brick::images {
+
+struct UnpackOptions {
+  // Keep uid/gid from the archive (root) or map everything to the caller.
+  bool preserve_ownership = true;
+  // Turn `.wh.NAME` into overlay whiteouts (char 0:0) and `.wh..wh..opq`
+  // into the trusted.overlay.opaque xattr; false keeps the files as-is.
+  bool overlay_whiteouts = true;
+};
+
+struct UnpackResult {
+  std::string diff_id;            // "sha256:<hex>" of the uncompressed tar stream
+  std::string compressed_digest;  // "sha256:<hex>" of the bytes as read
+  uint64_t compressed_size = 0;
+  uint64_t entries = 0;
+};
+
+// Unpacks the layer at `layer_path` into the existing, empty directory
+// `dest_dir`. Fails (leaving dest_dir for the caller to remove) on absolute
+// or `..` paths, writes through symlinks, unsupported entry types, or a
+// corrupt stream, naming the entry at fault.
+Result<UnpackResult> unpack_layer(const std::string& layer_path, const std::string& dest_dir,
+                                  const UnpackOptions& options = {});
+
+// sha256 of a file's bytes as "sha256:<hex>".
+Result<std::string> sha256_file(const std::string& path);
+
+}  // namespace brick::images
