@@ -158,6 +158,9 @@ DeviceRequest parse_device_request(const Node& node, const std::string& path, Re
   if (count_node && !req.device_ids.empty()) r.error(node.mark, path, "`count` and `device_ids` are exclusive");
   // `gpus:` entries imply the gpu capability; it is left unwritten, as
   // `docker compose config` prints them.
+  // A reservation naming neither a count nor devices takes them all, which
+  // docker compose config writes as count -1.
+  if (!gpu && !count_node && req.device_ids.empty()) req.count = -1;
   if (!gpu && req.capabilities.empty() && !node.find("capabilities"))
     r.error(node.mark, path, "a device reservation needs `capabilities`, e.g. [gpu]");
   return req;

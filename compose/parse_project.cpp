@@ -250,6 +250,26 @@ void check_references(const Project& p, const Node& services_node, Reader& r) {
 
 }  // namespace
 
+// As compose-go's normalization: links, `network_mode: service:X` and
+// volumes_from a service all need that service started first, so they imply
+// a depends_on entry unless one is written. Undefined targets are left to
+// check_references, which reports them once.
+static void add_implied_dependencies(Project& p) {
+  for (auto& [name, s] : p.services) {
+    auto imply = [&](const std::string& target, bool restart, const Mark& mark) {
+      if (!p.services.count(target) || s.depends_on.count(target)) return;
+      ServiceDependency dep;
+      dep.restart = restart;
+      dep.mark = mark;
+      s.depends_on.emplace(target, dep);
+    };
+    for (const auto& link : s.links) imply(split(link, ':').front(), true, s.mark);
+    if (s.network_mode && starts_with(*s.network_mode, "service:")) imply(s.network_mode->substr(8), true, s.mark);
+    for (const auto& from : s.volumes_from)
+      if (!starts_with(from, "container:")) imply(split(from, ':').front(), false, s.mark);
+  }
+}
+
 // Reported in document order (files in the order they first appear), so
 // cross-reference errors found last still read top to bottom.
 static void report_sorted(const Diagnostics& found, Diagnostics& diags) {
@@ -332,6 +352,7 @@ static Project parse_project_unsorted(const Node& root, const ParseContext& ctx,
     p.networks.emplace("default", std::move(def));
   }
 
+  add_implied_dependencies(p);
   check_references(p, *services, r);
   return p;
 }

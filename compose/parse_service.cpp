@@ -79,6 +79,8 @@ std::optional<BuildConfig> parse_build(const Node& node, const std::string& path
         });
   }
   if (!is_remote_context(b.context)) b.context = resolve_host_path(b.context, ctx);
+  // docker compose config spells out the default Dockerfile name.
+  if (!b.dockerfile && !b.dockerfile_inline) b.dockerfile = "Dockerfile";
   return b;
 }
 
@@ -173,7 +175,7 @@ std::map<std::string, ServiceDependency> parse_depends_on(const Node& node, cons
   return out;
 }
 
-std::vector<FileReference> parse_file_refs(const Node& node, const std::string& path, Reader& r) {
+std::vector<FileReference> parse_file_refs(const Node& node, const std::string& path, Reader& r, bool secrets) {
   std::vector<FileReference> out;
   if (node.is_null() || !r.expect_sequence(node, path)) return out;
   for (size_t i = 0; i < node.items.size(); ++i) {
@@ -183,6 +185,9 @@ std::vector<FileReference> parse_file_refs(const Node& node, const std::string& 
     ref.mark = item.mark;
     if (item.is_scalar()) {
       ref.source = item.scalar;
+      // The short secret syntax mounts at /run/secrets/<name>, which compose
+      // writes out; a short config keeps no target.
+      if (secrets) ref.target = "/run/secrets/" + ref.source;
       out.push_back(ref);
       continue;
     }
@@ -435,8 +440,8 @@ Service parse_service(const std::string& name, const Node& node, const std::stri
                     });
          s.logging = std::move(lg);
        }},
-      {"secrets", [&](const Node& v, const std::string& p) { s.secrets = parse_file_refs(v, p, r); }},
-      {"configs", [&](const Node& v, const std::string& p) { s.configs = parse_file_refs(v, p, r); }},
+      {"secrets", [&](const Node& v, const std::string& p) { s.secrets = parse_file_refs(v, p, r, true); }},
+      {"configs", [&](const Node& v, const std::string& p) { s.configs = parse_file_refs(v, p, r, false); }},
       {"platform", text(s.platform)},
       {"pull_policy",
        [&](const Node& v, const std::string& p) {

@@ -362,3 +362,23 @@ TEST_CASE("short syntax goes through the unit parsers", "[model]") {
   REQUIRE(a.devices.size() == 1);
   CHECK(a.devices[0].target == "/dev/fuse");
 }
+
+TEST_CASE("normalizations docker compose config prints", "[model]") {
+  auto p = parse(
+      "services:\n"
+      "  a:\n    build: .\n    links: ['db:database']\n    volumes_from: ['db:ro']\n    secrets: [pw]\n"
+      "    configs: [cf]\n"
+      "    deploy: {resources: {reservations: {devices: [{capabilities: [gpu]}]}}}\n"
+      "  b: {image: x, network_mode: 'service:db', depends_on: {db: {condition: service_healthy}}}\n"
+      "  db: {image: x}\n"
+      "secrets: {pw: {file: /pw}}\nconfigs: {cf: {file: /cf}}\n");
+  INFO(all_errors(p.diags));
+  REQUIRE_FALSE(p.diags.has_errors());
+  const Service& a = svc(p, "a");
+  CHECK(a.build->dockerfile == "Dockerfile");
+  CHECK(a.secrets[0].target == "/run/secrets/pw");
+  CHECK_FALSE(a.configs[0].target);
+  CHECK(a.depends_on.at("db").restart);  // from links, which come first
+  CHECK(a.deploy->reservations.devices[0].count == -1);
+  CHECK(svc(p, "b").depends_on.at("db").condition == "service_healthy");  // written wins
+}
