@@ -6,6 +6,7 @@
 #include "cli/compose_cmd.hpp"
 #include "cli/output.hpp"
 #include "cli/project_select.hpp"
+#include "compose/graph.hpp"
 #include "compose/serialize.hpp"
 
 namespace brick::cli {
@@ -72,6 +73,8 @@ Status run_config(const ConfigOptions& o, const ComposeOptions& compose_options)
   load_opts.interpolate = !o.no_interpolate;
   compose::LoadedProject loaded = BRICK_TRY(load(load_opts));
   compose::Project& project = loaded.project;
+  // compose refuses a project whose dependencies loop, even just to print it.
+  BRICK_TRY(compose::ServiceGraph::build(project));
   if (!o.profiles) BRICK_TRY(select_services(project, names));
   drop_unused_resources(project);
 
