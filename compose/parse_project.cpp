@@ -303,7 +303,10 @@ static Project parse_project_unsorted(const Node& root, const ParseContext& ctx,
   static const std::vector<std::string> top_keys = {"version", "name",    "services", "networks",
                                                     "volumes", "secrets", "configs",  "include"};
   for (const Entry& e : root.entries) {
-    if (starts_with(e.key, "x-")) continue;
+    if (starts_with(e.key, "x-")) {
+      p.extensions.emplace(e.key, e.value);
+      continue;
+    }
     if (e.key == "version")
       r.warning(e.key_mark, "version", "the attribute `version` is obsolete, it will be ignored");
     else if (e.key == "models")

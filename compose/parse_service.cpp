@@ -227,7 +227,7 @@ std::map<std::string, Ulimit> parse_ulimits(const Node& node, const std::string&
   for (const Entry& e : node.entries) {
     std::string p = key_path(path, e.key);
     if (e.value.is_scalar()) {
-      if (auto n = r.integer(e.value, p)) out[e.key] = Ulimit{*n, *n};
+      if (auto n = r.integer(e.value, p)) out[e.key] = Ulimit{*n, *n, true};
       continue;
     }
     std::optional<int64_t> soft, hard;
@@ -246,7 +246,7 @@ std::map<std::string, Ulimit> parse_ulimits(const Node& node, const std::string&
       r.error(e.value.mark, p, "soft limit " + std::to_string(*soft) + " is above hard limit " + std::to_string(*hard));
       continue;
     }
-    out[e.key] = Ulimit{*soft, *hard};
+    out[e.key] = Ulimit{*soft, *hard, false};
   }
   return out;
 }
@@ -474,6 +474,8 @@ Service parse_service(const std::string& name, const Node& node, const std::stri
                                   "`" + std::string(key) + "` applies to Windows or swarm; brick ignores it");
                       }});
   r.dispatch(node, path, fields);
+  for (const Entry& e : node.entries)
+    if (starts_with(e.key, "x-")) s.extensions.emplace(e.key, e.value);
 
   // `environment:` wins over env_file; a bare `FOO` passes the variable
   // through from the environment brick runs in, as docker compose does.

@@ -65,7 +65,7 @@ struct PortConfig {
 // ---- volumes and mounts ---------------------------------------------------
 
 struct ServiceVolume {
-  std::string type;  // bind | volume | tmpfs | npipe | cluster | image
+  std::string type;                   // bind | volume | tmpfs | npipe | cluster | image
   std::optional<std::string> source;  // absolute host path for bind; volume name; none for tmpfs/anonymous
   std::string target;
   bool read_only = false;
@@ -159,6 +159,8 @@ struct Ulimit {
   // A single value (`nofile: 20000`) sets soft and hard alike.
   int64_t soft = 0;
   int64_t hard = 0;
+  // Written as one number: `config` prints it back that way, as compose does.
+  bool single = false;
 };
 
 struct DeviceMapping {
@@ -192,7 +194,7 @@ struct Service {
   // nullopt: not set (image default); an empty vector: explicitly empty.
   std::optional<std::vector<std::string>> command;
   std::optional<std::vector<std::string>> entrypoint;
-  OptionalStringMap environment;  // env_file entries merged in, environment wins
+  OptionalStringMap environment;       // env_file entries merged in, environment wins
   std::vector<std::string> env_files;  // absolute paths, as loaded
   std::vector<PortConfig> ports;
   std::vector<std::string> expose;
@@ -264,6 +266,8 @@ struct Service {
   std::optional<std::string> cgroup_parent;
   std::optional<std::string> cgroup;  // host | private
   StringMap storage_opt;
+  // `x-*` keys: ignored by brick, kept so `config` prints them as compose does.
+  std::map<std::string, Node> extensions;
 
   // The number of containers `up` should run: scale, else deploy.replicas, else 1.
   uint64_t replicas() const;
@@ -323,16 +327,18 @@ struct FileObject {
 
 struct Project {
   std::string name;
-  std::string working_dir;                // the project directory, absolute
-  std::vector<std::string> config_files;  // absolute paths ("-" for stdin)
-  std::map<std::string, Service> services;          // active services only
-  std::map<std::string, Service> disabled_services; // inactive because of profiles
+  std::string working_dir;                           // the project directory, absolute
+  std::vector<std::string> config_files;             // absolute paths ("-" for stdin)
+  std::map<std::string, Service> services;           // active services only
+  std::map<std::string, Service> disabled_services;  // inactive because of profiles
   std::map<std::string, Network> networks;
   std::map<std::string, Volume> volumes;
   std::map<std::string, FileObject> secrets;
   std::map<std::string, FileObject> configs;
   // The variables interpolation used (environment over .env); not printed.
   StringMap environment;
+  // Top-level `x-*` keys, printed back by `config`.
+  std::map<std::string, Node> extensions;
 
   const Service* service(const std::string& name) const;
   std::vector<std::string> service_names() const;

@@ -12,6 +12,44 @@ namespace {
 
 using Json = nlohmann::ordered_json;
 
+// An `x-*` value as go-yaml decodes it: plain scalars typed by the YAML core
+// schema, quoted ones strings.
+Json node_json(const Node& n) {
+  switch (n.kind) {
+    case Node::Kind::Null: return nullptr;
+    case Node::Kind::Sequence: {
+      Json a = Json::array();
+      for (const auto& item : n.items) a.push_back(node_json(item));
+      return a;
+    }
+    case Node::Kind::Mapping: {
+      // go-yaml decodes into a Go map, which marshals with sorted keys.
+      std::map<std::string, const Node*> sorted;
+      for (const auto& e : n.entries) sorted.emplace(e.key, &e.value);
+      Json o = Json::object();
+      for (const auto& [k, v] : sorted) o[k] = node_json(*v);
+      return o;
+    }
+    case Node::Kind::Scalar: break;
+  }
+  if (n.quoted) return n.scalar;
+  const std::string& t = n.scalar;
+  if (t == "true" || t == "True" || t == "TRUE") return true;
+  if (t == "false" || t == "False" || t == "FALSE") return false;
+  if (t == "null" || t == "Null" || t == "NULL" || t == "~") return nullptr;
+  if (auto i = parse_int(t)) return *i;
+  char* end = nullptr;
+  double d = std::strtod(t.c_str(), &end);
+  if (!t.empty() && end == t.c_str() + t.size() && t.find_first_of("0123456789") != std::string::npos &&
+      t.find_first_not_of("0123456789.eE+-") == std::string::npos)
+    return d;
+  return t;
+}
+
+void put_extensions(Json& j, const std::map<std::string, Node>& extensions) {
+  for (const auto& [key, value] : extensions) j[key] = node_json(value);
+}
+
 // compose-go's UnitBytes marshals as a quoted decimal byte count.
 std::string bytes_text(int64_t n) { return std::to_string(n); }
 
@@ -335,9 +373,9 @@ Json service_json(const Service& s, OutputFormat format) {
   put_true(j, "tty", s.tty);
   if (!s.ulimits.empty()) {
     Json u = Json::object();
-    // The model keeps soft/hard only; equal limits print as the single form.
+    // As written: one number, or soft and hard.
     for (const auto& [name, l] : s.ulimits)
-      u[name] = l.soft == l.hard ? Json(l.soft) : Json{{"soft", l.soft}, {"hard", l.hard}};
+      u[name] = l.single ? Json(l.soft) : Json{{"soft", l.soft}, {"hard", l.hard}};
     j["ulimits"] = std::move(u);
   }
   put(j, "user", s.user);
@@ -349,6 +387,7 @@ Json service_json(const Service& s, OutputFormat format) {
   }
   put(j, "volumes_from", s.volumes_from);
   put(j, "working_dir", s.working_dir);
+  put_extensions(j, s.extensions);  // compose-go inlines them after the typed fields
   return j;
 }
 
@@ -462,6 +501,7 @@ Json to_json(const Project& project, OutputFormat format) {
     add("secrets", std::move(secrets));
     add("configs", std::move(configs));
   }
+  put_extensions(out, project.extensions);
   return out;
 }
 

@@ -96,8 +96,8 @@ TEST_CASE("to_json prints what is set and omits Go zero values", "[serialize]") 
   tok.target = "/run/secrets/tok";
   tok.mode = 0440;
   s.secrets.push_back(tok);
-  s.ulimits["nofile"] = Ulimit{1024, 2048};
-  s.ulimits["nproc"] = Ulimit{65535, 65535};
+  s.ulimits["nofile"] = Ulimit{1024, 2048, false};
+  s.ulimits["nproc"] = Ulimit{65535, 65535, true};
   DeployConfig d;
   d.limits.memory = 1024;
   DeviceRequest gpu;
