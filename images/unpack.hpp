@@ -4,6 +4,7 @@
 
 #include <cstdint>
 #include <string>
+#include <vector>
 
 #include "base/error.hpp"
 
@@ -22,12 +23,20 @@ struct UnpackResult {
   std::string compressed_digest;  // "sha256:<hex>" of the bytes as read
   uint64_t compressed_size = 0;
   uint64_t entries = 0;
+  // "`entry`: why" for what an unprivileged unpack (preserve_ownership =
+  // false) could not create and left out: device nodes, security.* and
+  // trusted.* xattrs. As root nothing is skipped: those are errors.
+  std::vector<std::string> skipped;
 };
 
 // Unpacks the layer at `layer_path` into the existing, empty directory
-// `dest_dir`. Fails (leaving dest_dir for the caller to remove) on absolute
-// or `..` paths, writes through symlinks, unsupported entry types, or a
-// corrupt stream, naming the entry at fault.
+// `dest_dir`. Fails (leaving dest_dir for the caller to remove) on `..` paths
+// that climb above the root, hardlinks to missing targets, unsupported entry
+// types, or a corrupt stream, naming the entry at fault. Absolute names are
+// taken relative to dest_dir (as Docker and tar do) and symlinks met on the
+// way resolve inside it: nothing is ever written outside dest_dir. Archive
+// xattrs under trusted.overlay.* are dropped: only whiteout entries may speak
+// to overlayfs.
 Result<UnpackResult> unpack_layer(const std::string& layer_path, const std::string& dest_dir,
                                   const UnpackOptions& options = {});
 
