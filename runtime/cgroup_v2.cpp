@@ -5,6 +5,7 @@
 
 #include <algorithm>
 #include <cerrno>
+#include <charconv>
 #include <utility>
 
 #include "base/strings.hpp"
@@ -84,7 +85,12 @@ class CgroupV2 final : public CgroupBackend {
     std::string cpu_stat = BRICK_TRY(fs::read(file("cpu.stat")));
     for (const std::string& line : split(cpu_stat, '\n')) {
       std::vector<std::string> kv = words(line);
-      if (kv.size() == 2 && kv[0] == "usage_usec") s.cpu_usage_ns = std::stoull(kv[1]) * 1000;
+      if (kv.size() != 2 || kv[0] != "usage_usec") continue;
+      uint64_t usec = 0;
+      auto [end, ec] = std::from_chars(kv[1].data(), kv[1].data() + kv[1].size(), usec);
+      if (ec != std::errc() || end != kv[1].data() + kv[1].size())
+        return fail(Error("reading `" + file("cpu.stat") + "`: `" + line + "` is not a usage", EINVAL));
+      s.cpu_usage_ns = usec * 1000;
     }
     return s;
   }
@@ -140,7 +146,7 @@ class CgroupV2 final : public CgroupBackend {
       memory = *r.memory_limit;
     } else {
       std::string current = BRICK_TRY(fs::read(file("memory.max")));
-      memory = current == "max" ? -1 : std::stoll(current);
+      memory = current == "max" ? -1 : static_cast<int64_t>(BRICK_TRY(fs::read_u64(file("memory.max"))));
     }
     if (memory < 0) return fail(Error("memory+swap limit " + std::to_string(swap) + " needs a memory limit", EINVAL));
     if (swap < memory)

@@ -5,6 +5,7 @@
 
 #include <fcntl.h>
 #include <signal.h>
+#include <sys/mman.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -18,6 +19,8 @@ using namespace brick;
 using namespace brick::runtime;
 
 namespace {
+
+constexpr size_t kHog = 16 << 20;
 
 std::string read_trimmed(const std::string& path) {
   auto text = read_file(path);
@@ -35,7 +38,8 @@ std::string parent_of(const std::string& path) { return path.substr(0, path.rfin
 struct Child {
   pid_t pid = -1;
   int go = -1;
-  Child() {
+  // hog: instead of sleep, keep 16 MiB of anonymous memory resident.
+  explicit Child(bool hog = false) {
     int fds[2];
     REQUIRE(::pipe2(fds, O_CLOEXEC) == 0);
     pid = ::fork();
@@ -43,6 +47,11 @@ struct Child {
     if (pid == 0) {
       char c;
       if (::read(fds[0], &c, 1) != 1) ::_exit(126);
+      if (hog) {
+        void* p = ::mmap(nullptr, kHog, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS | MAP_POPULATE, -1, 0);
+        if (p == MAP_FAILED) ::_exit(125);
+        for (;;) ::pause();
+      }
       ::execl("/bin/sleep", "sleep", "60", static_cast<char*>(nullptr));
       ::_exit(127);
     }
@@ -191,4 +200,34 @@ TEST_CASE("keep() leaves the cgroup for a later destroy") {
   REQUIRE(again);
   REQUIRE(again->destroy());
   for (const std::string& dir : dirs) CHECK(gone(dir));
+}
+
+TEST_CASE("v1: a memory limit below what the cgroup uses is refused, naming file and value") {
+  auto layout = detect_host_cgroup_layout();
+  REQUIRE(layout);
+  // cgroup v2 takes any memory.max and OOM-kills instead; only v1 refuses.
+  if (layout->mode == CgroupMode::unified) return;
+  auto swaps = read_file("/proc/swaps");
+  REQUIRE(swaps);
+  // With swap the kernel could push the memory out and accept the limit.
+  if (split(trim(*swaps), '\n').size() > 1) return;
+  auto cg = Cgroup::create(*layout, "brick/itest-oom-" + std::to_string(::getpid()) + "/c1", {});
+  REQUIRE(cg);
+  Child hog(true);
+  REQUIRE(cg->add_process(hog.pid));
+  hog.release();
+  for (int i = 0; i < 300 && cg->stats()->memory_usage < kHog; ++i) ::usleep(10000);
+  REQUIRE(cg->stats()->memory_usage >= kHog);
+
+  CgroupResources tiny;
+  tiny.memory_limit = 4 << 20;
+  auto refused = cg->set(tiny);
+  REQUIRE_FALSE(refused);
+  // The kernel reclaims what it can, then answers EBUSY.
+  CHECK(refused.error().errno_value() == EBUSY);
+  CHECK(refused.error().message().find("writing `4194304` to `" + cg->directory("memory") +
+                                       "/memory.limit_in_bytes`") != std::string::npos);
+  REQUIRE(cg->destroy());
+  REQUIRE(::waitpid(hog.pid, nullptr, 0) == hog.pid);
+  hog.pid = -1;
 }
