@@ -202,6 +202,7 @@ Result<UnpackResult> unpack_layer(const std::string& layer_path, const std::stri
     last = name;
     auto done = extractor.apply(inner.get(), entry, last);
     if (!done) return fail(std::move(done.error()).context("entry `" + last + "`").context(ctx));
+    if (!extractor.truncated_tail().empty()) break;
   }
   BRICK_TRY_CTX(extractor.finish(), ctx);
 
@@ -211,6 +212,8 @@ Result<UnpackResult> unpack_layer(const std::string& layer_path, const std::stri
     la_ssize_t n = tar.read_some();
     if (n == 0) break;
     if (n < 0) return fail(archive_error(outer.get(), "decompressing after the tar end marker").context(ctx));
+    if (!extractor.truncated_tail().empty())
+      return fail(Error(extractor.truncated_tail()).context("entry `" + last + "`").context(ctx));
   }
   for (;;) {
     ssize_t n = raw.read_some();

@@ -141,6 +141,7 @@ Status Extractor::regular(archive* a, archive_entry* entry, int parent, const st
   int raw = ::openat(parent, base.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0600);
   if (raw < 0) return fail_errno("creating `" + rel + "`");
   UniqueFd fd(raw);
+  la_int64_t data_end = 0;
   for (;;) {
     const void* buf = nullptr;
     size_t size = 0;
@@ -149,8 +150,16 @@ Status Extractor::regular(archive* a, archive_entry* entry, int parent, const st
     if (r == ARCHIVE_EOF) break;
     if (r < ARCHIVE_WARN) {
       const char* msg = archive_error_string(a);
-      return fail(std::string("reading data: ") + (msg ? msg : "unknown error"));
+      std::string why = std::string("reading data: ") + (msg ? msg : "unknown error");
+      // All the data arrived and only the padding after it is missing: see
+      // truncated_tail(). The caller checks the stream really ended here.
+      if (archive_entry_size_is_set(entry) && data_end == archive_entry_size(entry)) {
+        truncated_tail_ = why;
+        break;
+      }
+      return fail(why);
     }
+    data_end = std::max<la_int64_t>(data_end, offset + static_cast<la_int64_t>(size));
     // Sparse entries arrive as blocks at offsets, holes left out.
     const char* p = static_cast<const char*>(buf);
     while (size > 0) {

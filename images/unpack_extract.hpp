@@ -31,6 +31,13 @@ class Extractor {
   // a read-only mode could block the creation).
   Status finish();
 
+  // Set when the last entry's data was complete but the stream ended before
+  // its block padding: Go's archive/tar (Docker, containerd, umoci) takes
+  // that as the end of the archive, and umoci 0.4.7's `insert` writes such
+  // layers (no padding, no end marker). The caller must stop reading and
+  // check that nothing follows; the message explains a failure if it does.
+  const std::string& truncated_tail() const { return truncated_tail_; }
+
  private:
   struct DeferredDir {
     std::string rel;
@@ -63,6 +70,7 @@ class Extractor {
   UniqueFd cached_fd_;
   bool cache_stale_ = false;
   std::vector<DeferredDir> dirs_;
+  std::string truncated_tail_;
 };
 
 // Access and modification times of an entry; UTIME_OMIT where unset.

@@ -28,6 +28,10 @@ bool have_root() {
   return false;
 }
 
+// Keeping the archive's (root) ownership needs root; as anyone else unpack
+// as the caller, as rootless engines do.
+images::UnpackOptions as_caller() { return {.preserve_ownership = ::geteuid() == 0}; }
+
 struct Layout {
   TempDir tmp = TempDir::create("brick-unpack").value();
   std::string dest = tmp.path() + "/root/dest";
@@ -116,7 +120,7 @@ TEST_CASE("unpack_layer recreates files, links, modes and times", "[images][unpa
   };
   REQUIRE(write_tar(l.tar, entries, compression));
 
-  auto result = unpack_layer(l.tar, l.dest);
+  auto result = unpack_layer(l.tar, l.dest, as_caller());
   INFO((result ? std::string() : result.error().full()));
   REQUIRE(result);
   CHECK(result->entries == entries.size());
@@ -152,7 +156,7 @@ TEST_CASE("unpack_layer recreates files, links, modes and times", "[images][unpa
 TEST_CASE("unpack_layer handles empty and corrupt layers", "[images][unpack]") {
   Layout l;
   REQUIRE(write_file_atomic(l.tar, ""));
-  auto empty = unpack_layer(l.tar, l.dest);
+  auto empty = unpack_layer(l.tar, l.dest, as_caller());
   REQUIRE(empty);
   CHECK(empty->entries == 0);
   CHECK(empty->diff_id == "sha256:e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855");
@@ -165,13 +169,36 @@ TEST_CASE("unpack_layer handles empty and corrupt layers", "[images][unpack]") {
   REQUIRE(write_tar(l.tar, {make_file("big", noise)}, Compression::gzip));
   std::string bytes = read_file(l.tar).value();
   REQUIRE(write_file_atomic(l.tar, bytes.substr(0, bytes.size() / 2)));
-  auto truncated = unpack_layer(l.tar, l.dest);
+  auto truncated = unpack_layer(l.tar, l.dest, as_caller());
   REQUIRE_FALSE(truncated);
   CHECK_THAT(truncated.error().message(), Catch::Contains("big"));
 
   REQUIRE(write_file_atomic(l.tar, std::string(2000, 'z')));
-  CHECK_FALSE(unpack_layer(l.tar, l.dest));
-  CHECK_FALSE(unpack_layer(l.tar + ".missing", l.dest));
+  CHECK_FALSE(unpack_layer(l.tar, l.dest, as_caller()));
+  CHECK_FALSE(unpack_layer(l.tar + ".missing", l.dest, as_caller()));
+}
+
+// umoci 0.4.7's `insert` writes layers that stop right after the last
+// entry's data: no block padding, no end marker. Go's archive/tar (Docker,
+// containerd, umoci) reads them; libarchive calls them truncated.
+TEST_CASE("a layer ending right after its last data byte unpacks", "[images][unpack]") {
+  Layout l;
+  const std::string mark = "LAST-ENTRY-DATA";
+  REQUIRE(write_tar(l.tar, {make_file("first", "1"), make_file("last", mark)}));
+  std::string bytes = read_file(l.tar).value();
+  size_t end = bytes.find(mark) + mark.size();
+  REQUIRE(write_file_atomic(l.tar, bytes.substr(0, end)));
+  auto result = unpack_layer(l.tar, l.dest, as_caller());
+  INFO((result ? std::string() : result.error().full()));
+  REQUIRE(result);
+  CHECK(read_file(l.dest + "/last").value() == mark);
+  CHECK(result->diff_id == sha256_of_command("cat " + l.tar));
+
+  SECTION("but not one cut inside the data") {
+    REQUIRE(write_file_atomic(l.tar, bytes.substr(0, end - 3)));
+    Layout again;
+    CHECK_FALSE(unpack_layer(l.tar, again.dest, as_caller()));
+  }
 }
 
 TEST_CASE("hostile layers never write outside the destination", "[images][unpack][hostile]") {
@@ -214,7 +241,7 @@ TEST_CASE("hostile layers never write outside the destination", "[images][unpack
   for (const auto& c : cases) {
     SECTION(c.what) {
       REQUIRE(write_tar(l.tar, c.entries));
-      auto result = unpack_layer(l.tar, l.dest);
+      auto result = unpack_layer(l.tar, l.dest, as_caller());
       INFO(c.what << ": " << (result ? std::string("succeeded") : result.error().full()));
       if (c.must_fail) CHECK_FALSE(result);
       CHECK(l.outside_dest() == std::vector<std::string>{});
@@ -227,7 +254,7 @@ TEST_CASE("hostile names are contained where Docker contains them", "[images][un
   Layout l;
   REQUIRE(
       write_tar(l.tar, {make_file("/etc/x", "abs"), make_symlink("evil", "/"), make_file("evil/etc/y", "through")}));
-  auto result = unpack_layer(l.tar, l.dest);
+  auto result = unpack_layer(l.tar, l.dest, as_caller());
   REQUIRE(result);
   CHECK(read_file(l.dest + "/etc/x").value() == "abs");
   CHECK(read_file(l.dest + "/etc/y").value() == "through");
@@ -236,10 +263,23 @@ TEST_CASE("hostile names are contained where Docker contains them", "[images][un
 TEST_CASE("errors name the entry at fault", "[images][unpack]") {
   Layout l;
   REQUIRE(write_tar(l.tar, {make_file("ok", "1"), make_hardlink("bad", "missing/target")}));
-  auto result = unpack_layer(l.tar, l.dest);
+  auto result = unpack_layer(l.tar, l.dest, as_caller());
   REQUIRE_FALSE(result);
   CHECK_THAT(result.error().message(), Catch::Contains("entry `bad`") && Catch::Contains("missing/target"));
   CHECK(result.error().errno_value() == ENOENT);
+}
+
+// Kernel quirk: since Linux 5.8 (a3c751a50fe6) a 0:0 character device, the
+// overlayfs whiteout, needs no CAP_MKNOD, so rootless unpacking keeps them.
+TEST_CASE("whiteouts need no privilege", "[images][unpack]") {
+  Layout l;
+  REQUIRE(write_tar(l.tar, {make_file("etc/.wh.gone", "")}));
+  auto result = unpack_layer(l.tar, l.dest, as_caller());
+  INFO((result ? std::string() : result.error().full()));
+  REQUIRE(result);
+  struct stat st = lstat_of(l.dest + "/etc/gone");
+  CHECK(S_ISCHR(st.st_mode));
+  CHECK(st.st_rdev == makedev(0, 0));
 }
 
 TEST_CASE("overlay whiteouts become 0:0 devices and opaque xattrs", "[images][unpack][root]") {
@@ -248,7 +288,7 @@ TEST_CASE("overlay whiteouts become 0:0 devices and opaque xattrs", "[images][un
   REQUIRE(write_tar(l.tar, {make_dir("etc"), make_file("etc/gone", "here first"), make_file("etc/.wh.gone", ""),
                             make_file(".wh.lower-only", ""), make_dir("opaque"), make_file("opaque/.wh..wh..opq", ""),
                             make_file("opaque/kept", "new"), make_file(".wh..wh.plnk", "")}));
-  auto result = unpack_layer(l.tar, l.dest);
+  auto result = unpack_layer(l.tar, l.dest, as_caller());
   INFO((result ? std::string() : result.error().full()));
   REQUIRE(result);
   for (const char* name : {"/etc/gone", "/lower-only"}) {
@@ -287,7 +327,7 @@ TEST_CASE("ownership and device nodes need root", "[images][unpack][root]") {
   TarEntry link = make_symlink("owned-link", "owned");
   link.uid = 1234;
   REQUIRE(write_tar(l.tar, {owned, null_dev, link}));
-  REQUIRE(unpack_layer(l.tar, l.dest));
+  REQUIRE(unpack_layer(l.tar, l.dest, as_caller()));
   struct stat st = lstat_of(l.dest + "/owned");
   CHECK(st.st_uid == 1234);
   CHECK(st.st_gid == 2345);
