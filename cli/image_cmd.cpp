@@ -278,7 +278,14 @@ CLI::App* add_image_command(CLI::App& app, Context& ctx) {
   prune->add_flag("-f,--force", o->force, "Do not prompt for confirmation (brick never prompts)");
   on(prune, [](const ImageOptions&, Store& s) { return run_prune(s); });
 
-  cmd->require_subcommand(1);
+  // `brick image` alone shows what it can do, as docker image does.
+  cmd->callback([cmd, &ctx] {
+    if (!cmd->get_subcommands().empty()) return;
+    ctx.action = [cmd]() -> Status {
+      std::cout << cmd->help("brick");
+      return {};
+    };
+  });
   return cmd;
 }
 
