@@ -4,6 +4,7 @@
 
 #include <catch2/catch.hpp>
 #include <filesystem>
+#include <thread>
 
 #include "base/file.hpp"
 #include "store_test_util.hpp"
@@ -299,4 +300,46 @@ TEST_CASE("save writes an OCI archive that loads back", "[store]") {
   CHECK(*names == std::vector<std::string>{"docker.io/library/busybox:latest"});
   CHECK(second->resolve("busybox")->manifest_digest == store.resolve("busybox")->manifest_digest);
   CHECK_FALSE(store.save({"nothere"}, tmp.path() + "/x.tar"));
+}
+
+TEST_CASE("concurrent loads of the same layers both succeed", "[store]") {
+  TempDir tmp = temp_dir();
+  std::string a = make_layer(tmp.path() + "/a.tar", {{"a", "1"}}, "gzip");
+  docker_archive(tmp.path() + "/1.tar", {{{"one"}, config_for({a}), {a}}});
+  docker_archive(tmp.path() + "/2.tar", {{{"two"}, config_for({a}, {{"Cmd", {"x"}}}), {a}}});
+  Store first = open_store(tmp);
+  Store second = open_store(tmp);
+  for (int round = 0; round < 5; ++round) {
+    Result<std::vector<std::string>> r1 = fail("not run"), r2 = fail("not run");
+    std::thread t1([&] { r1 = first.load_archive(tmp.path() + "/1.tar"); });
+    std::thread t2([&] { r2 = second.load_archive(tmp.path() + "/2.tar"); });
+    t1.join();
+    t2.join();
+    REQUIRE(r1);
+    REQUIRE(r2);
+    CHECK(first.list()->size() == 2);
+    CHECK(count_entries(first.dir() + "/layers") == 1);
+    CHECK(count_entries(first.dir() + "/tmp") == 0);
+    REQUIRE(first.prune());
+    REQUIRE(first.remove("one", false));
+    REQUIRE(first.remove("two", false));
+    check_empty(first);
+  }
+}
+
+TEST_CASE("what a crashed load leaves is invisible, and prune removes it", "[store]") {
+  TempDir tmp = temp_dir();
+  std::string a = make_layer(tmp.path() + "/a.tar", {{"a", "1"}});
+  docker_archive(tmp.path() + "/1.tar", {{{"one"}, config_for({a}), {a}}});
+  Store store = open_store(tmp);
+  REQUIRE(store.load_archive(tmp.path() + "/1.tar"));
+  // A load that died after staging and after renaming a blob, before index.json.
+  std::filesystem::create_directories(store.dir() + "/tmp/load-dead/image-0/layer-x");
+  REQUIRE(write_file_atomic(store.dir() + "/blobs/sha256/" + std::string(64, 'e'), "orphan"));
+  CHECK(store.list()->size() == 1);
+  auto report = store.prune();
+  REQUIRE(report);
+  CHECK(report->deleted_blobs == 1);
+  CHECK(count_entries(store.dir() + "/tmp") == 0);
+  CHECK(store.resolve("one"));
 }
