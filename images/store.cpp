@@ -43,6 +43,14 @@ Result<Manifest> parse_manifest(const std::string& bytes, const std::string& dig
   }
 }
 
+// The manifest's own mediaType (docker's schema 2 or OCI), for descriptors.
+std::string media_type_of(const std::string& manifest) {
+  json doc = json::parse(manifest, nullptr, false);
+  if (doc.is_object() && doc.contains("mediaType") && doc["mediaType"].is_string())
+    return doc["mediaType"].get<std::string>();
+  return std::string(kMediaTypeManifest);
+}
+
 std::string hex_of(const std::string& digest) { return digest.size() > 7 ? digest.substr(7) : digest; }
 
 // Digests fit only file names of 64 hex digits; anything else in blobs/ or
@@ -100,7 +108,9 @@ Result<std::vector<Store::Entry>> Store::read_index() const {
 Status Store::write_index(const std::vector<Entry>& entries) const {
   json doc = {{"schemaVersion", 2}, {"mediaType", kMediaTypeIndex}, {"manifests", json::array()}};
   for (const auto& e : entries) {
-    json d = {{"mediaType", kMediaTypeManifest}, {"digest", e.digest}, {"size", e.size}};
+    auto manifest = read_file(blob_path(e.digest));
+    std::string media_type = manifest ? media_type_of(*manifest) : std::string(kMediaTypeManifest);
+    json d = {{"mediaType", media_type}, {"digest", e.digest}, {"size", e.size}};
     if (!e.name.empty()) d["annotations"] = {{kRefName, e.name}, {kContainerdName, e.name}};
     doc["manifests"].push_back(std::move(d));
   }
@@ -369,7 +379,7 @@ Status Store::save(const std::vector<std::string>& names, const std::string& pat
     add_blob(e.digest);
     add_blob(m.config_digest);
     for (const auto& l : m.layer_digests) add_blob(l);
-    json desc = {{"mediaType", kMediaTypeManifest}, {"digest", e.digest}, {"size", manifest.size()}};
+    json desc = {{"mediaType", media_type_of(manifest)}, {"digest", e.digest}, {"size", manifest.size()}};
     // A name given by ID saves the image untagged, as docker does.
     auto ref = parse_reference(name);
     std::string ref_name = e.name.empty() || !ref || ref->str() != e.name ? std::string() : e.name;
