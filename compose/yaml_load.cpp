@@ -65,7 +65,7 @@ class Converter {
   // Explicit keys win over merged ones; among merged sources the first wins
   // (YAML merge key spec). Merged entries come after explicit ones.
   Status convert_mapping(const YAML::Node& in, size_t depth, Node& out) {
-    std::vector<const YAML::Node*> merges;
+    std::vector<YAML::Node> merges;  // handles, not pointers: the iterator's pair is a temporary
     std::unordered_set<std::string> seen;
     for (auto it = in.begin(); it != in.end(); ++it) {
       const YAML::Node key = it->first;  // a copy: `first` is a temporary handle
@@ -74,24 +74,29 @@ class Converter {
                     (key.IsMap() ? "mapping" : key.IsSequence() ? "sequence" : "null"));
       const std::string& k = key.Scalar();
       if (k == "<<" && key.Tag() == "?") {
-        merges.push_back(&it->second);
+        merges.push_back(it->second);
         continue;
       }
       if (!seen.insert(k).second)
         return fail(mark_of(key).str() + ": mapping key `" + k + "` already defined in this mapping");
       ++count_;
-      out.entries.push_back(Entry{k, mark_of(key), BRICK_TRY(convert(it->second, depth + 1))});
+      const YAML::Node value = it->second;
+      // Convert before building the Entry: a BRICK_TRY that returns from the
+      // middle of an aggregate initializer skips the destructors of the
+      // members already built (GCC), leaking them.
+      Node converted = BRICK_TRY(convert(value, depth + 1));
+      out.entries.push_back(Entry{k, mark_of(key), std::move(converted)});
     }
-    for (const YAML::Node* m : merges) {
-      if (m->IsMap()) {
-        BRICK_TRY(merge_from(*m, depth, out, seen));
-      } else if (m->IsSequence()) {
-        for (const auto& src : *m) {
+    for (const YAML::Node& m : merges) {
+      if (m.IsMap()) {
+        BRICK_TRY(merge_from(m, depth, out, seen));
+      } else if (m.IsSequence()) {
+        for (const auto& src : m) {
           if (!src.IsMap()) return fail(mark_of(src).str() + ": merge key `<<` takes a mapping or a list of mappings");
           BRICK_TRY(merge_from(src, depth, out, seen));
         }
       } else {
-        return fail(mark_of(*m).str() + ": merge key `<<` takes a mapping or a list of mappings");
+        return fail(mark_of(m).str() + ": merge key `<<` takes a mapping or a list of mappings");
       }
     }
     return {};
