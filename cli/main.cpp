@@ -8,6 +8,7 @@
 #include "cli/compose_cmd.hpp"
 #include "cli/context.hpp"
 #include "cli/help.hpp"
+#include "cli/image_cmd.hpp"
 #include "cli/output.hpp"
 
 namespace {
@@ -34,6 +35,7 @@ int run(int argc, char** argv) {
     };
   });
   add_compose_command(app, ctx);
+  add_image_command(app, ctx);
 
   try {
     app.parse(argc, argv);
