@@ -50,27 +50,29 @@ using Status = std::expected<void, Error>;
 
 inline std::unexpected<Error> fail(std::string message) { return std::unexpected(Error(std::move(message))); }
 inline std::unexpected<Error> fail(Error error) { return std::unexpected(std::move(error)); }
-inline std::unexpected<Error> fail_errno(std::string what) { return std::unexpected(Error::from_errno(std::move(what))); }
+inline std::unexpected<Error> fail_errno(std::string what) {
+  return std::unexpected(Error::from_errno(std::move(what)));
+}
 
 }  // namespace brick
 
 // Evaluates a Result expression; on error returns it from the enclosing
 // function, otherwise yields the value. A GNU statement expression: GCC's
 // std::expected has no and_then, and this keeps call sites flat.
-#define BRICK_TRY(expr)                                               \
-  ({                                                                  \
-    auto&& brick_try_result_ = (expr);                                \
-    if (!brick_try_result_) [[unlikely]]                              \
+#define BRICK_TRY(expr)                                                 \
+  ({                                                                    \
+    auto&& brick_try_result_ = (expr);                                  \
+    if (!brick_try_result_) [[unlikely]]                                \
       return ::std::unexpected(::std::move(brick_try_result_).error()); \
-    ::std::move(brick_try_result_).value();                           \
+    ::std::move(brick_try_result_).value();                             \
   })
 
 // As BRICK_TRY, adding context (any expression convertible to std::string)
 // to the error on the way out.
-#define BRICK_TRY_CTX(expr, ctx)                                                        \
-  ({                                                                                    \
-    auto&& brick_try_result_ = (expr);                                                  \
-    if (!brick_try_result_) [[unlikely]]                                                \
-      return ::std::unexpected(::std::move(brick_try_result_).error().context(ctx));    \
-    ::std::move(brick_try_result_).value();                                             \
+#define BRICK_TRY_CTX(expr, ctx)                                                     \
+  ({                                                                                 \
+    auto&& brick_try_result_ = (expr);                                               \
+    if (!brick_try_result_) [[unlikely]]                                             \
+      return ::std::unexpected(::std::move(brick_try_result_).error().context(ctx)); \
+    ::std::move(brick_try_result_).value();                                          \
   })

@@ -33,9 +33,7 @@ class Converter {
     if (tag != "?" && tag != "!") out.tag = tag;
     switch (in.Type()) {
       case YAML::NodeType::Undefined:
-      case YAML::NodeType::Null:
-        out.kind = Node::Kind::Null;
-        return out;
+      case YAML::NodeType::Null: out.kind = Node::Kind::Null; return out;
       case YAML::NodeType::Scalar:
         out.kind = Node::Kind::Scalar;
         out.scalar = in.Scalar();
@@ -71,7 +69,9 @@ class Converter {
       const YAML::Node key = it->first;  // a copy: `first` is a temporary handle
       if (!key.IsScalar())
         return fail(mark_of(key).str() + ": mapping keys must be strings, not a " +
-                    (key.IsMap() ? "mapping" : key.IsSequence() ? "sequence" : "null"));
+                    (key.IsMap()        ? "mapping"
+                     : key.IsSequence() ? "sequence"
+                                        : "null"));
       const std::string& k = key.Scalar();
       if (k == "<<" && key.Tag() == "?") {
         merges.push_back(it->second);

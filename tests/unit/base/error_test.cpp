@@ -1,7 +1,8 @@
+#include "base/error.hpp"
+
 #include <catch2/catch.hpp>
 #include <cerrno>
 
-#include "base/error.hpp"
 #include "base/file.hpp"
 #include "base/strings.hpp"
 #include "base/temp_dir.hpp"
