@@ -1,0 +1,273 @@
+#include "runtime/spec.hpp"
+
+#include <algorithm>
+#include <nlohmann/json.hpp>
+#include <optional>
+
+namespace brick::runtime {
+
+using nlohmann::json;
+
+namespace {
+
+// Reads `key` into `out` when present (and not null); leaves the default otherwise.
+template <class T>
+void read(const json& j, const char* key, T& out) {
+  auto it = j.find(key);
+  if (it != j.end() && !it->is_null()) it->get_to(out);
+}
+
+template <class T>
+void read(const json& j, const char* key, std::optional<T>& out) {
+  auto it = j.find(key);
+  if (it != j.end() && !it->is_null()) out = it->get<T>();
+}
+
+template <class T>
+void write(json& j, const char* key, const std::optional<T>& value) {
+  if (value) j[key] = *value;
+}
+
+const json& object_or_empty(const json& j, const char* key) {
+  static const json empty = json::object();
+  auto it = j.find(key);
+  return it != j.end() && it->is_object() ? *it : empty;
+}
+
+json resources_to_json(const CgroupResources& r) {
+  json out = json::object();
+  json memory = json::object();
+  write(memory, "limit", r.memory_limit);
+  write(memory, "reservation", r.memory_reservation);
+  write(memory, "swap", r.memory_swap);
+  if (!memory.empty()) out["memory"] = memory;
+  json cpu = json::object();
+  write(cpu, "shares", r.cpu_shares);
+  write(cpu, "quota", r.cpu_quota);
+  write(cpu, "period", r.cpu_period);
+  write(cpu, "cpus", r.cpuset_cpus);
+  write(cpu, "mems", r.cpuset_mems);
+  if (!cpu.empty()) out["cpu"] = cpu;
+  // The spec has no cpu.weight field; its "unified" map carries raw v2 files.
+  if (r.cpu_weight) out["unified"]["cpu.weight"] = std::to_string(*r.cpu_weight);
+  if (r.pids_limit) out["pids"]["limit"] = *r.pids_limit;
+  for (const DeviceRule& d : r.devices) {
+    json rule = {{"allow", d.allow}, {"type", std::string(1, d.type)}, {"access", d.access}};
+    if (d.major >= 0) rule["major"] = d.major;
+    if (d.minor >= 0) rule["minor"] = d.minor;
+    out["devices"].push_back(rule);
+  }
+  return out;
+}
+
+CgroupResources resources_from_json(const json& j) {
+  CgroupResources r;
+  const json& memory = object_or_empty(j, "memory");
+  read(memory, "limit", r.memory_limit);
+  read(memory, "reservation", r.memory_reservation);
+  read(memory, "swap", r.memory_swap);
+  const json& cpu = object_or_empty(j, "cpu");
+  read(cpu, "shares", r.cpu_shares);
+  read(cpu, "quota", r.cpu_quota);
+  read(cpu, "period", r.cpu_period);
+  read(cpu, "cpus", r.cpuset_cpus);
+  read(cpu, "mems", r.cpuset_mems);
+  const json& unified = object_or_empty(j, "unified");
+  if (auto it = unified.find("cpu.weight"); it != unified.end()) {
+    const std::string text = it->get<std::string>();
+    uint64_t weight = 0;
+    for (char c : text) {
+      if (c < '0' || c > '9') throw json::type_error::create(302, "unified.cpu.weight is not a number", nullptr);
+      weight = weight * 10 + static_cast<uint64_t>(c - '0');
+    }
+    r.cpu_weight = weight;
+  }
+  read(object_or_empty(j, "pids"), "limit", r.pids_limit);
+  if (auto it = j.find("devices"); it != j.end() && it->is_array()) {
+    for (const json& d : *it) {
+      DeviceRule rule;
+      read(d, "allow", rule.allow);
+      std::string type = "a";
+      read(d, "type", type);
+      rule.type = type.empty() ? 'a' : type[0];
+      read(d, "major", rule.major);
+      read(d, "minor", rule.minor);
+      read(d, "access", rule.access);
+      r.devices.push_back(rule);
+    }
+  }
+  return r;
+}
+
+}  // namespace
+
+bool ContainerSpec::has_namespace(std::string_view type) const {
+  return std::any_of(linux.namespaces.begin(), linux.namespaces.end(),
+                     [&](const Namespace& ns) { return ns.type == type; });
+}
+
+const std::vector<std::string>& default_capabilities() {
+  static const std::vector<std::string> caps = {
+      "CAP_CHOWN",   "CAP_DAC_OVERRIDE", "CAP_FSETID",           "CAP_FOWNER",
+      "CAP_MKNOD",   "CAP_NET_RAW",      "CAP_SETGID",           "CAP_SETUID",
+      "CAP_SETFCAP", "CAP_SETPCAP",      "CAP_NET_BIND_SERVICE", "CAP_SYS_CHROOT",
+      "CAP_KILL",    "CAP_AUDIT_WRITE",
+  };
+  return caps;
+}
+
+ContainerSpec default_spec() {
+  ContainerSpec spec;
+  spec.process.env = {"PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin", "TERM=xterm"};
+  spec.process.cwd = "/";
+  const auto& caps = default_capabilities();
+  // Docker leaves inheritable and ambient empty: a non-root exec then gets no
+  // capabilities from file caps it did not earn.
+  spec.process.capabilities = {caps, caps, {}, caps, {}};
+  spec.process.rlimits = {{"RLIMIT_NOFILE", 1024, 1024}};
+  spec.process.no_new_privileges = true;
+  spec.hostname = "brick";
+  spec.mounts = {
+      {"/proc", "proc", "proc", {"nosuid", "noexec", "nodev"}},
+      {"/dev", "tmpfs", "tmpfs", {"nosuid", "strictatime", "mode=755", "size=65536k"}},
+      {"/dev/pts", "devpts", "devpts", {"nosuid", "noexec", "newinstance", "ptmxmode=0666", "mode=0620", "gid=5"}},
+      {"/dev/shm", "tmpfs", "shm", {"nosuid", "noexec", "nodev", "mode=1777", "size=65536k"}},
+      {"/dev/mqueue", "mqueue", "mqueue", {"nosuid", "noexec", "nodev"}},
+      {"/sys", "sysfs", "sysfs", {"nosuid", "noexec", "nodev", "ro"}},
+  };
+  for (const char* type : {"pid", "network", "ipc", "uts", "mount", "cgroup"})
+    spec.linux.namespaces.push_back({type, ""});
+  spec.linux.masked_paths = {"/proc/acpi",          "/proc/asound",     "/proc/kcore",       "/proc/keys",
+                             "/proc/latency_stats", "/proc/timer_list", "/proc/timer_stats", "/proc/sched_debug",
+                             "/proc/scsi",          "/sys/firmware"};
+  spec.linux.readonly_paths = {"/proc/bus", "/proc/fs", "/proc/irq", "/proc/sys", "/proc/sysrq-trigger"};
+  return spec;
+}
+
+void to_json(json& j, const ContainerSpec& spec) {
+  const Process& p = spec.process;
+  json user = {{"uid", p.user.uid}, {"gid", p.user.gid}};
+  if (!p.user.additional_gids.empty()) user["additionalGids"] = p.user.additional_gids;
+  json rlimits = json::array();
+  for (const Rlimit& r : p.rlimits) rlimits.push_back({{"type", r.type}, {"hard", r.hard}, {"soft", r.soft}});
+  const Capabilities& c = p.capabilities;
+  json process = {
+      {"terminal", p.terminal},
+      {"user", user},
+      {"args", p.args},
+      {"env", p.env},
+      {"cwd", p.cwd},
+      {"capabilities",
+       {{"bounding", c.bounding},
+        {"effective", c.effective},
+        {"inheritable", c.inheritable},
+        {"permitted", c.permitted},
+        {"ambient", c.ambient}}},
+      {"rlimits", rlimits},
+      {"noNewPrivileges", p.no_new_privileges},
+  };
+  json mounts = json::array();
+  for (const Mount& m : spec.mounts) {
+    json mount = {{"destination", m.destination}, {"type", m.type}, {"source", m.source}};
+    if (!m.options.empty()) mount["options"] = m.options;
+    mounts.push_back(mount);
+  }
+  json namespaces = json::array();
+  for (const Namespace& ns : spec.linux.namespaces) {
+    json entry = {{"type", ns.type}};
+    if (!ns.path.empty()) entry["path"] = ns.path;
+    namespaces.push_back(entry);
+  }
+  json linux_json = {
+      {"namespaces", namespaces},
+      {"maskedPaths", spec.linux.masked_paths},
+      {"readonlyPaths", spec.linux.readonly_paths},
+      {"resources", resources_to_json(spec.linux.resources)},
+  };
+  if (!spec.linux.sysctl.empty()) linux_json["sysctl"] = spec.linux.sysctl;
+  if (!spec.linux.cgroups_path.empty()) linux_json["cgroupsPath"] = spec.linux.cgroups_path;
+  j = {
+      {"ociVersion", spec.oci_version},
+      {"process", process},
+      {"root", {{"path", spec.root.path}, {"readonly", spec.root.readonly}}},
+      {"hostname", spec.hostname},
+      {"mounts", mounts},
+      {"linux", linux_json},
+  };
+}
+
+void from_json(const json& j, ContainerSpec& spec) {
+  if (!j.is_object()) throw json::type_error::create(302, "config is not an object", &j);
+  spec = ContainerSpec{};
+  read(j, "ociVersion", spec.oci_version);
+  const json& p = object_or_empty(j, "process");
+  read(p, "terminal", spec.process.terminal);
+  const json& user = object_or_empty(p, "user");
+  read(user, "uid", spec.process.user.uid);
+  read(user, "gid", spec.process.user.gid);
+  read(user, "additionalGids", spec.process.user.additional_gids);
+  read(p, "args", spec.process.args);
+  read(p, "env", spec.process.env);
+  read(p, "cwd", spec.process.cwd);
+  const json& caps = object_or_empty(p, "capabilities");
+  read(caps, "bounding", spec.process.capabilities.bounding);
+  read(caps, "effective", spec.process.capabilities.effective);
+  read(caps, "inheritable", spec.process.capabilities.inheritable);
+  read(caps, "permitted", spec.process.capabilities.permitted);
+  read(caps, "ambient", spec.process.capabilities.ambient);
+  if (auto it = p.find("rlimits"); it != p.end() && it->is_array()) {
+    for (const json& r : *it) {
+      Rlimit limit;
+      read(r, "type", limit.type);
+      read(r, "hard", limit.hard);
+      read(r, "soft", limit.soft);
+      spec.process.rlimits.push_back(limit);
+    }
+  }
+  read(p, "noNewPrivileges", spec.process.no_new_privileges);
+  const json& root = object_or_empty(j, "root");
+  read(root, "path", spec.root.path);
+  read(root, "readonly", spec.root.readonly);
+  read(j, "hostname", spec.hostname);
+  if (auto it = j.find("mounts"); it != j.end() && it->is_array()) {
+    for (const json& m : *it) {
+      Mount mount;
+      read(m, "destination", mount.destination);
+      read(m, "type", mount.type);
+      read(m, "source", mount.source);
+      read(m, "options", mount.options);
+      spec.mounts.push_back(std::move(mount));
+    }
+  }
+  const json& l = object_or_empty(j, "linux");
+  if (auto it = l.find("namespaces"); it != l.end() && it->is_array()) {
+    for (const json& ns : *it) {
+      Namespace entry;
+      read(ns, "type", entry.type);
+      read(ns, "path", entry.path);
+      spec.linux.namespaces.push_back(std::move(entry));
+    }
+  }
+  read(l, "maskedPaths", spec.linux.masked_paths);
+  read(l, "readonlyPaths", spec.linux.readonly_paths);
+  read(l, "sysctl", spec.linux.sysctl);
+  read(l, "cgroupsPath", spec.linux.cgroups_path);
+  spec.linux.resources = resources_from_json(object_or_empty(l, "resources"));
+}
+
+std::string spec_to_json(const ContainerSpec& spec) {
+  json j = spec;
+  return j.dump(2) + "\n";
+}
+
+Result<ContainerSpec> parse_spec(std::string_view json_text) {
+  json doc = json::parse(json_text, nullptr, /*allow_exceptions=*/false);
+  if (doc.is_discarded()) return fail("parsing container config: not valid JSON");
+  try {
+    return doc.get<ContainerSpec>();
+  } catch (const json::exception& e) {
+    return fail(std::string("parsing container config: ") + e.what());
+  }
+}
+
+}  // namespace brick::runtime

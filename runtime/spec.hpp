@@ -1,0 +1,103 @@
+// ContainerSpec: one container's configuration, shaped like the OCI runtime
+// spec's config.json (config.md, config-linux.md) so it can be written out
+// as one and read by runc or crun for a comparison. Only the fields brick
+// uses are modelled; unknown keys are ignored when reading.
+#pragma once
+
+#include <cstdint>
+#include <map>
+#include <nlohmann/json_fwd.hpp>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "base/error.hpp"
+#include "runtime/cgroup.hpp"
+
+namespace brick::runtime {
+
+struct User {
+  uint32_t uid = 0;
+  uint32_t gid = 0;
+  std::vector<uint32_t> additional_gids;
+};
+
+struct Rlimit {
+  std::string type;  // "RLIMIT_NOFILE"
+  uint64_t hard = 0;
+  uint64_t soft = 0;
+};
+
+// Capability names as in the spec ("CAP_CHOWN").
+struct Capabilities {
+  std::vector<std::string> bounding, effective, inheritable, permitted, ambient;
+};
+
+struct Process {
+  bool terminal = false;
+  User user;
+  std::vector<std::string> args;
+  std::vector<std::string> env;  // "KEY=value"
+  std::string cwd = "/";
+  Capabilities capabilities;
+  std::vector<Rlimit> rlimits;
+  bool no_new_privileges = false;
+};
+
+struct Root {
+  std::string path;
+  bool readonly = false;
+};
+
+struct Mount {
+  std::string destination;
+  std::string type;
+  std::string source;
+  std::vector<std::string> options;
+  bool operator==(const Mount&) const = default;
+};
+
+struct Namespace {
+  std::string type;  // pid, network, mount, ipc, uts, cgroup (user: not yet)
+  std::string path;  // join this one instead of creating (not yet supported by spawn)
+};
+
+struct Linux {
+  std::vector<Namespace> namespaces;
+  std::vector<std::string> masked_paths;
+  std::vector<std::string> readonly_paths;
+  std::map<std::string, std::string> sysctl;
+  std::string cgroups_path;
+  CgroupResources resources;
+};
+
+struct ContainerSpec {
+  std::string oci_version = "1.0.2";
+  Process process;
+  Root root;
+  std::string hostname;
+  std::vector<Mount> mounts;
+  Linux linux;  // the spec's key; -std=c++23 (no GNU extensions) does not define the `linux` macro
+
+  bool has_namespace(std::string_view type) const;
+};
+
+// runc's `runc spec` defaults with docker's capability list: /proc, /dev
+// (tmpfs), /dev/pts, /dev/shm, /dev/mqueue, read-only /sys; the masked and
+// read-only /proc paths; pid, network, ipc, uts, mount and cgroup namespaces;
+// PATH and TERM in the environment. root.path and process.args are left empty.
+ContainerSpec default_spec();
+
+// docker's default capability set (moby's oci/caps/defaults.go).
+const std::vector<std::string>& default_capabilities();
+
+// nlohmann's ADL hooks. from_json throws nlohmann::json::exception on a
+// malformed document; use parse_spec() at the edges.
+void to_json(nlohmann::json& j, const ContainerSpec& spec);
+void from_json(const nlohmann::json& j, ContainerSpec& spec);
+
+// config.json text (pretty-printed) and back.
+std::string spec_to_json(const ContainerSpec& spec);
+Result<ContainerSpec> parse_spec(std::string_view json_text);
+
+}  // namespace brick::runtime
