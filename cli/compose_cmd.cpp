@@ -5,6 +5,7 @@
 #include <iostream>
 
 #include "cli/config_cmd.hpp"
+#include "cli/help.hpp"
 #include "cli/output.hpp"
 
 extern char** environ;
@@ -55,14 +56,7 @@ CLI::App* add_compose_command(CLI::App& app, Context& ctx) {
                   "                                   (default: the path of the, first specified, Compose file)")
       ->type_name("string");
   add_config_command(*cmd, ctx);
-  // `brick compose` alone shows what it can do, as docker compose does.
-  cmd->callback([cmd, &ctx] {
-    if (!cmd->get_subcommands().empty()) return;
-    ctx.action = [cmd]() -> Status {
-      std::cout << cmd->help("brick");
-      return {};
-    };
-  });
+  show_help_without_subcommand(cmd, ctx);
   return cmd;
 }
 

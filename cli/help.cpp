@@ -1,6 +1,7 @@
 #include "cli/help.hpp"
 
 #include <algorithm>
+#include <iostream>
 #include <sstream>
 
 namespace brick::cli {
@@ -60,6 +61,16 @@ std::string DockerStyleFormatter::make_help(const CLI::App* app, std::string nam
     out << "\nRun '" << name << " COMMAND --help' for more information on a command.\n";
   }
   return out.str();
+}
+
+void show_help_without_subcommand(CLI::App* group, Context& ctx) {
+  group->callback([group, &ctx] {
+    if (!group->get_subcommands().empty()) return;
+    ctx.action = [group]() -> Status {
+      std::cout << group->help("brick");
+      return {};
+    };
+  });
 }
 
 }  // namespace brick::cli

@@ -13,6 +13,7 @@
 #include "base/file.hpp"
 #include "base/temp_dir.hpp"
 #include "base/unique_fd.hpp"
+#include "cli/help.hpp"
 #include "images/reference.hpp"
 #include "images/store.hpp"
 
@@ -278,14 +279,7 @@ CLI::App* add_image_command(CLI::App& app, Context& ctx) {
   prune->add_flag("-f,--force", o->force, "Do not prompt for confirmation (brick never prompts)");
   on(prune, [](const ImageOptions&, Store& s) { return run_prune(s); });
 
-  // `brick image` alone shows what it can do, as docker image does.
-  cmd->callback([cmd, &ctx] {
-    if (!cmd->get_subcommands().empty()) return;
-    ctx.action = [cmd]() -> Status {
-      std::cout << cmd->help("brick");
-      return {};
-    };
-  });
+  show_help_without_subcommand(cmd, ctx);
   return cmd;
 }
 

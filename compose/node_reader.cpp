@@ -282,4 +282,16 @@ Result<std::vector<std::string>> split_shell_words(std::string_view text) {
   return words;
 }
 
+std::optional<uint32_t> Reader::file_mode(const Node& n, const std::string& path) {
+  auto s = str(n, path);
+  if (!s) return std::nullopt;
+  bool decimal = !n.quoted && !starts_with(*s, "0");
+  auto mode = parse_file_mode(*s, decimal);
+  if (!mode) {
+    error(n.mark, path, "`" + *s + "` is not a file mode: " + mode.error().message());
+    return std::nullopt;
+  }
+  return *mode;
+}
+
 }  // namespace brick::compose

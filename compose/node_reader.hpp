@@ -61,6 +61,9 @@ class Reader {
   std::optional<int64_t> bytes(const Node& n, const std::string& path);
   std::optional<Duration> duration(const Node& n, const std::string& path);
   std::optional<double> cpus(const Node& n, const std::string& path);
+  // A file mode: a plain YAML number is its value (0440 is YAML octal), a
+  // quoted string is octal, as in chmod, as compose-go reads them.
+  std::optional<uint32_t> file_mode(const Node& n, const std::string& path);
 
   // A sequence of scalars.
   std::vector<std::string> string_list(const Node& n, const std::string& path);

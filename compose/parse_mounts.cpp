@@ -149,19 +149,7 @@ ServiceVolume parse_volume_long(const Node& item, const std::string& p, Reader& 
           sub("tmpfs",
               {
                   {"size", [&](const Node& v, const std::string& vp) { vol.tmpfs_size = r.bytes(v, vp); }},
-                  {"mode",
-                   [&](const Node& v, const std::string& vp) {
-                     auto s = r.str(v, vp);
-                     if (!s) return;
-                     // A plain YAML number is decimal unless written with a
-                     // leading 0 (YAML's octal); a quoted one is octal, as in chmod.
-                     bool decimal = !v.quoted && !starts_with(*s, "0");
-                     auto mode = parse_file_mode(*s, decimal);
-                     if (!mode)
-                       r.error(v.mark, vp, "`" + *s + "` is not a file mode: " + mode.error().message());
-                     else
-                       vol.tmpfs_mode = *mode;
-                   }},
+                  {"mode", [&](const Node& v, const std::string& vp) { vol.tmpfs_mode = r.file_mode(v, vp); }},
               }),
           sub("image", {{"subpath", [&](const Node& v, const std::string& vp) { vol.volume_subpath = r.str(v, vp); }}}),
       });

@@ -197,19 +197,7 @@ std::vector<FileReference> parse_file_refs(const Node& node, const std::string& 
                    {"target", [&](const Node& v, const std::string& vp) { ref.target = r.str(v, vp); }},
                    {"uid", [&](const Node& v, const std::string& vp) { ref.uid = r.str(v, vp); }},
                    {"gid", [&](const Node& v, const std::string& vp) { ref.gid = r.str(v, vp); }},
-                   {"mode",
-                    [&](const Node& v, const std::string& vp) {
-                      auto s = r.str(v, vp);
-                      if (!s) return;
-                      // As compose-go: a YAML number is taken as its value
-                      // (0440 is YAML octal), a string is read as octal.
-                      bool decimal = !v.quoted && !starts_with(*s, "0");
-                      auto mode = parse_file_mode(*s, decimal);
-                      if (!mode)
-                        r.error(v.mark, vp, "`" + *s + "` is not a file mode: " + mode.error().message());
-                      else
-                        ref.mode = *mode;
-                    }},
+                   {"mode", [&](const Node& v, const std::string& vp) { ref.mode = r.file_mode(v, vp); }},
                });
     if (!item.is_mapping()) continue;
     if (ref.source.empty()) {

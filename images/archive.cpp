@@ -17,6 +17,7 @@
 #include "base/scope_exit.hpp"
 #include "base/strings.hpp"
 #include "base/unique_fd.hpp"
+#include "images/sha256.hpp"
 
 namespace brick::images {
 namespace {
@@ -37,30 +38,6 @@ Error archive_error(struct archive* a, const std::string& what) {
   return Error(what + ": " + (msg ? msg : "unknown libarchive error"), archive_errno(a));
 }
 
-class Sha256 {
- public:
-  Sha256() : ctx_(EVP_MD_CTX_new()) { EVP_DigestInit_ex(ctx_, EVP_sha256(), nullptr); }
-  ~Sha256() { EVP_MD_CTX_free(ctx_); }
-  Sha256(const Sha256&) = delete;
-  Sha256& operator=(const Sha256&) = delete;
-  void update(const void* data, size_t n) { EVP_DigestUpdate(ctx_, data, n); }
-  std::string hex_digest() {
-    std::array<unsigned char, EVP_MAX_MD_SIZE> md{};
-    unsigned int len = 0;
-    EVP_DigestFinal_ex(ctx_, md.data(), &len);
-    static constexpr char kHex[] = "0123456789abcdef";
-    std::string out = "sha256:";
-    for (unsigned i = 0; i < len; ++i) {
-      out += kHex[md[i] >> 4];
-      out += kHex[md[i] & 15];
-    }
-    return out;
-  }
-
- private:
-  EVP_MD_CTX* ctx_;
-};
-
 // A member name is safe when relative and free of `..`.
 bool safe_relative(std::string_view name) {
   if (name.empty() || name.front() == '/') return false;
@@ -74,12 +51,12 @@ bool safe_relative(std::string_view name) {
 std::string sha256_bytes(std::string_view data) {
   Sha256 h;
   h.update(data.data(), data.size());
-  return h.hex_digest();
+  return h.finish();
 }
 
 Status extract_archive(const std::string& path, const std::string& dest) {
   ReadArchive in(archive_read_new());
-  archive_read_support_filter_all(in.get());
+  enable_layer_filters(in.get());
   archive_read_support_format_tar(in.get());
   if (archive_read_open_filename(in.get(), path.c_str(), 1 << 16) != ARCHIVE_OK)
     return fail(archive_error(in.get(), "opening `" + path + "`"));
@@ -138,7 +115,7 @@ Result<std::string> path_inside(const std::string& root, std::string_view rel) {
 
 Result<std::string> diff_id_of(const std::string& path) {
   ReadArchive in(archive_read_new());
-  archive_read_support_filter_all(in.get());
+  enable_layer_filters(in.get());
   archive_read_support_format_raw(in.get());
   if (archive_read_open_filename(in.get(), path.c_str(), 1 << 16) != ARCHIVE_OK)
     return fail(archive_error(in.get(), "opening layer `" + path + "`"));
@@ -153,7 +130,7 @@ Result<std::string> diff_id_of(const std::string& path) {
     if (n == 0) break;
     h.update(buf.data(), static_cast<size_t>(n));
   }
-  return h.hex_digest();
+  return h.finish();
 }
 
 Result<std::string> layer_media_type(const std::string& path) {

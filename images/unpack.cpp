@@ -27,39 +27,11 @@
 
 #include <memory>
 
+#include "images/sha256.hpp"
 #include "images/unpack_extract.hpp"
 
 namespace brick::images {
 namespace {
-
-class Sha256 {
- public:
-  Sha256() : ctx_(EVP_MD_CTX_new()) {
-    if (ctx_ && EVP_DigestInit_ex(ctx_.get(), EVP_sha256(), nullptr) != 1) ctx_.reset();
-  }
-  bool ok() const { return ctx_ != nullptr; }
-  void update(const void* data, size_t size) {
-    if (ctx_ && size) EVP_DigestUpdate(ctx_.get(), data, size);
-  }
-  std::string finish() {
-    unsigned char md[EVP_MAX_MD_SIZE];
-    unsigned int len = 0;
-    if (!ctx_ || EVP_DigestFinal_ex(ctx_.get(), md, &len) != 1) return {};
-    static constexpr char kHex[] = "0123456789abcdef";
-    std::string out = "sha256:";
-    for (unsigned i = 0; i < len; ++i) {
-      out += kHex[md[i] >> 4];
-      out += kHex[md[i] & 15];
-    }
-    return out;
-  }
-
- private:
-  struct Free {
-    void operator()(EVP_MD_CTX* ctx) const { EVP_MD_CTX_free(ctx); }
-  };
-  std::unique_ptr<EVP_MD_CTX, Free> ctx_;
-};
 
 struct ArchiveFree {
   void operator()(archive* a) const { archive_read_free(a); }
@@ -164,13 +136,7 @@ Result<UnpackResult> unpack_layer(const std::string& layer_path, const std::stri
 
   ArchivePtr outer(archive_read_new());
   if (!outer) return fail(Error("allocating an archive reader").context(ctx));
-  // Not archive_read_support_filter_all(): that also enables filters that
-  // fork external programs (lrzip, lzop, grzip, lz4 fallbacks) and formats no
-  // layer uses (uuencode, rpm). OCI layers are plain, gzip or zstd.
-  archive_read_support_filter_gzip(outer.get());
-  archive_read_support_filter_zstd(outer.get());
-  archive_read_support_filter_xz(outer.get());
-  archive_read_support_filter_bzip2(outer.get());
+  enable_layer_filters(outer.get());
   archive_read_support_format_raw(outer.get());
   if (archive_read_open(outer.get(), &raw, nullptr, raw_read, nullptr) != ARCHIVE_OK)
     return fail(archive_error(outer.get(), "opening the compressed stream").context(ctx));
