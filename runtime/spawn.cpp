@@ -1,0 +1,558 @@
+#include "runtime/spawn.hpp"
+
+#include <fcntl.h>
+#include <grp.h>
+#include <linux/sched.h>
+#include <sched.h>
+#include <signal.h>
+#include <stdlib.h>
+#include <sys/mount.h>
+#include <sys/prctl.h>
+#include <sys/resource.h>
+#include <sys/stat.h>
+#include <sys/statvfs.h>
+#include <sys/syscall.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <cstring>
+#include <string>
+#include <vector>
+
+#include "base/unique_fd.hpp"
+#include "runtime/mounts.hpp"
+
+namespace brick::runtime {
+
+namespace {
+
+// What the child was doing when it failed; sent with errno and an index into
+// the plan's lists so the parent can name the path.
+enum class Stage : int {
+  sync,
+  cgroup_ns,
+  root_propagation,
+  bind_rootfs,
+  mkdir,
+  mount,
+  remount,
+  propagation,
+  dev_node,
+  symlink,
+  pivot_root,
+  detach_old_root,
+  sysctl,
+  readonly_path,
+  masked_path,
+  root_readonly,
+  hostname,
+  rlimit,
+  stdio,
+  setgroups,
+  setgid,
+  setuid,
+  no_new_privs,
+  chdir,
+  close_fds,
+  exec,
+};
+
+struct ChildError {
+  Stage stage;
+  int err;
+  int index;
+};
+
+struct PlannedMount {
+  std::string destination;  // inside the container, for messages
+  std::string target;       // rootfs + destination
+  std::string source;
+  std::string type;
+  MountOptions options;
+  bool file_target = false;         // bind of a non-directory: the mount point is a file
+  std::vector<std::string> mkdirs;  // every missing parent below the rootfs, outermost first
+};
+
+struct PlannedLink {
+  const char* target;
+  std::string path;
+};
+
+struct PlannedSysctl {
+  std::string path;
+  std::string value;
+};
+
+struct PlannedRlimit {
+  int resource;
+  struct rlimit limit;
+};
+
+// Everything the child needs, computed (and allocated) in the parent: after
+// clone the child only reads it, so it never calls malloc, whose locks another
+// parent thread may have held at the moment of the clone.
+struct Plan {
+  unsigned long clone_flags = 0;
+  bool cgroup_ns = false;
+  bool uts_ns = false;
+  std::string rootfs;
+  bool root_readonly = false;
+  std::vector<PlannedMount> mounts;
+  std::vector<std::string> dev_mkdirs;
+  std::vector<std::string> dev_sources, dev_targets;
+  std::vector<PlannedLink> links;
+  std::vector<PlannedSysctl> sysctls;
+  std::vector<std::string> readonly_paths, masked_paths;
+  std::string hostname;
+  std::vector<PlannedRlimit> rlimits;
+  uid_t uid = 0;
+  gid_t gid = 0;
+  std::vector<gid_t> groups;
+  bool no_new_privs = false;
+  std::string cwd;
+  std::vector<std::string> exec_candidates;
+  std::vector<char*> argv, envp;
+  int stdio[3] = {-1, -1, -1};
+};
+
+Result<std::string> checked_destination(const std::string& path) {
+  if (path.empty() || path[0] != '/') return fail("`" + path + "` is not an absolute path");
+  // A ".." could climb out of the rootfs before pivot_root; symlinks inside
+  // the rootfs still can (TODO: resolve beneath the rootfs with openat2).
+  for (size_t pos = 0; pos <= path.size();) {
+    size_t end = path.find('/', pos);
+    if (end == std::string::npos) end = path.size();
+    if (path.compare(pos, end - pos, "..") == 0) return fail("`" + path + "` contains `..`");
+    pos = end + 1;
+  }
+  return path;
+}
+
+// The rootfs-relative directories to create for `destination`, outermost first.
+std::vector<std::string> parents_to_make(const std::string& rootfs, const std::string& destination, bool include_last) {
+  std::vector<std::string> out;
+  size_t pos = 1;
+  while (pos < destination.size()) {
+    size_t end = destination.find('/', pos);
+    if (end == std::string::npos) {
+      if (include_last) out.push_back(rootfs + destination);
+      break;
+    }
+    if (end > pos) out.push_back(rootfs + destination.substr(0, end));
+    pos = end + 1;
+  }
+  return out;
+}
+
+const struct {
+  const char* name;
+  int resource;
+} kRlimits[] = {
+    {"RLIMIT_AS", RLIMIT_AS},           {"RLIMIT_CORE", RLIMIT_CORE},         {"RLIMIT_CPU", RLIMIT_CPU},
+    {"RLIMIT_DATA", RLIMIT_DATA},       {"RLIMIT_FSIZE", RLIMIT_FSIZE},       {"RLIMIT_LOCKS", RLIMIT_LOCKS},
+    {"RLIMIT_MEMLOCK", RLIMIT_MEMLOCK}, {"RLIMIT_MSGQUEUE", RLIMIT_MSGQUEUE}, {"RLIMIT_NICE", RLIMIT_NICE},
+    {"RLIMIT_NOFILE", RLIMIT_NOFILE},   {"RLIMIT_NPROC", RLIMIT_NPROC},       {"RLIMIT_RSS", RLIMIT_RSS},
+    {"RLIMIT_RTPRIO", RLIMIT_RTPRIO},   {"RLIMIT_RTTIME", RLIMIT_RTTIME},     {"RLIMIT_SIGPENDING", RLIMIT_SIGPENDING},
+    {"RLIMIT_STACK", RLIMIT_STACK},
+};
+
+Result<Plan> make_plan(const ContainerSpec& spec, const SpawnOptions& options) {
+  Plan plan;
+  for (const Namespace& ns : spec.linux.namespaces) {
+    if (!ns.path.empty())
+      return fail("joining the " + ns.type + " namespace at `" + ns.path + "` is not supported yet");
+    if (ns.type == "pid")
+      plan.clone_flags |= CLONE_NEWPID;
+    else if (ns.type == "network")
+      plan.clone_flags |= CLONE_NEWNET;
+    else if (ns.type == "ipc")
+      plan.clone_flags |= CLONE_NEWIPC;
+    else if (ns.type == "uts")
+      plan.clone_flags |= CLONE_NEWUTS, plan.uts_ns = true;
+    else if (ns.type == "mount")
+      plan.clone_flags |= CLONE_NEWNS;
+    else if (ns.type == "cgroup")
+      plan.cgroup_ns = true;
+    else
+      return fail("the " + ns.type + " namespace is not supported yet");
+  }
+  // Everything below mounts, pivots and remounts: outside a private mount
+  // namespace it would rearrange the host.
+  if (!(plan.clone_flags & CLONE_NEWNS)) return fail("a container needs a mount namespace");
+  if (!spec.hostname.empty() && !plan.uts_ns) return fail("setting the hostname needs a uts namespace");
+
+  char* real = ::realpath(spec.root.path.c_str(), nullptr);
+  if (real == nullptr) return fail_errno("resolving rootfs `" + spec.root.path + "`");
+  plan.rootfs = real;
+  ::free(real);
+  if (plan.rootfs == "/") return fail("the rootfs cannot be the host's `/`");
+  plan.root_readonly = spec.root.readonly;
+
+  for (const Mount& m : spec.mounts) {
+    PlannedMount pm;
+    pm.destination = BRICK_TRY_CTX(checked_destination(m.destination), "mount");
+    pm.target = plan.rootfs + pm.destination;
+    pm.source = m.source;
+    pm.type = m.type;
+    pm.options = parse_mount_options(m.options);
+    if (m.type == "bind") pm.options.flags |= MS_BIND;
+    if (pm.options.flags & MS_BIND) {
+      struct stat st {};
+      if (::stat(m.source.c_str(), &st) < 0) return fail_errno("bind source `" + m.source + "`");
+      pm.file_target = !S_ISDIR(st.st_mode);
+    }
+    pm.mkdirs = parents_to_make(plan.rootfs, pm.destination, !pm.file_target);
+    plan.mounts.push_back(std::move(pm));
+  }
+
+  // Host device nodes are bound, not made: mknod is refused in a user
+  // namespace, and a bind works in every kind of container.
+  plan.dev_mkdirs = {plan.rootfs + "/dev"};
+  for (const char* name : {"null", "zero", "full", "random", "urandom", "tty"}) {
+    std::string source = std::string("/dev/") + name;
+    if (::access(source.c_str(), F_OK) != 0) continue;
+    plan.dev_sources.push_back(source);
+    plan.dev_targets.push_back(plan.rootfs + source);
+  }
+  // With a private devpts instance, /dev/ptmx must lead to that instance's
+  // ptmx, or openpty would allocate from the host's.
+  plan.links = {{"pts/ptmx", plan.rootfs + "/dev/ptmx"},
+                {"/proc/self/fd", plan.rootfs + "/dev/fd"},
+                {"/proc/self/fd/0", plan.rootfs + "/dev/stdin"},
+                {"/proc/self/fd/1", plan.rootfs + "/dev/stdout"},
+                {"/proc/self/fd/2", plan.rootfs + "/dev/stderr"}};
+
+  for (const auto& [key, value] : spec.linux.sysctl) {
+    std::string path = "/proc/sys/" + key;
+    for (size_t i = 10; i < path.size(); ++i)
+      if (path[i] == '.') path[i] = '/';
+    BRICK_TRY_CTX(checked_destination(path), "sysctl `" + key + "`");
+    plan.sysctls.push_back({path, value});
+  }
+  for (const std::string& p : spec.linux.readonly_paths)
+    plan.readonly_paths.push_back(BRICK_TRY_CTX(checked_destination(p), "read-only path"));
+  for (const std::string& p : spec.linux.masked_paths)
+    plan.masked_paths.push_back(BRICK_TRY_CTX(checked_destination(p), "masked path"));
+  plan.hostname = spec.hostname;
+
+  for (const Rlimit& r : spec.process.rlimits) {
+    int resource = -1;
+    for (const auto& known : kRlimits)
+      if (r.type == known.name) resource = known.resource;
+    if (resource < 0) return fail("unknown rlimit `" + r.type + "`");
+    plan.rlimits.push_back({resource, {r.soft, r.hard}});
+  }
+  plan.uid = spec.process.user.uid;
+  plan.gid = spec.process.user.gid;
+  plan.groups.assign(spec.process.user.additional_gids.begin(), spec.process.user.additional_gids.end());
+  plan.no_new_privs = spec.process.no_new_privileges;
+  plan.cwd = spec.process.cwd.empty() ? "/" : spec.process.cwd;
+
+  if (spec.process.args.empty() || spec.process.args[0].empty()) return fail("process.args is empty");
+  const std::string& program = spec.process.args[0];
+  if (program.find('/') != std::string::npos) {
+    plan.exec_candidates.push_back(program);
+  } else {
+    // execvpe would search the parent's PATH; the container's own env decides.
+    std::string path_env = "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin";
+    for (const std::string& e : spec.process.env)
+      if (e.starts_with("PATH=")) path_env = e.substr(5);
+    for (size_t pos = 0; pos <= path_env.size();) {
+      size_t end = path_env.find(':', pos);
+      if (end == std::string::npos) end = path_env.size();
+      std::string dir = path_env.substr(pos, end - pos);
+      plan.exec_candidates.push_back((dir.empty() ? "." : dir) + "/" + program);
+      pos = end + 1;
+    }
+  }
+  for (const std::string& a : spec.process.args) plan.argv.push_back(const_cast<char*>(a.c_str()));
+  plan.argv.push_back(nullptr);
+  for (const std::string& e : spec.process.env) plan.envp.push_back(const_cast<char*>(e.c_str()));
+  plan.envp.push_back(nullptr);
+  plan.stdio[0] = options.stdin_fd;
+  plan.stdio[1] = options.stdout_fd;
+  plan.stdio[2] = options.stdout_fd == options.stderr_fd ? options.stdout_fd : options.stderr_fd;
+  return plan;
+}
+
+// ---- the child: from clone to execve. No exceptions, no allocation, no logging.
+
+[[noreturn]] void die(int error_fd, Stage stage, int index = -1) {
+  ChildError e{stage, errno, index};
+  // Shorter than PIPE_BUF, so the write is atomic; nothing to do if it fails.
+  [[maybe_unused]] ssize_t n = ::write(error_fd, &e, sizeof e);
+  ::_exit(127);
+}
+
+unsigned long mount_flags_of(const char* path) {
+  struct statvfs st {};
+  if (::statvfs(path, &st) < 0) return 0;
+  // A bind remount must repeat the locked flags of the mount it changes
+  // (nosuid, nodev, noexec, atime) or the kernel refuses it with EPERM when
+  // they were set by a more privileged namespace.
+  unsigned long flags = 0;
+  if (st.f_flag & ST_NOSUID) flags |= MS_NOSUID;
+  if (st.f_flag & ST_NODEV) flags |= MS_NODEV;
+  if (st.f_flag & ST_NOEXEC) flags |= MS_NOEXEC;
+  if (st.f_flag & ST_NOATIME) flags |= MS_NOATIME;
+  if (st.f_flag & ST_NODIRATIME) flags |= MS_NODIRATIME;
+  if (st.f_flag & ST_RELATIME) flags |= MS_RELATIME;
+  return flags;
+}
+
+void make_dirs(int error_fd, const std::vector<std::string>& dirs, int index) {
+  for (const std::string& dir : dirs)
+    if (::mkdir(dir.c_str(), 0755) < 0 && errno != EEXIST) die(error_fd, Stage::mkdir, index);
+}
+
+void make_file(int error_fd, const char* path, Stage stage, int index) {
+  int fd = ::open(path, O_WRONLY | O_CREAT | O_CLOEXEC | O_NOCTTY, 0644);
+  if (fd < 0) die(error_fd, stage, index);
+  ::close(fd);
+}
+
+void setup_mounts(const Plan& plan, int error_fd) {
+  // Slave, not private: unmounts on the host (a USB stick, a volume being
+  // removed) still reach the container, while nothing the container mounts
+  // leaks back out.
+  if (::mount(nullptr, "/", nullptr, MS_REC | MS_SLAVE, nullptr) < 0) die(error_fd, Stage::root_propagation);
+  // pivot_root needs the new root to be a mount point of its own.
+  if (::mount(plan.rootfs.c_str(), plan.rootfs.c_str(), nullptr, MS_BIND | MS_REC, nullptr) < 0)
+    die(error_fd, Stage::bind_rootfs);
+  for (size_t i = 0; i < plan.mounts.size(); ++i) {
+    const PlannedMount& m = plan.mounts[i];
+    const int index = static_cast<int>(i);
+    make_dirs(error_fd, m.mkdirs, index);
+    if (m.file_target) make_file(error_fd, m.target.c_str(), Stage::mkdir, index);
+    const unsigned long flags = m.options.flags;
+    const char* data = m.options.data.empty() ? nullptr : m.options.data.c_str();
+    if (flags & MS_BIND) {
+      // MS_BIND ignores every other flag on the first call; ro, nosuid & co.
+      // only take effect on a remount of the new bind.
+      if (::mount(m.source.c_str(), m.target.c_str(), nullptr, flags & (MS_BIND | MS_REC), nullptr) < 0)
+        die(error_fd, Stage::mount, index);
+      if (flags & ~(MS_BIND | MS_REC)) {
+        unsigned long again = MS_BIND | MS_REMOUNT | (flags & ~MS_REC) | mount_flags_of(m.target.c_str());
+        if (::mount(nullptr, m.target.c_str(), nullptr, again, nullptr) < 0) die(error_fd, Stage::remount, index);
+      }
+    } else if (::mount(m.source.c_str(), m.target.c_str(), m.type.c_str(), flags, data) < 0) {
+      die(error_fd, Stage::mount, index);
+    }
+    // The kernel takes a propagation change only in a mount call of its own.
+    if (m.options.propagation && ::mount(nullptr, m.target.c_str(), nullptr, m.options.propagation, nullptr) < 0)
+      die(error_fd, Stage::propagation, index);
+  }
+  make_dirs(error_fd, plan.dev_mkdirs, -1);
+  for (size_t i = 0; i < plan.dev_targets.size(); ++i) {
+    const int index = static_cast<int>(i);
+    make_file(error_fd, plan.dev_targets[i].c_str(), Stage::dev_node, index);
+    if (::mount(plan.dev_sources[i].c_str(), plan.dev_targets[i].c_str(), nullptr, MS_BIND, nullptr) < 0)
+      die(error_fd, Stage::dev_node, index);
+  }
+  for (size_t i = 0; i < plan.links.size(); ++i)
+    if (::symlink(plan.links[i].target, plan.links[i].path.c_str()) < 0 && errno != EEXIST)
+      die(error_fd, Stage::symlink, static_cast<int>(i));
+
+  // pivot_root(".", ".") stacks the old root on top of the new one at the
+  // same place, with the cwd inside the old root; detaching "." then drops
+  // the old root without needing a put_old directory in the rootfs (which
+  // may be read-only).
+  if (::chdir(plan.rootfs.c_str()) < 0) die(error_fd, Stage::pivot_root);
+  if (::syscall(SYS_pivot_root, ".", ".") < 0) die(error_fd, Stage::pivot_root);
+  if (::umount2(".", MNT_DETACH) < 0) die(error_fd, Stage::detach_old_root);
+  if (::chdir("/") < 0) die(error_fd, Stage::detach_old_root);
+}
+
+void protect_paths(const Plan& plan, int error_fd) {
+  // sysctls first: /proc/sys is about to become read-only.
+  for (size_t i = 0; i < plan.sysctls.size(); ++i) {
+    const int index = static_cast<int>(i);
+    int fd = ::open(plan.sysctls[i].path.c_str(), O_WRONLY | O_CLOEXEC);
+    if (fd < 0) die(error_fd, Stage::sysctl, index);
+    const std::string& v = plan.sysctls[i].value;
+    if (::write(fd, v.data(), v.size()) != static_cast<ssize_t>(v.size())) die(error_fd, Stage::sysctl, index);
+    ::close(fd);
+  }
+  for (size_t i = 0; i < plan.readonly_paths.size(); ++i) {
+    const char* path = plan.readonly_paths[i].c_str();
+    const int index = static_cast<int>(i);
+    if (::mount(path, path, nullptr, MS_BIND | MS_REC, nullptr) < 0) {
+      if (errno == ENOENT) continue;  // runc's rule: a path the kernel does not have needs no protection
+      die(error_fd, Stage::readonly_path, index);
+    }
+    unsigned long flags = MS_BIND | MS_REMOUNT | MS_RDONLY | mount_flags_of(path);
+    if (::mount(nullptr, path, nullptr, flags, nullptr) < 0) die(error_fd, Stage::readonly_path, index);
+  }
+  for (size_t i = 0; i < plan.masked_paths.size(); ++i) {
+    const char* path = plan.masked_paths[i].c_str();
+    const int index = static_cast<int>(i);
+    struct stat st {};
+    if (::stat(path, &st) < 0) {
+      if (errno == ENOENT) continue;
+      die(error_fd, Stage::masked_path, index);
+    }
+    // Files get /dev/null (reads as empty); directories an empty read-only
+    // tmpfs, since /dev/null cannot be bound over a directory.
+    int rc = S_ISDIR(st.st_mode) ? ::mount("tmpfs", path, "tmpfs", MS_RDONLY, nullptr)
+                                 : ::mount("/dev/null", path, nullptr, MS_BIND, nullptr);
+    if (rc < 0) die(error_fd, Stage::masked_path, index);
+  }
+  if (plan.root_readonly) {
+    unsigned long flags = MS_BIND | MS_REMOUNT | MS_RDONLY | mount_flags_of("/");
+    if (::mount(nullptr, "/", nullptr, flags, nullptr) < 0) die(error_fd, Stage::root_readonly);
+  }
+}
+
+void setup_stdio(const Plan& plan, int error_fd) {
+  // Move every source above 2 first, so dup2 onto 0..2 cannot overwrite a
+  // source not yet used (stdout_fd == 0, say).
+  int high[3] = {-1, -1, -1};
+  for (int i = 0; i < 3; ++i) {
+    if (plan.stdio[i] < 0) continue;
+    high[i] = ::fcntl(plan.stdio[i], F_DUPFD_CLOEXEC, 3);
+    if (high[i] < 0) die(error_fd, Stage::stdio, i);
+  }
+  for (int i = 0; i < 3; ++i)
+    if (high[i] >= 0 && ::dup2(high[i], i) < 0) die(error_fd, Stage::stdio, i);  // dup2 clears CLOEXEC
+}
+
+[[noreturn]] void child_main(const Plan& plan, int sync_fd, int error_fd) {
+  char go = 0;
+  ssize_t n;
+  while ((n = ::read(sync_fd, &go, 1)) < 0 && errno == EINTR) {
+  }
+  if (n != 1) ::_exit(127);  // the parent gave up (before_start failed) and is about to kill us
+  ::close(sync_fd);
+
+  // Unshared only now: a cgroup namespace's root is the cgroup its creator
+  // sits in at that moment, and before_start has just moved us into ours.
+  if (plan.cgroup_ns && ::unshare(CLONE_NEWCGROUP) < 0) die(error_fd, Stage::cgroup_ns);
+  setup_mounts(plan, error_fd);
+  protect_paths(plan, error_fd);
+  if (plan.uts_ns && !plan.hostname.empty() && ::sethostname(plan.hostname.data(), plan.hostname.size()) < 0)
+    die(error_fd, Stage::hostname);
+  for (size_t i = 0; i < plan.rlimits.size(); ++i)
+    if (::setrlimit(static_cast<__rlimit_resource>(plan.rlimits[i].resource), &plan.rlimits[i].limit) < 0)
+      die(error_fd, Stage::rlimit, static_cast<int>(i));
+  setup_stdio(plan, error_fd);
+  if (::setgroups(plan.groups.size(), plan.groups.data()) < 0) die(error_fd, Stage::setgroups);
+  if (::setresgid(plan.gid, plan.gid, plan.gid) < 0) die(error_fd, Stage::setgid);
+  if (::setresuid(plan.uid, plan.uid, plan.uid) < 0) die(error_fd, Stage::setuid);
+  if (plan.no_new_privs && ::prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) < 0) die(error_fd, Stage::no_new_privs);
+  if (::chdir(plan.cwd.c_str()) < 0) die(error_fd, Stage::chdir);
+  // Every inherited fd above 2 (the caller's, other threads') closes at exec,
+  // the error pipe with them: EOF there tells the parent the exec worked.
+  if (::close_range(3, ~0U, CLOSE_RANGE_CLOEXEC) < 0) die(error_fd, Stage::close_fds);
+
+  int first_error = ENOENT;
+  for (const std::string& candidate : plan.exec_candidates) {
+    ::execve(candidate.c_str(), plan.argv.data(), plan.envp.data());
+    // As execvp: keep looking past missing files, but report a file found
+    // and refused (EACCES) over a later ENOENT.
+    if (errno != ENOENT && errno != ENOTDIR && first_error == ENOENT) first_error = errno;
+  }
+  errno = first_error;
+  die(error_fd, Stage::exec);
+}
+
+// ---- the parent.
+
+std::string describe(const Plan& plan, const ContainerSpec& spec, const ChildError& e) {
+  auto at = [](const auto& list, int index) -> std::string {
+    return index >= 0 && static_cast<size_t>(index) < list.size() ? std::string(list[index]) : std::string("?");
+  };
+  auto mount_at = [&](int index) -> std::string {
+    if (index < 0 || static_cast<size_t>(index) >= plan.mounts.size()) return "?";
+    const PlannedMount& m = plan.mounts[index];
+    return "`" + m.type + "` on `" + m.destination + "`";
+  };
+  switch (e.stage) {
+    case Stage::sync: return "waiting for the parent";
+    case Stage::cgroup_ns: return "creating the cgroup namespace";
+    case Stage::root_propagation: return "making `/` a slave mount";
+    case Stage::bind_rootfs: return "binding rootfs `" + plan.rootfs + "` on itself";
+    case Stage::mkdir: return "creating mount point for " + mount_at(e.index);
+    case Stage::mount: return "mounting " + mount_at(e.index);
+    case Stage::remount: return "remounting " + mount_at(e.index) + " with its options";
+    case Stage::propagation: return "setting propagation of " + mount_at(e.index);
+    case Stage::dev_node: return "binding device `" + at(plan.dev_sources, e.index) + "`";
+    case Stage::symlink:
+      return "creating symlink `" +
+             (e.index >= 0 && static_cast<size_t>(e.index) < plan.links.size()
+                  ? plan.links[e.index].path.substr(plan.rootfs.size())
+                  : std::string("?")) +
+             "`";
+    case Stage::pivot_root: return "pivot_root into `" + plan.rootfs + "`";
+    case Stage::detach_old_root: return "detaching the old root";
+    case Stage::sysctl: {
+      auto it = spec.linux.sysctl.begin();
+      for (int i = 0; i < e.index && it != spec.linux.sysctl.end(); ++i) ++it;
+      return "setting sysctl `" + (it == spec.linux.sysctl.end() ? std::string("?") : it->first) + "`";
+    }
+    case Stage::readonly_path: return "making `" + at(plan.readonly_paths, e.index) + "` read-only";
+    case Stage::masked_path: return "masking `" + at(plan.masked_paths, e.index) + "`";
+    case Stage::root_readonly: return "making the rootfs read-only";
+    case Stage::hostname: return "setting hostname `" + plan.hostname + "`";
+    case Stage::rlimit:
+      return "setting rlimit `" +
+             (e.index >= 0 && static_cast<size_t>(e.index) < spec.process.rlimits.size()
+                  ? spec.process.rlimits[e.index].type
+                  : std::string("?")) +
+             "`";
+    case Stage::stdio: return "setting up fd " + std::to_string(e.index);
+    case Stage::setgroups: return "setting additional groups";
+    case Stage::setgid: return "setting gid " + std::to_string(plan.gid);
+    case Stage::setuid: return "setting uid " + std::to_string(plan.uid);
+    case Stage::no_new_privs: return "setting no_new_privs";
+    case Stage::chdir: return "changing to working directory `" + plan.cwd + "`";
+    case Stage::close_fds: return "closing inherited fds";
+    case Stage::exec: return "executing `" + spec.process.args[0] + "`";
+  }
+  return "an unknown step";
+}
+
+}  // namespace
+
+Result<ChildProcess> spawn_container(const ContainerSpec& spec, const SpawnOptions& options) {
+  Plan plan = BRICK_TRY_CTX(make_plan(spec, options), "starting container");
+
+  int sync_pipe[2], error_pipe[2];
+  if (::pipe2(sync_pipe, O_CLOEXEC) < 0) return fail_errno("starting container: creating sync pipe");
+  UniqueFd sync_read(sync_pipe[0]), sync_write(sync_pipe[1]);
+  if (::pipe2(error_pipe, O_CLOEXEC) < 0) return fail_errno("starting container: creating error pipe");
+  UniqueFd error_read(error_pipe[0]), error_write(error_pipe[1]);
+
+  int pidfd = -1;
+  struct clone_args args {};
+  args.flags = CLONE_PIDFD | plan.clone_flags;
+  args.pidfd = reinterpret_cast<uintptr_t>(&pidfd);
+  args.exit_signal = SIGCHLD;
+  // clone3 without a stack behaves like fork: the child runs on a copy of
+  // this stack and returns here with 0.
+  long pid = ::syscall(SYS_clone3, &args, sizeof args);
+  if (pid < 0) return fail_errno("starting container: clone3");
+  if (pid == 0) {
+    ::close(sync_pipe[1]);  // else our own copy would keep the read below from seeing EOF
+    ::close(error_pipe[0]);
+    child_main(plan, sync_pipe[0], error_pipe[1]);
+  }
+  ChildProcess child(static_cast<pid_t>(pid), UniqueFd(pidfd));
+  sync_read.reset();
+  error_write.reset();
+
+  if (options.before_start) BRICK_TRY_CTX(options.before_start(child.pid()), "starting container");
+  const char go = 1;
+  if (::write(sync_write.get(), &go, 1) != 1) return fail_errno("starting container: releasing the child");
+  sync_write.reset();
+
+  ChildError report{};
+  ssize_t n;
+  while ((n = ::read(error_read.get(), &report, sizeof report)) < 0 && errno == EINTR) {
+  }
+  if (n == 0) return child;  // EOF: the exec closed the pipe
+  if (n != static_cast<ssize_t>(sizeof report)) return fail_errno("starting container: reading the child's report");
+  auto status = child.wait();  // reap before returning, so no zombie outlives the error
+  return fail(Error::from_errno(describe(plan, spec, report), report.err).context("starting container"));
+}
+
+}  // namespace brick::runtime

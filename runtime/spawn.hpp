@@ -1,0 +1,35 @@
+// spawn_container: one process in fresh namespaces, inside its rootfs, as the
+// spec says, until execve. The parent can act on the child (cgroup, network
+// namespace) after it exists but before it runs a single step of its own.
+#pragma once
+
+#include <sys/types.h>
+
+#include <functional>
+
+#include "base/error.hpp"
+#include "runtime/process.hpp"
+#include "runtime/spec.hpp"
+
+namespace brick::runtime {
+
+struct SpawnOptions {
+  // Become the container's 0, 1 and 2; -1 inherits the caller's.
+  int stdin_fd = -1;
+  int stdout_fd = -1;
+  int stderr_fd = -1;
+  // Runs in the parent once the child exists, before it touches anything:
+  // move it into its cgroup, move a veth into /proc/<pid>/ns/net. A failure
+  // kills the child and is returned.
+  std::function<Status(pid_t)> before_start;
+};
+
+// Clones into the spec's namespaces (pid, network, ipc, uts, mount; cgroup is
+// unshared after before_start, so its root is the container's cgroup), builds
+// the mounts, pivots into root.path, masks and protects paths, sets hostname,
+// rlimits and ids and execs process.args. Returns once the exec succeeded;
+// a failing step comes back as ``starting container: <step>: <strerror>``.
+// Not yet: capabilities, seccomp, user namespaces, joining namespace paths.
+Result<ChildProcess> spawn_container(const ContainerSpec& spec, const SpawnOptions& options = {});
+
+}  // namespace brick::runtime

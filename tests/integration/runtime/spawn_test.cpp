@@ -1,0 +1,177 @@
+// spawn_container against the real kernel (root, inside sandbox.sh): a
+// busybox rootfs, output through a pipe, exit codes, a failing exec, and the
+// masked and read-only paths of the default spec.
+#include "runtime/spawn.hpp"
+
+#include <fcntl.h>
+#include <signal.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <catch2/catch.hpp>
+#include <filesystem>
+#include <optional>
+
+#include "base/file.hpp"
+#include "base/temp_dir.hpp"
+
+using namespace brick;
+using namespace brick::runtime;
+
+namespace {
+
+TempDir busybox_rootfs() {
+  auto dir = TempDir::create("brick-rootfs");
+  REQUIRE(dir);
+  namespace fs = std::filesystem;
+  fs::create_directories(dir->path() + "/bin");
+  fs::copy_file("/bin/busybox", dir->path() + "/bin/busybox");
+  for (const char* tool :
+       {"sh", "echo", "cat", "ls", "id", "hostname", "sleep", "test", "wc", "grep", "cut", "kill", "mkdir"})
+    fs::create_symlink("busybox", dir->path() + "/bin/" + tool);
+  return std::move(*dir);
+}
+
+ContainerSpec spec_for(const TempDir& rootfs, std::vector<std::string> args) {
+  ContainerSpec spec = default_spec();
+  spec.root.path = rootfs.path();
+  spec.hostname = "boxy";
+  spec.process.args = std::move(args);
+  return spec;
+}
+
+struct Ran {
+  std::string output;  // stdout and stderr together
+  ExitStatus status;
+};
+
+Result<Ran> run(const ContainerSpec& spec) {
+  int fds[2];
+  REQUIRE(::pipe2(fds, O_CLOEXEC) == 0);
+  UniqueFd read_end(fds[0]), write_end(fds[1]);
+  SpawnOptions options;
+  options.stdout_fd = options.stderr_fd = write_end.get();
+  auto child = spawn_container(spec, options);
+  write_end.reset();
+  if (!child) return std::unexpected(child.error());
+  auto output = read_fd(read_end.get());
+  REQUIRE(output);
+  auto status = child->wait();
+  REQUIRE(status);
+  return Ran{*output, *status};
+}
+
+}  // namespace
+
+TEST_CASE("a container runs with its own hostname, pid 1 and no leaked fds", "[spawn]") {
+  TempDir rootfs = busybox_rootfs();
+  // An fd the test holds without CLOEXEC must still not reach the container.
+  UniqueFd leak(::open("/dev/null", O_RDONLY));
+  REQUIRE(leak);
+  auto ran = run(spec_for(rootfs, {"sh", "-c", "echo hi; hostname; id -u; ls /proc/self/fd; cat /proc/1/cmdline"}));
+  REQUIRE(ran);
+  INFO(ran->output);
+  CHECK(ran->status == ExitStatus{0, 0});
+  // ls's own directory fd is 3; anything more came from the parent.
+  // busybox sh execs its last command in place, so pid 1 is cat itself.
+  CHECK(ran->output == "hi\nboxy\n0\n0\n1\n2\n3\n" + std::string("cat\0/proc/1/cmdline\0", 20));
+}
+
+TEST_CASE("the exit code comes back, signals as 128+n", "[spawn]") {
+  TempDir rootfs = busybox_rootfs();
+  auto ran = run(spec_for(rootfs, {"sh", "-c", "exit 3"}));
+  REQUIRE(ran);
+  CHECK(ran->status.exit_code() == 3);
+  // The kernel drops signals a pid namespace's init sends itself without a
+  // handler, SIGKILL included: `kill -9 $$` inside does nothing.
+  auto ignored = run(spec_for(rootfs, {"sh", "-c", "kill -9 $$; exit 4"}));
+  REQUIRE(ignored);
+  CHECK(ignored->status.exit_code() == 4);
+  // From outside it is an ordinary SIGKILL.
+  auto child = spawn_container(spec_for(rootfs, {"sleep", "100"}));
+  REQUIRE(child);
+  REQUIRE(child->kill(SIGKILL));
+  auto killed = child->wait();
+  REQUIRE(killed);
+  CHECK(killed->signal == SIGKILL);
+  CHECK(killed->exit_code() == 137);
+}
+
+TEST_CASE("a failing exec names the stage and errno", "[spawn]") {
+  TempDir rootfs = busybox_rootfs();
+  auto ran = run(spec_for(rootfs, {"/nope"}));
+  REQUIRE_FALSE(ran);
+  CHECK(ran.error().errno_value() == ENOENT);
+  CHECK(ran.error().message() == "starting container: executing `/nope`: No such file or directory");
+  auto not_in_path = run(spec_for(rootfs, {"nope"}));
+  REQUIRE_FALSE(not_in_path);
+  CHECK(not_in_path.error().errno_value() == ENOENT);
+}
+
+TEST_CASE("a failing step before exec names its path", "[spawn]") {
+  TempDir rootfs = busybox_rootfs();
+  ContainerSpec spec = spec_for(rootfs, {"sh"});
+  spec.mounts.push_back({"/data", "bind", "/nonexistent-source", {"rbind"}});
+  auto ran = run(spec);
+  REQUIRE_FALSE(ran);
+  CHECK(ran.error().message().find("/nonexistent-source") != std::string::npos);
+
+  spec = spec_for(rootfs, {"sh"});
+  spec.process.cwd = "/missing";
+  auto no_cwd = run(spec);
+  REQUIRE_FALSE(no_cwd);
+  CHECK(no_cwd.error().message() ==
+        "starting container: changing to working directory `/missing`: No such file or directory");
+}
+
+TEST_CASE("before_start runs before the child continues", "[spawn]") {
+  TempDir rootfs = busybox_rootfs();
+  ContainerSpec spec = spec_for(rootfs, {"sh", "-c", "cat /marker"});
+  spec.mounts.push_back({"/marker", "bind", rootfs.path() + "/host-marker", {"bind", "ro"}});
+  REQUIRE(write_file_atomic(rootfs.path() + "/host-marker", "before\n"));
+  int fds[2];
+  REQUIRE(::pipe2(fds, O_CLOEXEC) == 0);
+  UniqueFd read_end(fds[0]), write_end(fds[1]);
+  pid_t seen = 0;
+  SpawnOptions options;
+  options.stdout_fd = write_end.get();
+  options.before_start = [&](pid_t pid) -> Status {
+    seen = pid;
+    // The bind happens after this returns, so the child sees this write.
+    return write_file_atomic(rootfs.path() + "/host-marker", "during\n");
+  };
+  auto child = spawn_container(spec, options);
+  write_end.reset();
+  REQUIRE(child);
+  CHECK(seen == child->pid());
+  CHECK(*read_fd(read_end.get()) == "during\n");
+  CHECK(*child->wait() == ExitStatus{0, 0});
+
+  SpawnOptions refusing;
+  refusing.before_start = [](pid_t) -> Status { return fail("no cgroup for you"); };
+  auto refused = spawn_container(spec, refusing);
+  REQUIRE_FALSE(refused);
+  CHECK(refused.error().message() == "starting container: no cgroup for you");
+}
+
+TEST_CASE("masked and read-only paths", "[spawn]") {
+  TempDir rootfs = busybox_rootfs();
+  auto ran = run(spec_for(rootfs, {"sh", "-c",
+                                   "echo kcore=$(cat /proc/kcore | wc -c);"
+                                   "echo 1 > /proc/sys/kernel/ns_last_pid && echo sys-writable;"
+                                   "cat /proc/sys/kernel/ostype;"
+                                   "mkdir /sys/brick-probe && echo sysfs-writable;"
+                                   "ls /sys/firmware | wc -l;"
+                                   "grep -E ' /(proc/sys|sys) ' /proc/self/mounts | cut -d' ' -f2,4 | cut -c1-13"}));
+  REQUIRE(ran);
+  INFO(ran->output);
+  CHECK(ran->status.exit_code() == 0);
+  CHECK(ran->output.find("kcore=0\n") != std::string::npos);
+  CHECK(ran->output.find("writable") == std::string::npos);
+  // strerror(EROFS), as busybox's shell reports the failed open.
+  CHECK(ran->output.find("can't create /proc/sys/kernel/ns_last_pid: Read-only file system") != std::string::npos);
+  CHECK(ran->output.find("can't create directory '/sys/brick-probe': Read-only file system") != std::string::npos);
+  CHECK(ran->output.find("Linux\n") != std::string::npos);
+  CHECK(ran->output.find("/proc/sys ro,") != std::string::npos);
+  CHECK(ran->output.find("/sys ro,") != std::string::npos);
+}
