@@ -1,0 +1,339 @@
+#include "net/network.hpp"
+
+#include <dirent.h>
+#include <net/if.h>
+#include <sys/random.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <cctype>
+#include <cerrno>
+#include <charconv>
+#include <ctime>
+#include <nlohmann/json.hpp>
+
+#include "base/file.hpp"
+#include "base/scope_exit.hpp"
+#include "net/netlink.hpp"
+
+namespace brick::net {
+namespace {
+
+Result<std::string> random_id() {
+  unsigned char bytes[32];
+  for (size_t got = 0; got < sizeof bytes;) {
+    ssize_t n = ::getrandom(bytes + got, sizeof bytes - got, 0);
+    if (n < 0) {
+      if (errno == EINTR) continue;
+      return fail_errno("reading random bytes for the network ID");
+    }
+    got += static_cast<size_t>(n);
+  }
+  static const char* kHex = "0123456789abcdef";
+  std::string id;
+  for (unsigned char b : bytes) {
+    id += kHex[b >> 4];
+    id += kHex[b & 15];
+  }
+  return id;
+}
+
+std::string now_rfc3339() {
+  std::time_t t = std::time(nullptr);
+  std::tm tm{};
+  ::gmtime_r(&t, &tm);
+  char buf[32];
+  std::strftime(buf, sizeof buf, "%Y-%m-%dT%H:%M:%SZ", &tm);
+  return buf;
+}
+
+// Interface names: at most IFNAMSIZ-1 bytes, no '/', ':' or whitespace
+// (the kernel's dev_valid_name), and not "." or "..".
+bool valid_ifname(const std::string& name) {
+  if (name.empty() || name.size() >= IFNAMSIZ || name == "." || name == "..") return false;
+  return std::none_of(name.begin(), name.end(), [](char c) { return c == '/' || c == ':' || c <= ' ' || c == 127; });
+}
+
+Result<std::map<std::string, std::string>> string_map(const nlohmann::json& json, const char* key) {
+  std::map<std::string, std::string> out;
+  auto it = json.find(key);
+  if (it == json.end() || it->is_null()) return out;
+  if (!it->is_object()) return fail(std::string("field `") + key + "` is not an object");
+  for (const auto& [k, v] : it->items()) {
+    if (!v.is_string()) return fail(std::string("field `") + key + "." + k + "` is not a string");
+    out[k] = v.get<std::string>();
+  }
+  return out;
+}
+
+Result<std::string> string_field(const nlohmann::json& json, const char* key) {
+  auto it = json.find(key);
+  if (it == json.end() || !it->is_string()) return fail(std::string("field `") + key + "` missing or not a string");
+  return it->get<std::string>();
+}
+
+class KernelHost : public NetworkHost {
+ public:
+  Result<std::vector<Prefix>> prefixes_in_use() override { return BRICK_TRY(netlink())->ipv4_in_use(); }
+  Result<bool> link_exists(const std::string& name) override {
+    auto index = BRICK_TRY(netlink())->ifindex_of(name);
+    if (index) return true;
+    if (index.error().errno_value() == ENODEV) return false;
+    return fail(index.error());
+  }
+  Status create_bridge(const std::string& name, int mtu, Ipv4 gateway, const Prefix& subnet) override {
+    LinkGuard guard = BRICK_TRY(BRICK_TRY(netlink())->create_bridge(name, mtu, gateway, subnet));
+    // The store undoes it through delete_link if a later step fails.
+    guard.keep();
+    return {};
+  }
+  Status delete_link(const std::string& name) override {
+    Netlink* nl = BRICK_TRY(netlink());
+    auto index = nl->ifindex_of(name);
+    if (!index) return index.error().errno_value() == ENODEV ? Status{} : fail(index.error());
+    return nl->delete_link(*index);
+  }
+
+ private:
+  Result<Netlink*> netlink() {
+    if (!netlink_) netlink_ = BRICK_TRY_CTX(Netlink::open(), "opening rtnetlink");
+    return &*netlink_;
+  }
+  std::optional<Netlink> netlink_;
+};
+
+}  // namespace
+
+Status NetworkHost::write_record(const std::string& path, std::string_view data) {
+  return write_file_atomic(path, data);
+}
+
+std::shared_ptr<NetworkHost> kernel_host() { return std::make_shared<KernelHost>(); }
+
+bool valid_network_name(std::string_view name) {
+  if (name.empty() || !std::isalnum(static_cast<unsigned char>(name[0]))) return false;
+  return std::all_of(name.begin(), name.end(), [](char c) {
+    return std::isalnum(static_cast<unsigned char>(c)) || c == '_' || c == '.' || c == '-';
+  });
+}
+
+nlohmann::json Network::to_json() const {
+  return {{"Name", name},       {"Id", id},
+          {"Created", created}, {"Driver", driver},
+          {"Bridge", bridge},   {"Internal", internal},
+          {"Labels", labels},   {"Options", options},
+          {"MTU", mtu},         {"IPAM", ipam ? ipam->to_json() : nlohmann::json()}};
+}
+
+Result<Network> Network::from_json(const nlohmann::json& json) {
+  if (!json.is_object()) return fail("not a JSON object");
+  Network n;
+  n.name = BRICK_TRY(string_field(json, "Name"));
+  n.id = BRICK_TRY(string_field(json, "Id"));
+  n.created = BRICK_TRY(string_field(json, "Created"));
+  n.driver = BRICK_TRY(string_field(json, "Driver"));
+  n.bridge = BRICK_TRY(string_field(json, "Bridge"));
+  auto internal = json.find("Internal");
+  n.internal = internal != json.end() && internal->is_boolean() && internal->get<bool>();
+  auto mtu = json.find("MTU");
+  if (mtu != json.end() && mtu->is_number_integer()) n.mtu = mtu->get<int>();
+  n.labels = BRICK_TRY(string_map(json, "Labels"));
+  n.options = BRICK_TRY(string_map(json, "Options"));
+  auto ipam = json.find("IPAM");
+  if (ipam == json.end()) return fail("field `IPAM` missing");
+  n.ipam = BRICK_TRY_CTX(SubnetAllocator::from_json(*ipam), "field `IPAM`");
+  return n;
+}
+
+nlohmann::json inspect_json(const Network& n) {
+  nlohmann::json config = nlohmann::json::object();
+  if (n.ipam) {
+    nlohmann::json state = n.ipam->to_json();
+    config["Subnet"] = n.ipam->subnet().str();
+    config["Gateway"] = format_ipv4(n.ipam->gateway());
+    if (state.contains("ip_range")) config["IPRange"] = state["ip_range"];
+    if (!state["aux_addresses"].empty()) config["AuxiliaryAddresses"] = state["aux_addresses"];
+  }
+  return {{"Name", n.name},
+          {"Id", n.id},
+          {"Created", n.created},
+          {"Scope", "local"},
+          {"Driver", n.driver},
+          {"EnableIPv6", false},
+          {"IPAM", {{"Driver", "default"}, {"Options", nlohmann::json::object()}, {"Config", {config}}}},
+          {"Internal", n.internal},
+          {"Attachable", false},
+          {"Ingress", false},
+          {"ConfigFrom", {{"Network", ""}}},
+          {"ConfigOnly", false},
+          {"Containers", nlohmann::json::object()},
+          {"Options", n.options},
+          {"Labels", n.labels}};
+}
+
+Result<NetworkStore> NetworkStore::open(const std::string& root, std::shared_ptr<NetworkHost> host,
+                                        std::vector<Pool> pools) {
+  std::string dir = root + "/networks";
+  for (const std::string& d : {root, dir})
+    if (::mkdir(d.c_str(), 0700) != 0 && errno != EEXIST) return fail_errno("creating `" + d + "`");
+  if (pools.empty()) pools = default_pools();
+  return NetworkStore(std::move(dir), std::move(host), std::move(pools));
+}
+
+Result<Network> NetworkStore::read_record(const std::string& name) const {
+  std::string path = record_path(name);
+  std::string text = BRICK_TRY(read_file(path));
+  auto json = nlohmann::json::parse(text, nullptr, false);
+  if (json.is_discarded()) return fail("reading network record `" + path + "`: not valid JSON; remove it by hand");
+  return BRICK_TRY_CTX(Network::from_json(json), "reading network record `" + path + "`");
+}
+
+Result<std::vector<Network>> NetworkStore::list() const {
+  DIR* d = ::opendir(dir_.c_str());
+  if (!d) return fail_errno("listing `" + dir_ + "`");
+  std::vector<std::string> names;
+  while (dirent* e = ::readdir(d)) {
+    std::string file = e->d_name;
+    if (file.size() > 5 && file.ends_with(".json")) names.push_back(file.substr(0, file.size() - 5));
+  }
+  ::closedir(d);
+  std::sort(names.begin(), names.end());
+  std::vector<Network> out;
+  for (const auto& name : names) {
+    auto record = read_record(name);
+    // A record removed between readdir and read is simply gone.
+    if (!record && record.error().errno_value() == ENOENT) continue;
+    if (!record) return fail(record.error());
+    out.push_back(std::move(*record));
+  }
+  return out;
+}
+
+Result<Network> NetworkStore::get(const std::string& name_or_id) const {
+  auto all = BRICK_TRY(list());
+  std::vector<const Network*> by_prefix;
+  for (const auto& n : all) {
+    if (n.name == name_or_id || n.id == name_or_id) return n;
+    if (!name_or_id.empty() && n.id.starts_with(name_or_id)) by_prefix.push_back(&n);
+  }
+  if (by_prefix.size() == 1) return *by_prefix.front();
+  if (by_prefix.size() > 1)
+    return fail(Error("network ID prefix `" + name_or_id + "` is ambiguous: give more of the ID or the name", EINVAL));
+  return fail(Error("network `" + name_or_id + "` not found: `brick network ls` lists them", ENOENT));
+}
+
+Result<Network> NetworkStore::plan(const NetworkSpec& spec, const std::vector<Network>& others) {
+  if (!valid_network_name(spec.name))
+    return fail("invalid network name `" + spec.name +
+                "`: use letters, digits, `_`, `.` and `-`, starting with a "
+                "letter or digit");
+  if (spec.driver != "bridge") return fail("driver `" + spec.driver + "` is not supported: brick has only `bridge`");
+  for (const auto& o : others)
+    if (o.name == spec.name) return fail(Error("network `" + spec.name + "` already exists", EEXIST));
+
+  Network n;
+  n.name = spec.name;
+  n.id = BRICK_TRY(random_id());
+  n.created = now_rfc3339();
+  n.internal = spec.internal;
+  n.labels = spec.labels;
+  n.options = spec.options;
+
+  if (auto it = spec.options.find(kMtuOption); it != spec.options.end()) {
+    const std::string& text = it->second;
+    auto [end, ec] = std::from_chars(text.data(), text.data() + text.size(), n.mtu);
+    if (ec != std::errc() || end != text.data() + text.size() || n.mtu < 68 || n.mtu > 65535)
+      return fail("option " + std::string(kMtuOption) + "=`" + text + "` is not an MTU (68..65535)");
+  }
+  if (auto it = spec.options.find(kBridgeNameOption); it != spec.options.end()) {
+    n.bridge = it->second;
+    if (!valid_ifname(n.bridge))
+      return fail("option " + std::string(kBridgeNameOption) + "=`" + n.bridge +
+                  "` is not an interface name (at most 15 characters, no `/`, `:` or spaces)");
+    for (const auto& o : others)
+      if (o.bridge == n.bridge)
+        return fail("bridge `" + n.bridge + "` already belongs to network `" + o.name + "`: choose another name");
+  } else {
+    n.bridge = "br-" + n.id.substr(0, 12);  // 15 characters: fits IFNAMSIZ
+  }
+
+  SubnetConfig config;
+  std::vector<Prefix> taken;
+  for (const auto& o : others)
+    if (o.ipam) taken.push_back(o.ipam->subnet());
+  if (spec.subnet.empty()) {
+    if (!spec.gateway.empty() || !spec.ip_range.empty() || !spec.aux_addresses.empty())
+      return fail("--gateway, --ip-range and --aux-address need --subnet");
+    std::vector<Prefix> in_use = taken;
+    auto host = BRICK_TRY_CTX(host_->prefixes_in_use(), "listing the host's addresses and routes");
+    in_use.insert(in_use.end(), host.begin(), host.end());
+    config.subnet = BRICK_TRY_CTX(choose_subnet(pools_, in_use), "choosing a subnet");
+  } else {
+    config.subnet = BRICK_TRY_CTX(parse_prefix(spec.subnet), "subnet `" + spec.subnet + "`");
+    for (const auto& o : others)
+      if (o.ipam && overlaps(o.ipam->subnet(), config.subnet))
+        return fail("subnet " + config.subnet.str() + " overlaps network `" + o.name + "` (" + o.ipam->subnet().str() +
+                    "): choose another subnet");
+  }
+  if (!spec.gateway.empty()) config.gateway = BRICK_TRY_CTX(parse_ipv4(spec.gateway), "gateway `" + spec.gateway + "`");
+  if (!spec.ip_range.empty())
+    config.ip_range = BRICK_TRY_CTX(parse_prefix(spec.ip_range), "ip-range `" + spec.ip_range + "`");
+  for (const auto& [key, value] : spec.aux_addresses)
+    config.aux_addresses[key] = BRICK_TRY_CTX(parse_ipv4(value), "aux address `" + key + "=" + value + "`");
+  n.ipam = BRICK_TRY(SubnetAllocator::create(config));
+  return n;
+}
+
+Result<Network> NetworkStore::create(const NetworkSpec& spec) {
+  auto run = [&]() -> Result<Network> {
+    FileLock lock = BRICK_TRY(FileLock::acquire(dir_ + "/lock"));
+    auto others = BRICK_TRY(list());
+    Network n = BRICK_TRY(plan(spec, others));
+    if (BRICK_TRY_CTX(host_->link_exists(n.bridge), "looking for bridge `" + n.bridge + "`"))
+      return fail(Error("bridge `" + n.bridge +
+                            "` already exists but belongs to no brick network: delete it (`ip link del " + n.bridge +
+                            "`) or choose another bridge name",
+                        EEXIST));
+    BRICK_TRY_CTX(host_->create_bridge(n.bridge, n.mtu, n.ipam->gateway(), n.ipam->subnet()),
+                  "creating bridge `" + n.bridge + "`");
+    // From here on a failure must take the bridge back out.
+    ScopeExit undo([&] { (void)host_->delete_link(n.bridge); });
+    BRICK_TRY_CTX(host_->write_record(record_path(n.name), n.to_json().dump(2) + "\n"), "writing the record");
+    undo.release();
+    return n;
+  };
+  return BRICK_TRY_CTX(run(), "creating network `" + spec.name + "`");
+}
+
+Status NetworkStore::remove_locked(const Network& n) {
+  BRICK_TRY_CTX(host_->delete_link(n.bridge), "deleting bridge `" + n.bridge + "`");
+  std::string path = record_path(n.name);
+  if (::unlink(path.c_str()) != 0 && errno != ENOENT) return fail_errno("removing `" + path + "`");
+  return {};
+}
+
+Result<std::string> NetworkStore::remove(const std::string& name_or_id, const InUse& in_use) {
+  auto run = [&]() -> Result<std::string> {
+    FileLock lock = BRICK_TRY(FileLock::acquire(dir_ + "/lock"));
+    Network n = BRICK_TRY(get(name_or_id));
+    if (in_use && in_use(n.name))
+      return fail(Error("containers are still attached: stop or disconnect them first", EBUSY));
+    BRICK_TRY(remove_locked(n));
+    return n.name;
+  };
+  return BRICK_TRY_CTX(run(), "removing network `" + name_or_id + "`");
+}
+
+Result<std::vector<std::string>> NetworkStore::prune(const InUse& in_use) {
+  FileLock lock = BRICK_TRY(FileLock::acquire(dir_ + "/lock"));
+  std::vector<std::string> removed;
+  for (const auto& n : BRICK_TRY(list())) {
+    if (in_use && in_use(n.name)) continue;
+    BRICK_TRY_CTX(remove_locked(n), "pruning network `" + n.name + "`");
+    removed.push_back(n.name);
+  }
+  return removed;
+}
+
+}  // namespace brick::net

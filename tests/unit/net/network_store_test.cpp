@@ -1,0 +1,204 @@
+// NetworkStore without a kernel: a fake NetworkHost stands in for rtnetlink,
+// so subnet choice, records, rollback and in-use checks run without root.
+#include <catch2/catch.hpp>
+#include <nlohmann/json.hpp>
+#include <set>
+
+#include "base/file.hpp"
+#include "base/temp_dir.hpp"
+#include "net/network.hpp"
+
+using namespace brick;
+using namespace brick::net;
+
+namespace {
+
+class FakeHost : public NetworkHost {
+ public:
+  std::vector<Prefix> host_prefixes;
+  std::set<std::string> links;
+  bool fail_write = false;
+
+  Result<std::vector<Prefix>> prefixes_in_use() override { return host_prefixes; }
+  Result<bool> link_exists(const std::string& name) override { return links.contains(name); }
+  Status create_bridge(const std::string& name, int, Ipv4, const Prefix&) override {
+    links.insert(name);
+    return {};
+  }
+  Status delete_link(const std::string& name) override {
+    links.erase(name);
+    return {};
+  }
+  Status write_record(const std::string& path, std::string_view data) override {
+    if (fail_write) return fail(Error("disk full (injected)", ENOSPC));
+    return NetworkHost::write_record(path, data);
+  }
+};
+
+struct Fixture {
+  TempDir root = std::move(TempDir::create("netstore").value());
+  std::shared_ptr<FakeHost> host = std::make_shared<FakeHost>();
+  NetworkStore store = std::move(NetworkStore::open(root.path(), host).value());
+};
+
+NetworkSpec spec(const std::string& name) {
+  NetworkSpec s;
+  s.name = name;
+  return s;
+}
+
+}  // namespace
+
+TEST_CASE("create chooses distinct subnets, skipping the host's prefixes") {
+  Fixture f;
+  f.host->host_prefixes = {parse_prefix("10.201.0.0/24").value()};
+  auto a = f.store.create(spec("alpha"));
+  REQUIRE(a);
+  auto b = f.store.create(spec("beta"));
+  REQUIRE(b);
+  CHECK(a->ipam->subnet().str() == "10.201.1.0/24");
+  CHECK(format_ipv4(a->ipam->gateway()) == "10.201.1.1");
+  CHECK(b->ipam->subnet().str() == "10.201.2.0/24");
+  CHECK(a->id.size() == 64);
+  CHECK(a->id != b->id);
+  CHECK(a->bridge == "br-" + a->id.substr(0, 12));
+  CHECK(a->bridge.size() <= 15);
+  CHECK(f.host->links == std::set<std::string>{a->bridge, b->bridge});
+
+  auto list = f.store.list();
+  REQUIRE(list);
+  REQUIRE(list->size() == 2);
+  CHECK((*list)[0].name == "alpha");
+  auto by_prefix = f.store.get(b->id.substr(0, 8));
+  REQUIRE(by_prefix);
+  CHECK(by_prefix->name == "beta");
+}
+
+TEST_CASE("user-given subnet, gateway, ip_range, options and labels are kept") {
+  Fixture f;
+  NetworkSpec s = spec("custom");
+  s.subnet = "192.168.77.0/24";
+  s.gateway = "192.168.77.254";
+  s.ip_range = "192.168.77.128/25";
+  s.internal = true;
+  s.labels = {{"a", "b"}};
+  s.options = {{kBridgeNameOption, "brick-custom"}, {kMtuOption, "1400"}};
+  REQUIRE(f.store.create(s));
+  auto n = f.store.get("custom");
+  REQUIRE(n);
+  CHECK(n->bridge == "brick-custom");
+  CHECK(n->mtu == 1400);
+  CHECK(n->internal);
+  CHECK(n->labels.at("a") == "b");
+  auto j = inspect_json(*n);
+  CHECK(j["IPAM"]["Config"][0]["Subnet"] == "192.168.77.0/24");
+  CHECK(j["IPAM"]["Config"][0]["Gateway"] == "192.168.77.254");
+  CHECK(j["IPAM"]["Config"][0]["IPRange"] == "192.168.77.128/25");
+  CHECK(j["Internal"] == true);
+  CHECK(j["Options"][kMtuOption] == "1400");
+
+  NetworkSpec overlap = spec("other");
+  overlap.subnet = "192.168.77.0/25";
+  auto err = f.store.create(overlap);
+  REQUIRE_FALSE(err);
+  CHECK(err.error().message().find("overlaps network `custom`") != std::string::npos);
+}
+
+TEST_CASE("bad specs are refused with the network named and nothing created") {
+  Fixture f;
+  struct Case {
+    NetworkSpec spec;
+    const char* expect;
+  };
+  std::vector<Case> cases;
+  cases.push_back({spec("-bad"), "invalid network name"});
+  NetworkSpec driver = spec("n1");
+  driver.driver = "overlay";
+  cases.push_back({driver, "driver `overlay`"});
+  NetworkSpec mtu = spec("n2");
+  mtu.options = {{kMtuOption, "big"}};
+  cases.push_back({mtu, "not an MTU"});
+  NetworkSpec ifname = spec("n3");
+  ifname.options = {{kBridgeNameOption, "a-very-long-bridge-name"}};
+  cases.push_back({ifname, "not an interface name"});
+  NetworkSpec gw = spec("n4");
+  gw.gateway = "10.0.0.1";
+  cases.push_back({gw, "need --subnet"});
+  NetworkSpec host_bits = spec("n5");
+  host_bits.subnet = "10.9.0.1/24";
+  cases.push_back({host_bits, "subnet `10.9.0.1/24`"});
+  for (const auto& c : cases) {
+    auto r = f.store.create(c.spec);
+    INFO(c.spec.name);
+    REQUIRE_FALSE(r);
+    CHECK(r.error().message().find("network `" + c.spec.name + "`") != std::string::npos);
+    CHECK(r.error().message().find(c.expect) != std::string::npos);
+  }
+  CHECK(f.host->links.empty());
+  CHECK(f.store.list()->empty());
+}
+
+TEST_CASE("duplicate names and stray bridges are errors that name them") {
+  Fixture f;
+  REQUIRE(f.store.create(spec("dup")));
+  auto again = f.store.create(spec("dup"));
+  REQUIRE_FALSE(again);
+  CHECK(again.error().message().find("already exists") != std::string::npos);
+
+  f.host->links.insert("stray0");
+  NetworkSpec s = spec("stray");
+  s.options = {{kBridgeNameOption, "stray0"}};
+  auto r = f.store.create(s);
+  REQUIRE_FALSE(r);
+  CHECK(r.error().message().find("bridge `stray0` already exists but belongs to no brick network") !=
+        std::string::npos);
+  CHECK(f.host->links.contains("stray0"));  // not ours: left alone
+}
+
+TEST_CASE("a failed record write takes the bridge back out") {
+  Fixture f;
+  f.host->fail_write = true;
+  auto r = f.store.create(spec("doomed"));
+  REQUIRE_FALSE(r);
+  CHECK(r.error().message().find("creating network `doomed`") != std::string::npos);
+  CHECK(f.host->links.empty());
+  CHECK(f.store.list()->empty());
+}
+
+TEST_CASE("remove refuses while in use; prune keeps networks in use") {
+  Fixture f;
+  REQUIRE(f.store.create(spec("busy")));
+  REQUIRE(f.store.create(spec("idle")));
+  InUse in_use = [](const std::string& name) { return name == "busy"; };
+  auto r = f.store.remove("busy", in_use);
+  REQUIRE_FALSE(r);
+  CHECK(r.error().message().find("network `busy`") != std::string::npos);
+  CHECK(r.error().message().find("stop or disconnect") != std::string::npos);
+
+  auto pruned = f.store.prune(in_use);
+  REQUIRE(pruned);
+  CHECK(*pruned == std::vector<std::string>{"idle"});
+  REQUIRE(f.store.list()->size() == 1);
+  REQUIRE(f.host->links.size() == 1);
+
+  auto removed = f.store.remove("busy");
+  REQUIRE(removed);
+  CHECK(*removed == "busy");
+  CHECK(f.host->links.empty());
+  CHECK(f.store.list()->empty());
+  auto missing = f.store.remove("busy");
+  REQUIRE_FALSE(missing);
+  CHECK(missing.error().message().find("not found") != std::string::npos);
+}
+
+TEST_CASE("records round-trip through JSON, IPAM allocations included") {
+  Fixture f;
+  auto n = f.store.create(spec("rt"));
+  REQUIRE(n);
+  REQUIRE(n->ipam->allocate("c1"));
+  auto back = Network::from_json(nlohmann::json::parse(n->to_json().dump()));
+  REQUIRE(back);
+  CHECK(back->to_json() == n->to_json());
+  CHECK(back->ipam->allocations().size() == 1);
+  CHECK_FALSE(Network::from_json(nlohmann::json::parse(R"({"Name":"x"})")));
+}
