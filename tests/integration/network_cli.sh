@@ -1,0 +1,63 @@
+#!/bin/bash
+# `brick network` end to end inside sandbox.sh: create two networks, check
+# subnets, bridges and output, remove and prune them, and check nothing is
+# left. Run as: sandbox.sh bash network_cli.sh (ctest sets $BRICK).
+set -euo pipefail
+: "${BRICK:?set BRICK to the brick binary}"
+# `brick network --help` exits 0 even unwired (the root command shows its
+# help), so look for the command in the root's command list.
+if ! "$BRICK" --help 2>/dev/null | grep -Eq '^ +network +'; then
+  echo "network_cli: skipped: \`brick network\` is not wired in" >&2
+  exit 77
+fi
+# The sandbox keeps the host's /sys, which shows the host's links; a fresh
+# sysfs in this private mount namespace shows ours.
+mount -t sysfs sysfs /sys
+
+fail() { echo "network_cli: FAIL: $*" >&2; exit 1; }
+b() { "$BRICK" --root "$BRICK_ROOT" --run-root "$BRICK_RUN_ROOT" "$@"; }
+
+id_a=$(b network create --label team=web alpha)
+[[ $id_a =~ ^[0-9a-f]{64}$ ]] || fail "create printed \`$id_a\`, not an ID"
+b network create --subnet 192.168.99.0/24 --gateway 192.168.99.254 -o com.docker.network.bridge.name=brbeta \
+  -o com.docker.network.driver.mtu=1400 --internal beta >/dev/null
+
+br_a="br-${id_a:0:12}"
+for br in "$br_a" brbeta; do
+  [ -d "/sys/class/net/$br/bridge" ] || fail "bridge $br missing"
+  (( $(cat "/sys/class/net/$br/flags") & 1 )) || fail "bridge $br is down"
+done
+[ "$(cat /sys/class/net/brbeta/mtu)" = 1400 ] || fail "brbeta mtu"
+ip -4 addr show dev brbeta | grep -q 'inet 192.168.99.254/24' || fail "brbeta lacks its gateway"
+
+inspect=$(b network inspect alpha beta)
+python3 - "$inspect" <<'PY' || fail "inspect output: $inspect"
+import ipaddress, json, sys
+a, b = json.loads(sys.argv[1])
+assert a["Name"] == "alpha" and a["Driver"] == "bridge" and a["Labels"] == {"team": "web"}
+assert b["Internal"] is True and b["IPAM"]["Config"] == [{"Subnet": "192.168.99.0/24", "Gateway": "192.168.99.254"}]
+sa = ipaddress.ip_network(a["IPAM"]["Config"][0]["Subnet"])
+assert not sa.overlaps(ipaddress.ip_network("192.168.99.0/24"))
+PY
+ip -4 addr show dev "$br_a" | grep -q "inet $(echo "$inspect" | python3 -c 'import json,sys; print(json.load(sys.stdin)[0]["IPAM"]["Config"][0]["Gateway"])')/" \
+  || fail "$br_a lacks its gateway"
+
+ls_out=$(b network ls)
+head -1 <<<"$ls_out" | grep -Eq '^NETWORK ID +NAME +DRIVER +SCOPE$' || fail "ls header: $ls_out"
+grep -Eq "^${id_a:0:12} +alpha +bridge +local$" <<<"$ls_out" || fail "ls row: $ls_out"
+[ "$(b network ls -q | wc -l)" = 2 ] || fail "ls -q"
+b network ls --format json | python3 -c 'import json,sys; [json.loads(l) for l in sys.stdin]' || fail "ls json"
+
+# Errors name the network and exit non-zero.
+if err=$(b network create alpha 2>&1); then fail "duplicate create succeeded"; fi
+grep -q 'network `alpha` already exists' <<<"$err" || fail "duplicate error: $err"
+if err=$(b network rm nosuch 2>&1); then fail "rm of a missing network succeeded"; fi
+grep -q 'nosuch' <<<"$err" || fail "rm error: $err"
+
+[ "$(b network rm alpha)" = alpha ] || fail "rm output"
+[ ! -e "/sys/class/net/$br_a" ] || fail "$br_a left behind"
+b network prune -f | grep -qx beta || fail "prune output"
+[ ! -e /sys/class/net/brbeta ] || fail "brbeta left behind"
+[ -z "$(b network ls -q)" ] || fail "records left behind"
+[ -z "$(ls "$BRICK_ROOT/networks" | grep -v '^lock$' || true)" ] || fail "files left in networks/"
+echo "network_cli: ok"
