@@ -9,7 +9,9 @@
 #include "cli/context.hpp"
 #include "cli/help.hpp"
 #include "cli/image_cmd.hpp"
+#include "cli/network_cmd.hpp"
 #include "cli/output.hpp"
+#include "cli/volume_cmd.hpp"
 
 namespace {
 
@@ -36,6 +38,8 @@ int run(int argc, char** argv) {
   });
   add_compose_command(app, ctx);
   add_image_command(app, ctx);
+  add_network_command(app, ctx);
+  add_volume_command(app, ctx);
 
   try {
     app.parse(argc, argv);
