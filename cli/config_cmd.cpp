@@ -46,12 +46,14 @@ Result<std::string> render(const ConfigOptions& o, compose::Project& project) {
   if (o.services) return lines(dependency_order(project));
   if (o.volumes) {
     std::vector<std::string> names;
+    names.reserve(project.volumes.size());
     for (const auto& [name, _] : project.volumes) names.push_back(name);
     return lines(names);
   }
   if (o.profiles) return lines(project.all_profiles());
   if (o.images) {
     std::vector<std::string> images;
+    images.reserve(project.services.size());
     for (const auto& [name, s] : project.services) images.push_back(s.image ? *s.image : project.name + "-" + name);
     return lines(images);
   }
