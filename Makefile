@@ -20,8 +20,10 @@ build: deps $(BUILD)/build.ninja
 $(ASAN_BUILD)/build.ninja:
 	cmake -S . -B $(ASAN_BUILD) $(CMAKE_GEN) -DCMAKE_BUILD_TYPE=Debug -DBRICK_SANITIZE=ON
 
+# Only the unit tests (and the brick binary they drive) run under the
+# sanitizers, so only they are built there.
 build-asan: deps $(ASAN_BUILD)/build.ninja
-	cmake --build $(ASAN_BUILD) -j $(JOBS)
+	cmake --build $(ASAN_BUILD) -j $(JOBS) --target unit_tests
 
 # Everything through ctest, then the unit tests again under ASan+UBSan.
 test: build build-asan
