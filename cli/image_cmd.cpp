@@ -14,6 +14,7 @@
 #include "base/temp_dir.hpp"
 #include "base/unique_fd.hpp"
 #include "cli/help.hpp"
+#include "cli/output.hpp"
 #include "images/reference.hpp"
 #include "images/store.hpp"
 
@@ -40,19 +41,6 @@ std::string familiar(const std::string& name) {
   if (!ref->tag.empty()) out += ":" + ref->tag;
   if (!ref->digest.empty()) out += "@" + ref->digest;
   return out;
-}
-
-// docker's units.HumanSizeWithPrecision(size, 3): decimal units.
-std::string human_size(double size) {
-  static const char* kUnits[] = {"B", "kB", "MB", "GB", "TB", "PB"};
-  size_t i = 0;
-  while (size >= 1000 && i + 1 < std::size(kUnits)) {
-    size /= 1000;
-    ++i;
-  }
-  char buf[32];
-  std::snprintf(buf, sizeof buf, "%.3g%s", size, kUnits[i]);
-  return buf;
 }
 
 // docker's units.HumanDuration, for "CREATED".
@@ -86,25 +74,6 @@ std::string human_since(const std::string& rfc3339) {
   else
     d = n(hours / 24 / 365) + " years";
   return d + " ago";
-}
-
-std::string table(const std::vector<std::vector<std::string>>& rows) {
-  std::vector<size_t> widths;
-  for (const auto& row : rows)
-    for (size_t i = 0; i < row.size(); ++i) {
-      if (widths.size() <= i) widths.push_back(0);
-      widths[i] = std::max(widths[i], row[i].size());
-    }
-  std::string out;
-  for (const auto& row : rows) {
-    std::string line;
-    for (size_t i = 0; i < row.size(); ++i) {
-      line += row[i];
-      if (i + 1 < row.size()) line += std::string(widths[i] - row[i].size() + 3, ' ');
-    }
-    out += line + "\n";
-  }
-  return out;
 }
 
 Status copy_fd(int from, int to) {

@@ -6,6 +6,7 @@
 #include <nlohmann/json.hpp>
 
 #include "cli/help.hpp"
+#include "cli/output.hpp"
 #include "net/network.hpp"
 
 namespace brick::cli {
@@ -34,24 +35,6 @@ Result<std::map<std::string, std::string>> key_values(const std::vector<std::str
       out[item] = "";
     else
       out[item.substr(0, eq)] = item.substr(eq + 1);
-  }
-  return out;
-}
-
-std::string table(const std::vector<std::vector<std::string>>& rows) {
-  std::vector<size_t> widths;
-  for (const auto& row : rows)
-    for (size_t i = 0; i < row.size(); ++i) {
-      if (widths.size() <= i) widths.push_back(0);
-      widths[i] = std::max(widths[i], row[i].size());
-    }
-  std::string out;
-  for (const auto& row : rows) {
-    for (size_t i = 0; i < row.size(); ++i) {
-      out += row[i];
-      if (i + 1 < row.size()) out += std::string(widths[i] - row[i].size() + 3, ' ');
-    }
-    out += "\n";
   }
   return out;
 }

@@ -3,8 +3,10 @@
 #include <spdlog/sinks/stdout_sinks.h>
 #include <spdlog/spdlog.h>
 
+#include <algorithm>
 #include <cstdio>
 #include <iostream>
+#include <iterator>
 
 #include "base/file.hpp"
 
@@ -45,6 +47,36 @@ Status emit(std::string_view text, const std::string& path) {
   std::cout.flush();
   if (!std::cout) return fail("writing to stdout: output error");
   return {};
+}
+
+std::string table(const std::vector<std::vector<std::string>>& rows) {
+  std::vector<size_t> widths;
+  for (const auto& row : rows)
+    for (size_t i = 0; i < row.size(); ++i) {
+      if (widths.size() <= i) widths.push_back(0);
+      widths[i] = std::max(widths[i], row[i].size());
+    }
+  std::string out;
+  for (const auto& row : rows) {
+    for (size_t i = 0; i < row.size(); ++i) {
+      out += row[i];
+      if (i + 1 < row.size()) out += std::string(widths[i] - row[i].size() + 3, ' ');
+    }
+    out += "\n";
+  }
+  return out;
+}
+
+std::string human_size(double size) {
+  static const char* kUnits[] = {"B", "kB", "MB", "GB", "TB", "PB"};
+  size_t i = 0;
+  while (size >= 1000 && i + 1 < std::size(kUnits)) {
+    size /= 1000;
+    ++i;
+  }
+  char buf[32];
+  std::snprintf(buf, sizeof buf, "%.3g%s", size, kUnits[i]);
+  return buf;
 }
 
 }  // namespace brick::cli

@@ -23,4 +23,10 @@ void print_warnings(const std::vector<compose::Diagnostic>& warnings);
 // Writes `text` to stdout, or atomically to `path` when it is not empty.
 Status emit(std::string_view text, const std::string& path = "");
 
+// Rows as docker prints its tables: columns padded to the widest cell plus 3.
+std::string table(const std::vector<std::vector<std::string>>& rows);
+
+// docker's units.HumanSizeWithPrecision(size, 3): decimal units ("2.13MB").
+std::string human_size(double size);
+
 }  // namespace brick::cli

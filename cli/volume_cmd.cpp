@@ -6,6 +6,7 @@
 #include <nlohmann/json.hpp>
 
 #include "cli/help.hpp"
+#include "cli/output.hpp"
 #include "volumes/volume_store.hpp"
 
 namespace brick::cli {
@@ -37,18 +38,6 @@ Result<volumes::Options> parse_pairs(const std::vector<std::string>& pairs, cons
     out[p.substr(0, eq)] = eq == std::string::npos ? "" : p.substr(eq + 1);
   }
   return out;
-}
-
-std::string human_size(double size) {
-  static const char* kUnits[] = {"B", "kB", "MB", "GB", "TB"};
-  size_t i = 0;
-  while (size >= 1000 && i + 1 < std::size(kUnits)) {
-    size /= 1000;
-    ++i;
-  }
-  char buf[32];
-  std::snprintf(buf, sizeof buf, "%.3g%s", size, kUnits[i]);
-  return buf;
 }
 
 Status run_create(const VolumeOptions& o, VolumeStore& store) {

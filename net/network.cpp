@@ -14,39 +14,12 @@
 #include <nlohmann/json.hpp>
 
 #include "base/file.hpp"
+#include "base/ids.hpp"
 #include "base/scope_exit.hpp"
 #include "net/netlink.hpp"
 
 namespace brick::net {
 namespace {
-
-Result<std::string> random_id() {
-  unsigned char bytes[32];
-  for (size_t got = 0; got < sizeof bytes;) {
-    ssize_t n = ::getrandom(bytes + got, sizeof bytes - got, 0);
-    if (n < 0) {
-      if (errno == EINTR) continue;
-      return fail_errno("reading random bytes for the network ID");
-    }
-    got += static_cast<size_t>(n);
-  }
-  static const char* kHex = "0123456789abcdef";
-  std::string id;
-  for (unsigned char b : bytes) {
-    id += kHex[b >> 4];
-    id += kHex[b & 15];
-  }
-  return id;
-}
-
-std::string now_rfc3339() {
-  std::time_t t = std::time(nullptr);
-  std::tm tm{};
-  ::gmtime_r(&t, &tm);
-  char buf[32];
-  std::strftime(buf, sizeof buf, "%Y-%m-%dT%H:%M:%SZ", &tm);
-  return buf;
-}
 
 // Interface names: at most IFNAMSIZ-1 bytes, no '/', ':' or whitespace
 // (the kernel's dev_valid_name), and not "." or "..".
@@ -234,7 +207,7 @@ Result<Network> NetworkStore::plan(const NetworkSpec& spec, const std::vector<Ne
 
   Network n;
   n.name = spec.name;
-  n.id = BRICK_TRY(random_id());
+  n.id = BRICK_TRY_CTX(random_hex(32), "choosing a network ID");
   n.created = now_rfc3339();
   n.internal = spec.internal;
   n.labels = spec.labels;

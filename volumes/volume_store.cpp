@@ -14,39 +14,13 @@
 #include <system_error>
 
 #include "base/file.hpp"
+#include "base/ids.hpp"
 #include "base/scope_exit.hpp"
 
 namespace brick::volumes {
 namespace {
 
 namespace fs = std::filesystem;
-
-Result<std::string> random_hex(size_t bytes) {
-  unsigned char buf[64];
-  if (bytes > sizeof buf) bytes = sizeof buf;
-  for (size_t got = 0; got < bytes;) {
-    ssize_t n = ::getrandom(buf + got, bytes - got, 0);
-    if (n < 0 && errno == EINTR) continue;
-    if (n < 0) return fail_errno("reading random bytes");
-    got += static_cast<size_t>(n);
-  }
-  std::string out;
-  char hex[3];
-  for (size_t i = 0; i < bytes; ++i) {
-    std::snprintf(hex, sizeof hex, "%02x", buf[i]);
-    out += hex;
-  }
-  return out;
-}
-
-std::string now_rfc3339() {
-  std::time_t t = std::time(nullptr);
-  std::tm tm{};
-  ::gmtime_r(&t, &tm);
-  char buf[32];
-  std::strftime(buf, sizeof buf, "%Y-%m-%dT%H:%M:%SZ", &tm);
-  return buf;
-}
 
 std::string record_json(const Volume& v) {
   nlohmann::json j = {{"name", v.name},          {"driver", v.driver},         {"driver_opts", v.driver_opts},
