@@ -9,6 +9,7 @@
 #include <catch2/catch.hpp>
 #include <cerrno>
 #include <filesystem>
+#include <optional>
 
 #include "base/file.hpp"
 #include "base/temp_dir.hpp"
@@ -29,6 +30,25 @@ images::ImageInfo busybox_image(images::Store& store, const std::string& scratch
   return store.resolve("brick.local/rootfs-test:1").value();
 }
 
+// A scratch dir with a store holding the busybox image; nullopt (and a
+// warning) where the test cannot run.
+struct Fixture {
+  TempDir scratch;
+  images::Store store;
+  images::ImageInfo image;
+};
+
+std::optional<Fixture> make_fixture() {
+  if (::geteuid() != 0 || !fs::exists("/bin/busybox")) {
+    WARN("skipped: needs root and busybox-static");
+    return std::nullopt;
+  }
+  auto scratch = TempDir::create("brick-rootfs").value();
+  auto store = images::Store::open(scratch.path() + "/root").value();
+  auto image = busybox_image(store, scratch.path());
+  return Fixture{std::move(scratch), std::move(store), std::move(image)};
+}
+
 int try_create(const std::string& path) {
   int fd = ::open(path.c_str(), O_WRONLY | O_CREAT | O_CLOEXEC, 0644);
   if (fd < 0) return errno;
@@ -39,14 +59,10 @@ int try_create(const std::string& path) {
 }  // namespace
 
 TEST_CASE("an image becomes a writable root whose writes land in the container's upper dir", "[rootfs]") {
-  if (::geteuid() != 0 || !fs::exists("/bin/busybox")) {
-    WARN("skipped: needs root and busybox-static");
-    return;
-  }
-  auto scratch = TempDir::create("brick-rootfs").value();
-  auto store = images::Store::open(scratch.path() + "/root").value();
-  auto image = busybox_image(store, scratch.path());
-  const std::string dir = scratch.path() + "/containers/c1";
+  auto f = make_fixture();
+  if (!f) return;
+  const auto& image = f->image;
+  const std::string dir = f->scratch.path() + "/containers/c1";
   {
     auto mount = images::prepare_rootfs(image, dir, false);
     if (!mount) FAIL(mount.error().message());
@@ -61,14 +77,10 @@ TEST_CASE("an image becomes a writable root whose writes land in the container's
 }
 
 TEST_CASE("a read_only root refuses writes with EROFS", "[rootfs]") {
-  if (::geteuid() != 0 || !fs::exists("/bin/busybox")) {
-    WARN("skipped: needs root and busybox-static");
-    return;
-  }
-  auto scratch = TempDir::create("brick-rootfs").value();
-  auto store = images::Store::open(scratch.path() + "/root").value();
-  auto image = busybox_image(store, scratch.path());
-  const std::string dir = scratch.path() + "/containers/ro";
+  auto f = make_fixture();
+  if (!f) return;
+  const auto& image = f->image;
+  const std::string dir = f->scratch.path() + "/containers/ro";
   auto mount = images::prepare_rootfs(image, dir, true);
   if (!mount) FAIL(mount.error().message());
   CHECK(read_file(dir + "/rootfs/hello").value() == "from the image\n");
