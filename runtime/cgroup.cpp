@@ -2,6 +2,7 @@
 
 #include <dirent.h>
 #include <fcntl.h>
+#include <signal.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -124,6 +125,21 @@ Status remove_tree(const std::string& path) {
     pause_briefly();
   }
   return fail(Error::from_errno("removing cgroup `" + path + "`"));
+}
+
+void remove_empty_parents(const std::string& dir, size_t levels) {
+  std::string parent = dir;
+  for (size_t i = 0; i < levels; ++i) {
+    parent.resize(parent.rfind('/'));
+    if (::rmdir(parent.c_str()) != 0 && errno != ENOENT) return;
+  }
+}
+
+Status signal_pids(const std::vector<pid_t>& pids, int signal) {
+  for (pid_t pid : pids)
+    if (::kill(pid, signal) != 0 && errno != ESRCH)
+      return fail(Error::from_errno("sending signal " + std::to_string(signal) + " to " + std::to_string(pid)));
+  return {};
 }
 
 Result<std::vector<pid_t>> read_pids(const std::string& path) {

@@ -50,8 +50,15 @@ Status make_dir(const std::string& path);
 // its own), retrying EBUSY for a bounded time: the kernel keeps a cgroup busy
 // for a moment after its last task exits. A missing directory is success.
 Status remove_tree(const std::string& path);
+// rmdir of the `levels` directories above `dir`, innermost first, stopping at
+// the first that is not empty: shared parents ("brick/<project>") go when
+// their last container does, and the kernel answers EBUSY while another
+// container's cgroup remains.
+void remove_empty_parents(const std::string& dir, size_t levels);
 // The pids in a cgroup.procs or tasks file.
 Result<std::vector<pid_t>> read_pids(const std::string& path);
+// Sends `signal` to each pid; one that has exited meanwhile (ESRCH) is fine.
+Status signal_pids(const std::vector<pid_t>& pids, int signal);
 // Joins `a` and `b` with exactly one '/'.
 std::string join(std::string_view a, std::string_view b);
 // Sleeps a short while between polls of a cgroup file.

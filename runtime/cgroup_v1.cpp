@@ -2,13 +2,13 @@
 // controllers, e.g. "cpu,cpuacct"). Used for legacy and hybrid hosts; on a
 // hybrid host the cgroup2 mount holds no controller brick needs.
 #include <signal.h>
-#include <unistd.h>
 
 #include <algorithm>
 #include <cerrno>
 #include <set>
 #include <utility>
 
+#include "base/scope_exit.hpp"
 #include "runtime/cgroup_backend.hpp"
 
 namespace brick::runtime {
@@ -103,25 +103,24 @@ class CgroupV1 final : public CgroupBackend {
   }
 
   Status kill_all(int signal) override {
+    if (signal != SIGKILL) return fs::signal_pids(BRICK_TRY(live_pids()), signal);
     // The v1 freezer stops the processes so none can fork a child we would
     // miss between reading cgroup.procs and signalling (runc does the same).
-    bool frozen = signal == SIGKILL && directory("freezer") != "" && freeze().has_value();
+    // A frozen task dies only once thawed: the first round thaws right after
+    // signalling, and an error on the way must not leave the cgroup frozen.
+    bool frozen = !directory("freezer").empty() && freeze().has_value();
+    ScopeExit thaw_on_error([&] {
+      if (frozen) (void)thaw();
+    });
     for (int round = 0; round < 500; ++round) {
       std::vector<pid_t> pids = BRICK_TRY(live_pids());
-      if (pids.empty() || (signal != SIGKILL && round > 0)) break;
-      for (pid_t pid : pids)
-        if (::kill(pid, signal) != 0 && errno != ESRCH)
-          return fail(Error::from_errno("sending signal " + std::to_string(signal) + " to " + std::to_string(pid)));
-      if (frozen) {
-        // A frozen task dies only once thawed.
-        BRICK_TRY(thaw());
-        frozen = false;
-      }
-      if (signal != SIGKILL) return {};
+      if (pids.empty()) break;
+      BRICK_TRY(fs::signal_pids(pids, SIGKILL));
+      if (std::exchange(frozen, false)) BRICK_TRY(thaw());
       fs::pause_briefly();
     }
-    if (frozen) BRICK_TRY(thaw());
-    if (signal == SIGKILL && !BRICK_TRY(live_pids()).empty())
+    if (std::exchange(frozen, false)) BRICK_TRY(thaw());
+    if (!BRICK_TRY(live_pids()).empty())
       return fail(Error("processes in `" + hierarchies_.front().dir + "` survived SIGKILL for 5 s", EBUSY));
     return {};
   }
@@ -143,13 +142,18 @@ class CgroupV1 final : public CgroupBackend {
     return {};
   }
 
+  // Every hierarchy is tried even when one fails, so a cgroup stuck in one
+  // (EBUSY) does not leave the others behind; the first error is returned.
   Status destroy() override {
-    Status killed = kill_all(SIGKILL);
+    Status result = kill_all(SIGKILL);
     for (const Hierarchy& h : hierarchies_) {
-      BRICK_TRY(fs::remove_tree(h.dir));
-      remove_empty_parents(h);
+      Status removed = fs::remove_tree(h.dir);
+      if (removed)
+        fs::remove_empty_parents(h.dir, parts_.size() - 1);
+      else if (result)
+        result = std::move(removed);
     }
-    return killed;
+    return result;
   }
 
   std::vector<std::string> directories() const override {
@@ -251,16 +255,6 @@ class CgroupV1 final : public CgroupBackend {
       pids.insert(listed->begin(), listed->end());
     }
     return std::vector<pid_t>(pids.begin(), pids.end());
-  }
-
-  // Shared parents ("brick/<project>") go when their last container does;
-  // the kernel answers EBUSY while another container's cgroup remains.
-  void remove_empty_parents(const Hierarchy& h) const {
-    std::string dir = h.dir;
-    for (size_t i = parts_.size(); i > 1; --i) {
-      dir = dir.substr(0, dir.rfind('/'));
-      if (::rmdir(dir.c_str()) != 0 && errno != ENOENT) return;
-    }
   }
 
   std::vector<std::string> parts_;

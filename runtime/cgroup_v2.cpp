@@ -1,7 +1,6 @@
 // cgroup v2: one directory in the unified hierarchy. Controllers reach it only
 // when every ancestor lists them in cgroup.subtree_control.
 #include <signal.h>
-#include <unistd.h>
 
 #include <algorithm>
 #include <cerrno>
@@ -104,10 +103,7 @@ class CgroupV2 final : public CgroupBackend {
     for (int round = 0; round < 500; ++round) {
       std::vector<pid_t> pids = BRICK_TRY(fs::read_pids(file("cgroup.procs")));
       if (pids.empty()) return {};
-      if (!use_kill_file)
-        for (pid_t pid : pids)
-          if (::kill(pid, signal) != 0 && errno != ESRCH)
-            return fail(Error::from_errno("sending signal " + std::to_string(signal) + " to " + std::to_string(pid)));
+      if (!use_kill_file) BRICK_TRY(fs::signal_pids(pids, signal));
       if (signal != SIGKILL) return {};
       fs::pause_briefly();
     }
@@ -120,12 +116,7 @@ class CgroupV2 final : public CgroupBackend {
   Status destroy() override {
     Status killed = kill_all(SIGKILL);
     BRICK_TRY(fs::remove_tree(dir_));
-    // Shared parents go when their last container does; EBUSY while not.
-    std::string dir = dir_;
-    for (size_t i = parts_.size(); i > 1; --i) {
-      dir = dir.substr(0, dir.rfind('/'));
-      if (::rmdir(dir.c_str()) != 0 && errno != ENOENT) break;
-    }
+    fs::remove_empty_parents(dir_, parts_.size() - 1);
     return killed;
   }
 

@@ -17,8 +17,10 @@
 #include <cerrno>
 #include <cstring>
 #include <string>
+#include <string_view>
 #include <vector>
 
+#include "base/strings.hpp"
 #include "base/unique_fd.hpp"
 #include "runtime/mounts.hpp"
 
@@ -119,12 +121,8 @@ Result<std::string> checked_destination(const std::string& path) {
   if (path.empty() || path[0] != '/') return fail("`" + path + "` is not an absolute path");
   // A ".." could climb out of the rootfs before pivot_root; symlinks inside
   // the rootfs still can (TODO: resolve beneath the rootfs with openat2).
-  for (size_t pos = 0; pos <= path.size();) {
-    size_t end = path.find('/', pos);
-    if (end == std::string::npos) end = path.size();
-    if (path.compare(pos, end - pos, "..") == 0) return fail("`" + path + "` contains `..`");
-    pos = end + 1;
-  }
+  for (const std::string& part : split(path, '/'))
+    if (part == "..") return fail("`" + path + "` contains `..`");
   return path;
 }
 
@@ -155,6 +153,20 @@ const struct {
     {"RLIMIT_RTPRIO", RLIMIT_RTPRIO},   {"RLIMIT_RTTIME", RLIMIT_RTTIME},     {"RLIMIT_SIGPENDING", RLIMIT_SIGPENDING},
     {"RLIMIT_STACK", RLIMIT_STACK},
 };
+
+// The host device nodes a container gets bound, probed once: which of them
+// exist does not change while brick runs, and spawn is the hot path.
+const std::vector<std::string>& host_devices() {
+  static const std::vector<std::string> devices = [] {
+    std::vector<std::string> out;
+    for (const char* name : {"null", "zero", "full", "random", "urandom", "tty"}) {
+      std::string source = std::string("/dev/") + name;
+      if (::access(source.c_str(), F_OK) == 0) out.push_back(std::move(source));
+    }
+    return out;
+  }();
+  return devices;
+}
 
 Result<Plan> make_plan(const ContainerSpec& spec, const SpawnOptions& options) {
   Plan plan;
@@ -208,12 +220,8 @@ Result<Plan> make_plan(const ContainerSpec& spec, const SpawnOptions& options) {
   // Host device nodes are bound, not made: mknod is refused in a user
   // namespace, and a bind works in every kind of container.
   plan.dev_mkdirs = {plan.rootfs + "/dev"};
-  for (const char* name : {"null", "zero", "full", "random", "urandom", "tty"}) {
-    std::string source = std::string("/dev/") + name;
-    if (::access(source.c_str(), F_OK) != 0) continue;
-    plan.dev_sources.push_back(source);
-    plan.dev_targets.push_back(plan.rootfs + source);
-  }
+  plan.dev_sources = host_devices();
+  for (const std::string& source : plan.dev_sources) plan.dev_targets.push_back(plan.rootfs + source);
   // With a private devpts instance, /dev/ptmx must lead to that instance's
   // ptmx, or openpty would allocate from the host's.
   plan.links = {{"pts/ptmx", plan.rootfs + "/dev/ptmx"},
@@ -254,16 +262,11 @@ Result<Plan> make_plan(const ContainerSpec& spec, const SpawnOptions& options) {
     plan.exec_candidates.push_back(program);
   } else {
     // execvpe would search the parent's PATH; the container's own env decides.
-    std::string path_env = "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin";
+    std::string_view path_env = "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin";
     for (const std::string& e : spec.process.env)
-      if (e.starts_with("PATH=")) path_env = e.substr(5);
-    for (size_t pos = 0; pos <= path_env.size();) {
-      size_t end = path_env.find(':', pos);
-      if (end == std::string::npos) end = path_env.size();
-      std::string dir = path_env.substr(pos, end - pos);
+      if (e.starts_with("PATH=")) path_env = std::string_view(e).substr(5);
+    for (const std::string& dir : split(path_env, ':'))
       plan.exec_candidates.push_back((dir.empty() ? "." : dir) + "/" + program);
-      pos = end + 1;
-    }
   }
   for (const std::string& a : spec.process.args) plan.argv.push_back(const_cast<char*>(a.c_str()));
   plan.argv.push_back(nullptr);
@@ -271,7 +274,7 @@ Result<Plan> make_plan(const ContainerSpec& spec, const SpawnOptions& options) {
   plan.envp.push_back(nullptr);
   plan.stdio[0] = options.stdin_fd;
   plan.stdio[1] = options.stdout_fd;
-  plan.stdio[2] = options.stdout_fd == options.stderr_fd ? options.stdout_fd : options.stderr_fd;
+  plan.stdio[2] = options.stderr_fd;
   return plan;
 }
 
@@ -550,8 +553,13 @@ Result<ChildProcess> spawn_container(const ContainerSpec& spec, const SpawnOptio
   while ((n = ::read(error_read.get(), &report, sizeof report)) < 0 && errno == EINTR) {
   }
   if (n == 0) return child;  // EOF: the exec closed the pipe
-  if (n != static_cast<ssize_t>(sizeof report)) return fail_errno("starting container: reading the child's report");
-  auto status = child.wait();  // reap before returning, so no zombie outlives the error
+  if (n < 0) return fail_errno("starting container: reading the child's report");
+  // The child writes its report with one write(2) below PIPE_BUF, so it
+  // arrives whole or not at all; anything else is not a report.
+  if (n != static_cast<ssize_t>(sizeof report))
+    return fail(Error("starting container: the child's report is truncated", EIO));
+  // The child has exited (or is about to): reap it here, so no zombie outlives the error.
+  (void)child.wait();
   return fail(Error::from_errno(describe(plan, spec, report), report.err).context("starting container"));
 }
 

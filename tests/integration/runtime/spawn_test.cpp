@@ -175,3 +175,29 @@ TEST_CASE("masked and read-only paths", "[spawn]") {
   CHECK(ran->output.find("/proc/sys ro,") != std::string::npos);
   CHECK(ran->output.find("/sys ro,") != std::string::npos);
 }
+
+TEST_CASE("stdout and stderr go to their own fds; the host's device nodes are bound", "[spawn]") {
+  TempDir rootfs = busybox_rootfs();
+  int out[2], err[2];
+  REQUIRE(::pipe2(out, O_CLOEXEC) == 0);
+  UniqueFd out_read(out[0]), out_write(out[1]);
+  REQUIRE(::pipe2(err, O_CLOEXEC) == 0);
+  UniqueFd err_read(err[0]), err_write(err[1]);
+  SpawnOptions options;
+  options.stdout_fd = out_write.get();
+  options.stderr_fd = err_write.get();
+  auto child = spawn_container(spec_for(rootfs, {"sh", "-c",
+                                                 "for d in null zero full random urandom; do test -c /dev/$d && "
+                                                 "echo $d; done; echo oops >&2; ls /dev/fd/ | wc -l"}),
+                               options);
+  out_write.reset();
+  err_write.reset();
+  REQUIRE(child);
+  auto stdout_text = read_fd(out_read.get());
+  auto stderr_text = read_fd(err_read.get());
+  REQUIRE(stdout_text);
+  REQUIRE(stderr_text);
+  CHECK(*stdout_text == "null\nzero\nfull\nrandom\nurandom\n4\n");  // 0-2 and ls's own directory fd
+  CHECK(*stderr_text == "oops\n");
+  CHECK(*child->wait() == ExitStatus{0, 0});
+}

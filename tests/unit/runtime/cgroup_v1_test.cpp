@@ -10,20 +10,15 @@
 #include "base/temp_dir.hpp"
 #include "runtime/cgroup.hpp"
 #include "runtime/cgroup_backend.hpp"
+#include "unit/runtime/cgroup_fixture.hpp"
 
 using namespace brick;
 using namespace brick::runtime;
+using namespace brick::runtime::testing;
 
 namespace {
 
 using Writes = std::vector<std::pair<std::string, std::string>>;
-
-void put(const std::string& root, const std::string& rel, const std::string& content) {
-  std::filesystem::path p = std::filesystem::path(root) / rel;
-  std::error_code ec;
-  std::filesystem::create_directories(p.parent_path(), ec);
-  REQUIRE(write_file_atomic(p.string(), content).has_value());
-}
 
 struct V1Host {
   TempDir tmp = TempDir::create("cgroup-v1").value();
@@ -204,23 +199,12 @@ TEST_CASE("v1 on this hybrid host: memory below the own cgroup, cpu and cpuacct 
   V1Host host({{"cpu", ""},
                {"cpuacct", ""},
                {"cpuset", ""},
-               {"memory", "/process_api/37b3"},
+               {"memory", kHybridMemoryCgroup},
                {"pids", ""},
                {"devices", ""},
                {"freezer", ""},
                {"blkio", ""}},
-              "32 31 0:29 / /sys/fs/cgroup/cpu rw,relatime - cgroup cgroup rw,cpu\n"
-              "33 31 0:30 / /sys/fs/cgroup/cpuacct rw,relatime - cgroup cgroup rw,cpuacct\n"
-              "34 31 0:31 / /sys/fs/cgroup/cpuset rw,relatime - cgroup cgroup rw,cpuset\n"
-              "35 31 0:32 / /sys/fs/cgroup/memory rw,relatime - cgroup cgroup rw,memory\n"
-              "36 31 0:33 / /sys/fs/cgroup/devices rw,relatime - cgroup cgroup rw,devices\n"
-              "37 31 0:34 / /sys/fs/cgroup/freezer rw,relatime - cgroup cgroup rw,freezer\n"
-              "38 31 0:35 / /sys/fs/cgroup/blkio rw,relatime - cgroup cgroup rw,blkio\n"
-              "39 31 0:36 / /sys/fs/cgroup/pids rw,relatime - cgroup cgroup rw,pids\n"
-              "40 31 0:37 / /sys/fs/cgroup/systemd rw,relatime - cgroup cgroup rw,name=systemd\n"
-              "41 31 0:38 / /sys/fs/cgroup/unified rw,relatime - cgroup2 cgroup2 rw\n",
-              "9:name=systemd:/\n8:pids:/\n7:blkio:/\n6:freezer:/\n5:devices:/\n4:memory:/process_api/37b3\n"
-              "3:cpuset:/\n2:cpuacct:/\n1:cpu:/\n0::/\n");
+              kHybridMountinfo, kHybridProcCgroup);
   REQUIRE(host.layout.unified->controllers == std::vector<std::string>{"hugetlb"});
   REQUIRE(host.layout.mode == CgroupMode::hybrid);
   CgroupResources r;
@@ -230,15 +214,67 @@ TEST_CASE("v1 on this hybrid host: memory below the own cgroup, cpu and cpuacct 
   REQUIRE(cg);
   cg->keep();
   const std::string root = host.tmp.path() + "/sys/fs/cgroup/";
-  CHECK(cg->directory("memory") == root + "memory/process_api/37b3/brick/demo/c1");
+  CHECK(cg->directory("memory") == root + "memory" + kHybridMemoryCgroup + "/brick/demo/c1");
   CHECK(cg->directory("cpu") == root + "cpu/brick/demo/c1");
   CHECK(cg->directory("cpuacct") == root + "cpuacct/brick/demo/c1");
   CHECK(cg->directory("hugetlb").empty());
   CHECK(cg->directories().size() == 8);
   Writes w = host.writes();
   REQUIRE(w.size() == 8);  // 3 levels x cpus+mems, then memory and shares
-  CHECK(w[6] == std::pair<std::string, std::string>{"/sys/fs/cgroup/memory/process_api/37b3/brick/demo/c1/"
-                                                    "memory.limit_in_bytes",
-                                                    "67108864"});
+  CHECK(w[6] == std::pair<std::string, std::string>{
+                    "/sys/fs/cgroup/memory" + std::string(kHybridMemoryCgroup) + "/brick/demo/c1/memory.limit_in_bytes",
+                    "67108864"});
   CHECK(w[7] == std::pair<std::string, std::string>{"/sys/fs/cgroup/cpu/brick/demo/c1/cpu.shares", "512"});
+}
+
+TEST_CASE("v1: kill_all thaws the cgroup again when it fails half-way") {
+  V1Host host = legacy_host();
+  auto cg = Cgroup::create(host.layout, "brick/demo/c1", {});
+  REQUIRE(cg);
+  cg->keep();
+  for (const std::string& dir : cg->directories()) put(dir, "cgroup.procs", "");
+  put(cg->directory("memory"), "cgroup.procs", "not-a-pid\n");
+  host.log.clear();
+  auto killed = cg->kill_all(SIGKILL);
+  REQUIRE_FALSE(killed);
+  CHECK(killed.error().message().find("`not-a-pid` is not a pid") != std::string::npos);
+  // Frozen before the failing read, thawed on the way out.
+  CHECK(host.writes() == Writes{{"/sys/fs/cgroup/freezer/brick/demo/c1/freezer.state", "FROZEN"},
+                                {"/sys/fs/cgroup/freezer/brick/demo/c1/freezer.state", "THAWED"}});
+}
+
+TEST_CASE("v1: destroy removes every hierarchy it can, even when one refuses") {
+  V1Host host = legacy_host();
+  auto cg = Cgroup::create(host.layout, "brick/demo/c1", {});
+  REQUIRE(cg);
+  cg->keep();
+  const std::vector<std::string> dirs = cg->directories();
+  // Empty every directory but the first hierarchy's, as cgroupfs's would be
+  // (its files go with rmdir); the first keeps a plain file, so rmdir fails.
+  for (size_t i = 1; i < dirs.size(); ++i)
+    for (const auto& entry : std::filesystem::directory_iterator(dirs[i])) std::filesystem::remove(entry.path());
+  auto destroyed = cg->destroy();
+  REQUIRE_FALSE(destroyed);
+  CHECK(destroyed.error().message().find("removing cgroup `" + dirs[0] + "`") != std::string::npos);
+  CHECK(std::filesystem::exists(dirs[0]));
+  for (size_t i = 1; i < dirs.size(); ++i) {
+    INFO(dirs[i]);
+    CHECK_FALSE(std::filesystem::exists(dirs[i]));
+  }
+}
+
+TEST_CASE("v1: a cgroup that fails half-way through its hierarchies is removed from all of them") {
+  V1Host host = legacy_host();
+  // brick/other/c2 is new: mkdir makes plain empty directories here, so the
+  // cpuset hierarchy (the second) fails to read the cpus it should inherit,
+  // after cpu,cpuacct got the whole path.
+  auto cg = Cgroup::create(host.layout, "brick/other/c2", {});
+  REQUIRE_FALSE(cg);
+  CHECK(cg.error().message().find("cpuset.cpus") != std::string::npos);
+  const std::string root = host.tmp.path() + "/sys/fs/cgroup/";
+  for (const char* hierarchy : {"cpu,cpuacct", "cpuset", "memory/user/1", "pids", "devices", "freezer"}) {
+    INFO(hierarchy);
+    CHECK_FALSE(std::filesystem::exists(root + hierarchy + "/brick/other"));
+    CHECK(std::filesystem::exists(root + hierarchy + "/brick/demo/c1"));  // a neighbour stays
+  }
 }

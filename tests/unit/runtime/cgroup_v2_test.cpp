@@ -10,18 +10,13 @@
 #include "base/temp_dir.hpp"
 #include "runtime/cgroup.hpp"
 #include "runtime/cgroup_backend.hpp"
+#include "unit/runtime/cgroup_fixture.hpp"
 
 using namespace brick;
 using namespace brick::runtime;
+using namespace brick::runtime::testing;
 
 namespace {
-
-void put(const std::string& root, const std::string& rel, const std::string& content) {
-  std::filesystem::path p = std::filesystem::path(root) / rel;
-  std::error_code ec;
-  std::filesystem::create_directories(p.parent_path(), ec);
-  REQUIRE(write_file_atomic(p.string(), content).has_value());
-}
 
 std::string slurp(const std::string& root, const std::string& rel) { return read_file(root + "/" + rel).value(); }
 
