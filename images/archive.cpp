@@ -113,26 +113,6 @@ Result<std::string> path_inside(const std::string& root, std::string_view rel) {
   return r;
 }
 
-Result<std::string> diff_id_of(const std::string& path) {
-  ReadArchive in(archive_read_new());
-  enable_layer_filters(in.get());
-  archive_read_support_format_raw(in.get());
-  if (archive_read_open_filename(in.get(), path.c_str(), 1 << 16) != ARCHIVE_OK)
-    return fail(archive_error(in.get(), "opening layer `" + path + "`"));
-  struct archive_entry* entry = nullptr;
-  if (archive_read_next_header(in.get(), &entry) != ARCHIVE_OK)
-    return fail(archive_error(in.get(), "reading layer `" + path + "`"));
-  Sha256 h;
-  std::array<char, 1 << 16> buf;
-  for (;;) {
-    la_ssize_t n = archive_read_data(in.get(), buf.data(), buf.size());
-    if (n < 0) return fail(archive_error(in.get(), "decompressing layer `" + path + "`"));
-    if (n == 0) break;
-    h.update(buf.data(), static_cast<size_t>(n));
-  }
-  return h.finish();
-}
-
 Result<std::string> layer_media_type(const std::string& path) {
   UniqueFd fd(::open(path.c_str(), O_RDONLY | O_CLOEXEC));
   if (!fd) return fail_errno("opening layer `" + path + "`");

@@ -1,6 +1,6 @@
 // Tar-level IO for the image store: unpacking an image archive (docker save
-// or OCI) into a scratch directory, digests of blobs and of decompressed
-// layer streams, and writing tar files (image save, directory import).
+// or OCI) into a scratch directory, digests of bytes, and writing tar files
+// (image save, directory import).
 #pragma once
 
 #include <cstdint>
@@ -31,9 +31,6 @@ Result<std::string> path_inside(const std::string& root, std::string_view rel);
 
 // "sha256:<hex>" of bytes in memory.
 std::string sha256_bytes(std::string_view data);
-
-// "sha256:<hex>" of the decompressed tar stream of a layer file (its diff_id).
-Result<std::string> diff_id_of(const std::string& path);
 
 // The OCI layer media type for a file, by its magic bytes.
 Result<std::string> layer_media_type(const std::string& path);

@@ -322,6 +322,24 @@ Result<PruneReport> Store::prune(const InUse& in_use) {
   return report;
 }
 
+std::set<std::pair<std::string, std::string>> Store::verified_layers() const {
+  std::set<std::pair<std::string, std::string>> out;
+  auto entries = read_index();
+  if (!entries) return out;
+  for (const auto& e : *entries) {
+    auto manifest = read_file(blob_path(e.digest));
+    if (!manifest) continue;
+    auto m = parse_manifest(*manifest, e.digest);
+    if (!m) continue;
+    auto config = read_file(blob_path(m->config_digest));
+    if (!config) continue;
+    auto parsed = parse_image_config(*config);
+    if (!parsed || parsed->diff_ids.size() != m->layer_digests.size()) continue;
+    for (size_t i = 0; i < m->layer_digests.size(); ++i) out.emplace(m->layer_digests[i], parsed->diff_ids[i]);
+  }
+  return out;
+}
+
 // Deletes what no entry references. Runs under the store lock, so no load
 // is between renaming its blobs in and naming them in index.json.
 Status Store::gc(const std::vector<Entry>& entries, PruneReport& report) const {

@@ -16,7 +16,9 @@
 
 #include <cstdint>
 #include <functional>
+#include <set>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "base/error.hpp"
@@ -113,6 +115,9 @@ class Store {
   Result<std::vector<Entry>> find(const std::string& name) const;
   Result<ImageInfo> info(const Entry& entry) const;
   Status gc(const std::vector<Entry>& entries, PruneReport& report) const;
+  // (layer blob digest, diff_id) of every layer of the stored images: pairs
+  // that commit() checked. Best effort: an unreadable image adds none.
+  std::set<std::pair<std::string, std::string>> verified_layers() const;
   static void set_names(std::vector<Entry>& entries, const std::string& digest, uint64_t size,
                         const std::vector<std::string>& names);
 

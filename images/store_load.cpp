@@ -7,12 +7,12 @@
 #include <unistd.h>
 
 #include <array>
-#include <ctime>
 #include <filesystem>
 #include <nlohmann/json.hpp>
 #include <set>
 
 #include "base/file.hpp"
+#include "base/ids.hpp"
 #include "base/unique_fd.hpp"
 #include "images/archive.hpp"
 #include "images/layout.hpp"
@@ -91,15 +91,6 @@ Status link_or_copy(const std::string& from, const std::string& to) {
 
 std::string hex_of(const std::string& digest) { return digest.substr(7); }
 
-std::string now_rfc3339() {
-  std::time_t now = std::time(nullptr);
-  std::tm tm{};
-  ::gmtime_r(&now, &tm);
-  char buf[32];
-  std::strftime(buf, sizeof buf, "%Y-%m-%dT%H:%M:%SZ", &tm);
-  return buf;
-}
-
 std::string host_arch() {
   struct utsname u;
   if (::uname(&u) != 0) return "amd64";
@@ -135,35 +126,46 @@ Result<Store::Loaded> Store::commit(const ArchiveImage& image, const std::string
   options.preserve_ownership = ::geteuid() == 0;
   std::set<std::string> unpacked;
   std::vector<Move> layer_moves;
+  const auto verified = verified_layers();
   for (size_t i = 0; i < image.layers.size(); ++i) {
     const LayerSource& layer = image.layers[i];
     const std::string& want_diff = config.diff_ids[i];
     std::string where = "layer " + std::to_string(i + 1) + " (" + layer.digest + ")";
     if (!is_valid_digest(layer.digest)) return fail(where + ": not a sha256 digest");
     if (!is_valid_digest(want_diff)) return fail(where + ": diff_id `" + want_diff + "` is not a sha256 digest");
-    std::string source = blob_path(layer.digest);
-    if (!exists(source)) {
-      source = staging + "/" + hex_of(layer.digest);
-      if (staged.insert(layer.digest).second) {
-        BRICK_TRY_CTX(link_or_copy(layer.path, source), where);
-        std::string actual = BRICK_TRY_CTX(sha256_file(source), where);
-        if (actual != layer.digest) return fail(where + ": the blob's digest is `" + actual + "`");
-        moves.push_back({source, blob_path(layer.digest)});
-      }
-    }
-    std::string diff_id;
-    if (exists(layer_dir(want_diff)) || unpacked.count(want_diff)) {
-      diff_id = BRICK_TRY_CTX(diff_id_of(source), where);
+    bool blob_stored = exists(blob_path(layer.digest));
+    bool layer_stored = exists(layer_dir(want_diff)) || unpacked.count(want_diff);
+    // A stored image already paired this blob with this diff_id, checked
+    // when it was committed: loading it again reads no layer.
+    if (blob_stored && layer_stored && verified.contains({layer.digest, want_diff})) continue;
+    std::string source = blob_stored ? blob_path(layer.digest) : staging + "/" + hex_of(layer.digest);
+    bool stage_blob = !blob_stored && staged.insert(layer.digest).second;
+    if (stage_blob) BRICK_TRY_CTX(link_or_copy(layer.path, source), where);
+    // One read yields both digests: while unpacking when the tree is new,
+    // else by hashing alone.
+    LayerDigests got;
+    if (layer_stored) {
+      got = BRICK_TRY_CTX(layer_digests(source), where);
     } else {
       std::string dest = staging + "/layer-" + hex_of(want_diff);
       if (::mkdir(dest.c_str(), 0755) != 0) return fail_errno("creating `" + dest + "`");
-      UnpackResult r = BRICK_TRY_CTX(unpack_layer(source, dest, options), "unpacking " + where);
-      diff_id = r.diff_id;
+      auto unpacked_layer = unpack_layer(source, dest, options);
+      if (!unpacked_layer) {
+        // A blob that is not what its digest names is the error to report,
+        // not whatever its bytes made the tar reader say.
+        auto actual = sha256_file(source);
+        if (actual && *actual != layer.digest) return fail(where + ": the blob's digest is `" + *actual + "`");
+        return fail(std::move(unpacked_layer.error()).context("unpacking " + where));
+      }
+      UnpackResult r = std::move(*unpacked_layer);
+      got = {r.compressed_digest, r.diff_id, r.compressed_size};
       unpacked.insert(want_diff);
       layer_moves.push_back({dest, layer_dir(want_diff)});
     }
-    if (diff_id != want_diff)
-      return fail(where + ": its content has diff_id `" + diff_id + "` but the config's rootfs.diff_ids[" +
+    if (got.digest != layer.digest) return fail(where + ": the blob's digest is `" + got.digest + "`");
+    if (stage_blob) moves.push_back({source, blob_path(layer.digest)});
+    if (got.diff_id != want_diff)
+      return fail(where + ": its content has diff_id `" + got.diff_id + "` but the config's rootfs.diff_ids[" +
                   std::to_string(i) + "] is `" + want_diff + "`");
   }
   moves.insert(moves.end(), layer_moves.begin(), layer_moves.end());
@@ -237,11 +239,10 @@ Result<std::string> Store::import_rootfs(const std::string& source, const std::s
       BRICK_TRY(tar_directory(source, layer.path));
     }
     layer.media_type = BRICK_TRY(layer_media_type(layer.path));
-    layer.digest = BRICK_TRY(sha256_file(layer.path));
-    struct stat ls;
-    if (::stat(layer.path.c_str(), &ls) != 0) return fail_errno("reading `" + layer.path + "`");
-    layer.size = static_cast<uint64_t>(ls.st_size);
-    std::string diff_id = BRICK_TRY(diff_id_of(layer.path));
+    LayerDigests digests = BRICK_TRY(layer_digests(layer.path));
+    layer.digest = digests.digest;
+    layer.size = digests.size;
+    const std::string& diff_id = digests.diff_id;
     std::string created = now_rfc3339();
     json config = {{"architecture", host_arch()},
                    {"os", "linux"},

@@ -12,7 +12,7 @@
 // record padding after it counts too, as it does for `sha256sum`.
 //
 // Entries are created with the *at() calls relative to directory fds that
-// unpack_fs.hpp resolves with openat2(RESOLVE_IN_ROOT); see there.
+// base/openat2.hpp resolves with openat2(RESOLVE_IN_ROOT); see there.
 #include "images/unpack.hpp"
 
 #include <archive.h>
@@ -106,6 +106,30 @@ Error archive_error(archive* a, const std::string& what) {
   return Error(what + ": " + archive_message(a), err > 0 ? err : 0);
 }
 
+// The decompressing reader over `raw`, positioned at the start of the tar
+// stream. Not for an empty file: libarchive calls that an unknown format.
+Result<ArchivePtr> open_decompressor(RawSource& raw) {
+  ArchivePtr outer(archive_read_new());
+  if (!outer) return fail("allocating an archive reader");
+  enable_layer_filters(outer.get());
+  archive_read_support_format_raw(outer.get());
+  if (archive_read_open(outer.get(), &raw, nullptr, raw_read, nullptr) != ARCHIVE_OK)
+    return fail(archive_error(outer.get(), "opening the compressed stream"));
+  archive_entry* raw_entry = nullptr;
+  if (archive_read_next_header(outer.get(), &raw_entry) != ARCHIVE_OK)
+    return fail(archive_error(outer.get(), "decompressing"));
+  return outer;
+}
+
+// Reads the rest of the file, so that its digest covers every byte.
+Status drain(RawSource& raw) {
+  for (;;) {
+    ssize_t n = raw.read_some();
+    if (n == 0) return {};
+    if (n < 0) return fail_errno("reading the layer file");
+  }
+}
+
 }  // namespace
 
 Result<UnpackResult> unpack_layer(const std::string& layer_path, const std::string& dest_dir,
@@ -134,15 +158,7 @@ Result<UnpackResult> unpack_layer(const std::string& layer_path, const std::stri
     return result;
   }
 
-  ArchivePtr outer(archive_read_new());
-  if (!outer) return fail(Error("allocating an archive reader").context(ctx));
-  enable_layer_filters(outer.get());
-  archive_read_support_format_raw(outer.get());
-  if (archive_read_open(outer.get(), &raw, nullptr, raw_read, nullptr) != ARCHIVE_OK)
-    return fail(archive_error(outer.get(), "opening the compressed stream").context(ctx));
-  archive_entry* raw_entry = nullptr;
-  if (archive_read_next_header(outer.get(), &raw_entry) != ARCHIVE_OK)
-    return fail(archive_error(outer.get(), "decompressing").context(ctx));
+  ArchivePtr outer = BRICK_TRY_CTX(open_decompressor(raw), ctx);
 
   tar.outer = outer.get();
   ArchivePtr inner(archive_read_new());
@@ -181,15 +197,34 @@ Result<UnpackResult> unpack_layer(const std::string& layer_path, const std::stri
     if (!extractor.truncated_tail().empty())
       return fail(Error(extractor.truncated_tail()).context("entry `" + last + "`").context(ctx));
   }
-  for (;;) {
-    ssize_t n = raw.read_some();
-    if (n == 0) break;
-    if (n < 0) return fail(Error::from_errno("reading the layer file").context(ctx));
-  }
+  BRICK_TRY_CTX(drain(raw), ctx);
   result.diff_id = tar.hash.finish();
   result.compressed_digest = raw.hash.finish();
   result.compressed_size = raw.size;
   return result;
+}
+
+Result<LayerDigests> layer_digests(const std::string& path) {
+  std::string ctx = "hashing layer `" + path + "`";
+  UniqueFd fd(::open(path.c_str(), O_RDONLY | O_CLOEXEC));
+  if (!fd) return fail(Error::from_errno("opening the layer file").context(ctx));
+  RawSource raw;
+  raw.fd = fd.get();
+  TarSource tar;
+  if (!raw.hash.ok() || !tar.hash.ok()) return fail(Error("initialising sha256").context(ctx));
+  struct stat st {};
+  if (::fstat(raw.fd, &st) != 0) return fail(Error::from_errno("inspecting the layer file").context(ctx));
+  if (st.st_size > 0) {  // as unpack_layer, an empty file is an empty layer
+    ArchivePtr outer = BRICK_TRY_CTX(open_decompressor(raw), ctx);
+    tar.outer = outer.get();
+    for (;;) {
+      la_ssize_t n = tar.read_some();
+      if (n == 0) break;
+      if (n < 0) return fail(archive_error(outer.get(), "decompressing").context(ctx));
+    }
+    BRICK_TRY_CTX(drain(raw), ctx);
+  }
+  return LayerDigests{raw.hash.finish(), tar.hash.finish(), raw.size};
 }
 
 Result<std::string> sha256_file(const std::string& path) {

@@ -40,6 +40,16 @@ struct UnpackResult {
 Result<UnpackResult> unpack_layer(const std::string& layer_path, const std::string& dest_dir,
                                   const UnpackOptions& options = {});
 
+struct LayerDigests {
+  std::string digest;   // "sha256:<hex>" of the file as stored
+  std::string diff_id;  // "sha256:<hex>" of its uncompressed tar stream
+  uint64_t size = 0;    // bytes as stored
+};
+
+// Both digests of a layer file in one read, without unpacking it: for a
+// layer whose unpacked tree the store already holds.
+Result<LayerDigests> layer_digests(const std::string& path);
+
 // sha256 of a file's bytes as "sha256:<hex>".
 Result<std::string> sha256_file(const std::string& path);
 

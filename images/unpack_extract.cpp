@@ -12,6 +12,7 @@
 #include <algorithm>
 #include <map>
 
+#include "base/openat2.hpp"
 #include "images/unpack_fs.hpp"
 
 namespace brick::images::detail {
@@ -72,7 +73,7 @@ Status Extractor::apply(archive* a, archive_entry* entry, const std::string& nam
 Result<int> Extractor::parent_fd(const std::string& rel) {
   if (cached_fd_ && !cache_stale_ && cached_rel_ == rel) return cached_fd_.get();
   cache_stale_ = false;
-  cached_fd_ = BRICK_TRY(ensure_dir(root_, rel));
+  cached_fd_ = BRICK_TRY(mkdir_beneath(root_, rel));
   cached_rel_ = rel;
   return cached_fd_.get();
 }
@@ -93,8 +94,8 @@ Status Extractor::remove_existing(int parent, const std::string& base, const std
 Status Extractor::whiteout(const std::string& parent_rel, const std::string& base, const std::string& rel) {
   if (base == kOpaqueMarker) {
     // Opaque directory: overlayfs hides every lower entry below it.
-    UniqueFd dir = BRICK_TRY(ensure_dir(root_, parent_rel));
-    UniqueFd real = BRICK_TRY(open_in_root(root_, parent_rel, O_RDONLY | O_DIRECTORY | O_NOFOLLOW));
+    UniqueFd dir = BRICK_TRY(mkdir_beneath(root_, parent_rel));
+    UniqueFd real = BRICK_TRY(open_beneath(root_, parent_rel, O_RDONLY | O_DIRECTORY | O_NOFOLLOW));
     if (::fsetxattr(real.get(), "trusted.overlay.opaque", "y", 1, 0) != 0)
       return fail_errno("marking `" + (parent_rel.empty() ? std::string(".") : parent_rel) +
                         "` opaque (trusted.overlay.opaque needs CAP_SYS_ADMIN)");
@@ -125,7 +126,7 @@ Status Extractor::hardlink(archive_entry* entry, int parent, const std::string& 
   // The target's parent resolves inside the root like any other path, so
   // `/etc/shadow` means <root>/etc/shadow, never the host's. linkat without
   // AT_SYMLINK_FOLLOW links a symlink itself, not what it points to.
-  UniqueFd target_dir = BRICK_TRY_CTX(open_in_root(root_, join_path(parts, parts.size() - 1), O_PATH | O_DIRECTORY),
+  UniqueFd target_dir = BRICK_TRY_CTX(open_beneath(root_, join_path(parts, parts.size() - 1), O_PATH | O_DIRECTORY),
                                       "hardlink target `" + target_name + "`");
   BRICK_TRY(remove_existing(parent, base, rel));
   if (::linkat(target_dir.get(), parts.back().c_str(), parent, base.c_str(), 0) != 0)
@@ -194,7 +195,7 @@ Status Extractor::directory(archive_entry* entry, int parent, const std::string&
       if (::mkdirat(parent, base.c_str(), 0700) != 0) return fail_errno("creating directory `" + rel + "`");
     }
   }
-  UniqueFd fd = BRICK_TRY(open_in_root(root_, rel, O_RDONLY | O_DIRECTORY | O_NOFOLLOW));
+  UniqueFd fd = BRICK_TRY(open_beneath(root_, rel, O_RDONLY | O_DIRECTORY | O_NOFOLLOW));
   BRICK_TRY(own_and_xattrs(fd.get(), entry, rel.empty() ? "." : rel));
   DeferredDir dir{rel, static_cast<mode_t>(archive_entry_perm(entry) & 07777), {}};
   entry_times(entry, dir.times);
@@ -207,7 +208,7 @@ Status Extractor::symlink(archive_entry* entry, int parent, const std::string& b
   if (!target) return fail("symlink without a target");
   BRICK_TRY(remove_existing(parent, base, rel));
   // The target is stored as written: it is only ever resolved later, inside
-  // the root (by open_in_root here, by the container's root at run time).
+  // the root (by open_beneath here, by the container's root at run time).
   if (::symlinkat(target, parent, base.c_str()) != 0) return fail_errno("creating symlink `" + rel + "`");
   BRICK_TRY(own_and_xattrs_at(parent, base, entry, rel));
   timespec times[2];
@@ -302,7 +303,7 @@ Status Extractor::finish() {
   cached_fd_.reset();
   for (const DeferredDir* dir : order) {
     std::string shown = dir->rel.empty() ? "." : dir->rel;
-    auto fd = open_in_root(root_, dir->rel, O_RDONLY | O_DIRECTORY | O_NOFOLLOW);
+    auto fd = open_beneath(root_, dir->rel, O_RDONLY | O_DIRECTORY | O_NOFOLLOW);
     if (!fd) {
       int err = fd.error().errno_value();
       // A later entry replaced the directory with something else.

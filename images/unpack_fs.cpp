@@ -3,7 +3,6 @@
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
-#include <linux/openat2.h>
 #include <sys/stat.h>
 #include <sys/syscall.h>
 #include <unistd.h>
@@ -42,39 +41,6 @@ std::string join_path(const std::vector<std::string>& parts, size_t count) {
     out += parts[i];
   }
   return out;
-}
-
-Result<UniqueFd> open_in_root(int root_fd, const std::string& rel, int flags, mode_t mode) {
-  open_how how{};
-  how.flags = static_cast<uint64_t>(flags | O_CLOEXEC);
-  how.mode = (flags & (O_CREAT | O_TMPFILE)) ? mode : 0;
-  // RESOLVE_IN_ROOT treats the root fd as "/" for every symlink and ".." met on
-  // the way, so nothing resolves outside it; magic links (/proc/self/fd/N)
-  // could jump anywhere and are refused outright.
-  how.resolve = RESOLVE_IN_ROOT | RESOLVE_NO_MAGICLINKS;
-  const char* path = rel.empty() ? "." : rel.c_str();
-  for (int attempt = 0;; ++attempt) {
-    long fd = ::syscall(SYS_openat2, root_fd, path, &how, sizeof how);
-    if (fd >= 0) return UniqueFd(static_cast<int>(fd));
-    // EAGAIN: a rename elsewhere raced the lookup and the kernel cannot vouch
-    // for the result; the lookup is safe to repeat.
-    if (errno == EAGAIN && attempt < 16) continue;
-    return fail_errno("opening `" + rel + "` in the root");
-  }
-}
-
-Result<UniqueFd> ensure_dir(int root_fd, const std::string& rel) {
-  auto fd = open_in_root(root_fd, rel, O_PATH | O_DIRECTORY);
-  if (fd || fd.error().errno_value() != ENOENT || rel.empty()) return fd;
-  size_t slash = rel.rfind('/');
-  std::string parent_rel = slash == std::string::npos ? "" : rel.substr(0, slash);
-  std::string base = slash == std::string::npos ? rel : rel.substr(slash + 1);
-  UniqueFd parent = BRICK_TRY(ensure_dir(root_fd, parent_rel));
-  if (::mkdirat(parent.get(), base.c_str(), 0755) != 0 && errno != EEXIST)
-    return fail_errno("creating directory `" + rel + "`");
-  // Reopen through the root, not through `parent`: if `base` appeared as a
-  // symlink meanwhile, it must still resolve inside the root.
-  return open_in_root(root_fd, rel, O_PATH | O_DIRECTORY);
 }
 
 namespace {

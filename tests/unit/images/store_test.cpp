@@ -169,6 +169,24 @@ TEST_CASE("a digest mismatch stores nothing", "[store]") {
   }
 }
 
+TEST_CASE("a stored layer vouches only for the blob it was checked with", "[store]") {
+  TempDir tmp = temp_dir();
+  std::string a = make_layer(tmp.path() + "/a.tar", {{"a", "1"}});
+  std::string b = make_layer(tmp.path() + "/b.tar", {{"b", "2"}}, "gzip");
+  Store store = open_store(tmp);
+  docker_archive(tmp.path() + "/good.tar", {{{"good:1"}, config_for({a, b}), {a, b}}});
+  REQUIRE(store.load_archive(tmp.path() + "/good.tar"));
+  REQUIRE(store.load_archive(tmp.path() + "/good.tar"));  // again: already checked
+  CHECK(store.resolve("good:1"));
+
+  // Blob b and layer a are both stored, but never as a pair.
+  docker_archive(tmp.path() + "/bad.tar", {{{"bad:1"}, config_for({a, a}), {a, b}}});
+  auto r = store.load_archive(tmp.path() + "/bad.tar");
+  REQUIRE_FALSE(r);
+  CHECK_THAT(r.error().message(), Catch::Contains("layer 2") && Catch::Contains("rootfs.diff_ids[1]"));
+  CHECK_FALSE(store.resolve("bad:1"));
+}
+
 TEST_CASE("a multi-image archive loads every image, sharing layers", "[store]") {
   TempDir tmp = temp_dir();
   std::string base = make_layer(tmp.path() + "/base.tar", {{"os", "base"}});

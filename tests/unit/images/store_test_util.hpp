@@ -12,6 +12,7 @@
 #include "images/archive.hpp"
 #include "images/layout.hpp"
 #include "images/unpack.hpp"
+#include "unit/images/tar_builder.hpp"
 
 namespace brick::images::test {
 
@@ -36,9 +37,9 @@ inline std::string make_layer(const std::string& path, const Files& files, const
 }
 
 inline std::string diff_id(const std::string& layer) {
-  auto d = diff_id_of(layer);
-  REQUIRE(d);
-  return *d;
+  // Not by the code under test: zstd -f decompresses gzip and zstd and
+  // passes a plain tar through.
+  return testing::sha256_of_command("zstd -dcqf " + layer);
 }
 
 inline std::string file_digest(const std::string& path) {

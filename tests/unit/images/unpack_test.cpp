@@ -15,6 +15,7 @@
 
 using namespace brick;
 using namespace brick::testing;
+using brick::images::layer_digests;
 using brick::images::unpack_layer;
 namespace fs = std::filesystem;
 
@@ -128,6 +129,11 @@ TEST_CASE("unpack_layer recreates files, links, modes and times", "[images][unpa
   CHECK(result->diff_id == sha256_of_command(decompress + " " + l.tar));
   CHECK(result->compressed_size == fs::file_size(l.tar));
   if (compression == Compression::none) CHECK(result->diff_id == result->compressed_digest);
+  auto digests = layer_digests(l.tar);  // the same digests without unpacking
+  REQUIRE(digests);
+  CHECK(digests->digest == result->compressed_digest);
+  CHECK(digests->diff_id == result->diff_id);
+  CHECK(digests->size == result->compressed_size);
 
   CHECK(read_file(l.dest + "/etc/hostname").value() == "brick\n");
   CHECK(read_file(l.dest + "/etc/hostname2").value() == "second wins");
