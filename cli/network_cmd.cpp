@@ -5,6 +5,7 @@
 #include <memory>
 #include <nlohmann/json.hpp>
 
+#include "base/strings.hpp"
 #include "cli/help.hpp"
 #include "cli/output.hpp"
 #include "net/network.hpp"
@@ -64,14 +65,12 @@ Status run_ls(const NetworkOptions& o, const NetworkStore& store) {
     for (const auto& n : networks) {
       std::vector<std::string> labels;
       for (const auto& [k, v] : n.labels) labels.push_back(k + "=" + v);
-      std::string joined;
-      for (const auto& l : labels) joined += (joined.empty() ? "" : ",") + l;
       nlohmann::json j = {{"CreatedAt", n.created},
                           {"Driver", n.driver},
                           {"ID", n.id.substr(0, 12)},
                           {"IPv6", "false"},
                           {"Internal", n.internal ? "true" : "false"},
-                          {"Labels", joined},
+                          {"Labels", join(labels, ",")},
                           {"Name", n.name},
                           {"Scope", "local"}};
       std::cout << j.dump() << "\n";

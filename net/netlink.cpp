@@ -78,6 +78,16 @@ Ipv4 ipv4_of(nl_addr* addr) {
 
 std::string link_name(int ifindex) { return "link #" + std::to_string(ifindex); }
 
+// The owner of a link just made under `name` through `netlink`. rtnl_link_add
+// does not report the new ifindex, so until the lookup succeeds the name is
+// the only handle; it is ours (NLM_F_EXCL), so a failed lookup deletes by it.
+Result<LinkGuard> adopt_new_link(Netlink& netlink, const std::string& name) {
+  LinkGuard by_name(netlink.socket(), name, 0);
+  int ifindex = BRICK_TRY(netlink.ifindex_of(name));
+  by_name.keep();
+  return LinkGuard(netlink.socket(), name, ifindex);
+}
+
 // Applies `fill` to an empty change request for `ifindex`. RTM_NEWLINK-based
 // rtnl_link_change needs the current link as `orig` to address it.
 Status change_link(nl_sock* sk, int ifindex, const std::function<void(rtnl_link*)>& fill, const std::string& what) {
@@ -117,7 +127,10 @@ Status LinkGuard::remove() {
   NlSocket socket = std::move(socket_);
   LinkPtr link(rtnl_link_alloc());
   if (!link) return fail(Error::from_errno("deleting link `" + name_ + "`", ENOMEM));
-  rtnl_link_set_ifindex(link.get(), ifindex_);
+  if (ifindex_ > 0)
+    rtnl_link_set_ifindex(link.get(), ifindex_);
+  else
+    rtnl_link_set_name(link.get(), name_.c_str());
   if (int err = rtnl_link_delete(socket.get(), link.get()); err < 0 && errno_of(err) != ENODEV)
     return fail(nl_error("deleting link `" + name_ + "`", err));
   return {};
@@ -189,10 +202,9 @@ Result<LinkGuard> Netlink::create_bridge(const std::string& name, int mtu, Ipv4 
   // NLM_F_EXCL: an existing bridge of that name belongs to someone else.
   if (int err = rtnl_link_add(socket_.get(), link.get(), NLM_F_CREATE | NLM_F_EXCL); err < 0)
     return fail(nl_error(what, err));
-  int ifindex = BRICK_TRY_CTX(ifindex_of(name), what);
-  LinkGuard guard(socket_, name, ifindex);
-  BRICK_TRY_CTX(add_ipv4_address(ifindex, gateway, subnet.length), what);
-  BRICK_TRY_CTX(set_up(ifindex), what);
+  LinkGuard guard = BRICK_TRY_CTX(adopt_new_link(*this, name), what);
+  BRICK_TRY_CTX(add_ipv4_address(guard.ifindex(), gateway, subnet.length), what);
+  BRICK_TRY_CTX(set_up(guard.ifindex()), what);
   return guard;
 }
 
@@ -211,11 +223,9 @@ Result<VethPair> Netlink::create_veth(const std::string& host_name, const std::s
   }
   if (int err = rtnl_link_add(socket_.get(), link.get(), NLM_F_CREATE | NLM_F_EXCL); err < 0)
     return fail(nl_error(what, err));
-  VethPair pair;
-  pair.host = LinkGuard(socket_, host_name, BRICK_TRY_CTX(ifindex_of(host_name), what));
-  pair.peer_name = peer_name;
-  pair.peer_ifindex = BRICK_TRY_CTX(ifindex_of(peer_name), what);
-  return pair;
+  LinkGuard host = BRICK_TRY_CTX(adopt_new_link(*this, host_name), what);
+  int peer_ifindex = BRICK_TRY_CTX(ifindex_of(peer_name), what);
+  return VethPair{std::move(host), peer_name, peer_ifindex};
 }
 
 Status Netlink::attach_to_bridge(int ifindex, int bridge_ifindex) {
@@ -241,14 +251,18 @@ Status Netlink::add_ipv4_address(int ifindex, Ipv4 address, int prefix_length) {
   AddrPtr addr(rtnl_addr_alloc());
   if (!addr) return fail(Error::from_errno(what, ENOMEM));
   NlAddrPtr local = BRICK_TRY_CTX(ipv4_nl_addr(address, prefix_length), what);
-  // Without an explicit broadcast the kernel sets none, and broadcasts to
-  // the subnet (DHCP-style tools, some discovery protocols) go nowhere.
-  NlAddrPtr broadcast = BRICK_TRY_CTX(ipv4_nl_addr(Prefix::containing(address, prefix_length).broadcast(), 32), what);
   rtnl_addr_set_ifindex(addr.get(), ifindex);
   rtnl_addr_set_family(addr.get(), AF_INET);
   if (int err = rtnl_addr_set_local(addr.get(), local.get()); err < 0) return fail(nl_error(what, err));
   rtnl_addr_set_prefixlen(addr.get(), prefix_length);
-  if (prefix_length < 31) rtnl_addr_set_broadcast(addr.get(), broadcast.get());
+  // Without an explicit broadcast the kernel sets none, and broadcasts to
+  // the subnet (DHCP-style tools, some discovery protocols) go nowhere. /31
+  // and /32 have no broadcast address; a length past 32 is left for the
+  // kernel to refuse (Prefix::mask() would shift by a negative amount).
+  if (prefix_length >= 0 && prefix_length < 31) {
+    NlAddrPtr broadcast = BRICK_TRY_CTX(ipv4_nl_addr(Prefix::containing(address, prefix_length).broadcast(), 32), what);
+    rtnl_addr_set_broadcast(addr.get(), broadcast.get());
+  }
   if (int err = rtnl_addr_add(socket_.get(), addr.get(), NLM_F_EXCL); err < 0) return fail(nl_error(what, err));
   return {};
 }

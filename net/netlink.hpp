@@ -24,7 +24,8 @@ using NlSocket = std::shared_ptr<nl_sock>;
 // Deletes a link by ifindex when destroyed, unless keep(). Holds the socket
 // it was created through, so deletion reaches the right namespace whatever
 // namespace the destroying thread is in. Deleting one end of a veth pair
-// deletes both, wherever the peer has been moved.
+// deletes both, wherever the peer has been moved. An ifindex of 0 deletes by
+// name (a link just created, whose ifindex is not known yet).
 class LinkGuard {
  public:
   LinkGuard() = default;

@@ -2,7 +2,6 @@
 
 #include <dirent.h>
 #include <net/if.h>
-#include <sys/random.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -10,7 +9,6 @@
 #include <cctype>
 #include <cerrno>
 #include <charconv>
-#include <ctime>
 #include <nlohmann/json.hpp>
 
 #include "base/file.hpp"
@@ -38,6 +36,18 @@ Result<std::map<std::string, std::string>> string_map(const nlohmann::json& json
     out[k] = v.get<std::string>();
   }
   return out;
+}
+
+// The MTU option's value; 0 when absent. docker's range is 68..65535.
+Result<int> mtu_option(const std::map<std::string, std::string>& options) {
+  auto it = options.find(kMtuOption);
+  if (it == options.end()) return 0;
+  const std::string& text = it->second;
+  int mtu = 0;
+  auto [end, ec] = std::from_chars(text.data(), text.data() + text.size(), mtu);
+  if (ec != std::errc() || end != text.data() + text.size() || mtu < 68 || mtu > 65535)
+    return fail("option " + std::string(kMtuOption) + "=`" + text + "` is not an MTU (68..65535)");
+  return mtu;
 }
 
 Result<std::string> string_field(const nlohmann::json& json, const char* key) {
@@ -91,12 +101,13 @@ bool valid_network_name(std::string_view name) {
   });
 }
 
+// A stored record's option was checked when the network was made.
+int Network::mtu() const { return mtu_option(options).value_or(0); }
+
 nlohmann::json Network::to_json() const {
-  return {{"Name", name},       {"Id", id},
-          {"Created", created}, {"Driver", driver},
-          {"Bridge", bridge},   {"Internal", internal},
-          {"Labels", labels},   {"Options", options},
-          {"MTU", mtu},         {"IPAM", ipam ? ipam->to_json() : nlohmann::json()}};
+  return {{"Name", name},     {"Id", id},           {"Created", created},
+          {"Driver", driver}, {"Bridge", bridge},   {"Internal", internal},
+          {"Labels", labels}, {"Options", options}, {"IPAM", ipam ? ipam->to_json() : nlohmann::json()}};
 }
 
 Result<Network> Network::from_json(const nlohmann::json& json) {
@@ -109,8 +120,6 @@ Result<Network> Network::from_json(const nlohmann::json& json) {
   n.bridge = BRICK_TRY(string_field(json, "Bridge"));
   auto internal = json.find("Internal");
   n.internal = internal != json.end() && internal->is_boolean() && internal->get<bool>();
-  auto mtu = json.find("MTU");
-  if (mtu != json.end() && mtu->is_number_integer()) n.mtu = mtu->get<int>();
   n.labels = BRICK_TRY(string_map(json, "Labels"));
   n.options = BRICK_TRY(string_map(json, "Options"));
   auto ipam = json.find("IPAM");
@@ -163,14 +172,17 @@ Result<Network> NetworkStore::read_record(const std::string& name) const {
 }
 
 Result<std::vector<Network>> NetworkStore::list() const {
-  DIR* d = ::opendir(dir_.c_str());
+  struct CloseDir {
+    void operator()(DIR* d) const { ::closedir(d); }
+  };
+  std::unique_ptr<DIR, CloseDir> d(::opendir(dir_.c_str()));
   if (!d) return fail_errno("listing `" + dir_ + "`");
   std::vector<std::string> names;
-  while (dirent* e = ::readdir(d)) {
-    std::string file = e->d_name;
-    if (file.size() > 5 && file.ends_with(".json")) names.push_back(file.substr(0, file.size() - 5));
+  while (dirent* e = ::readdir(d.get())) {
+    std::string_view file = e->d_name;
+    if (file.size() > 5 && file.ends_with(".json")) names.emplace_back(file.substr(0, file.size() - 5));
   }
-  ::closedir(d);
+  d.reset();
   std::sort(names.begin(), names.end());
   std::vector<Network> out;
   for (const auto& name : names) {
@@ -213,12 +225,7 @@ Result<Network> NetworkStore::plan(const NetworkSpec& spec, const std::vector<Ne
   n.labels = spec.labels;
   n.options = spec.options;
 
-  if (auto it = spec.options.find(kMtuOption); it != spec.options.end()) {
-    const std::string& text = it->second;
-    auto [end, ec] = std::from_chars(text.data(), text.data() + text.size(), n.mtu);
-    if (ec != std::errc() || end != text.data() + text.size() || n.mtu < 68 || n.mtu > 65535)
-      return fail("option " + std::string(kMtuOption) + "=`" + text + "` is not an MTU (68..65535)");
-  }
+  BRICK_TRY(mtu_option(n.options));
   if (auto it = spec.options.find(kBridgeNameOption); it != spec.options.end()) {
     n.bridge = it->second;
     if (!valid_ifname(n.bridge))
@@ -263,16 +270,19 @@ Result<Network> NetworkStore::create(const NetworkSpec& spec) {
     FileLock lock = BRICK_TRY(FileLock::acquire(dir_ + "/lock"));
     auto others = BRICK_TRY(list());
     Network n = BRICK_TRY(plan(spec, others));
+    // Before the bridge exists: dump() throws on text that is not UTF-8, and
+    // then there is nothing to undo.
+    const std::string record = n.to_json().dump(2) + "\n";
     if (BRICK_TRY_CTX(host_->link_exists(n.bridge), "looking for bridge `" + n.bridge + "`"))
       return fail(Error("bridge `" + n.bridge +
                             "` already exists but belongs to no brick network: delete it (`ip link del " + n.bridge +
                             "`) or choose another bridge name",
                         EEXIST));
-    BRICK_TRY_CTX(host_->create_bridge(n.bridge, n.mtu, n.ipam->gateway(), n.ipam->subnet()),
+    BRICK_TRY_CTX(host_->create_bridge(n.bridge, n.mtu(), n.ipam->gateway(), n.ipam->subnet()),
                   "creating bridge `" + n.bridge + "`");
     // From here on a failure must take the bridge back out.
     ScopeExit undo([&] { (void)host_->delete_link(n.bridge); });
-    BRICK_TRY_CTX(host_->write_record(record_path(n.name), n.to_json().dump(2) + "\n"), "writing the record");
+    BRICK_TRY_CTX(host_->write_record(record_path(n.name), record), "writing the record");
     undo.release();
     return n;
   };
@@ -301,7 +311,8 @@ Result<std::string> NetworkStore::remove(const std::string& name_or_id, const In
 Result<std::vector<std::string>> NetworkStore::prune(const InUse& in_use) {
   FileLock lock = BRICK_TRY(FileLock::acquire(dir_ + "/lock"));
   std::vector<std::string> removed;
-  for (const auto& n : BRICK_TRY(list())) {
+  std::vector<Network> all = BRICK_TRY(list());
+  for (const auto& n : all) {
     if (in_use && in_use(n.name)) continue;
     BRICK_TRY_CTX(remove_locked(n), "pruning network `" + n.name + "`");
     removed.push_back(n.name);

@@ -50,9 +50,12 @@ struct Network {
   bool internal = false;
   std::map<std::string, std::string> labels;
   std::map<std::string, std::string> options;
-  int mtu = 0;                          // 0: the kernel's default
   std::optional<SubnetAllocator> ipam;  // always set in a stored record
 
+  // The MTU option (kMtuOption) as a number; 0, the kernel's default, when
+  // absent. Read from `options` rather than stored beside it, so the two
+  // cannot disagree.
+  int mtu() const;
   nlohmann::json to_json() const;
   static Result<Network> from_json(const nlohmann::json& json);
 };

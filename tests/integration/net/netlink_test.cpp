@@ -175,11 +175,19 @@ TEST_CASE("a guard deletes its link unless kept") {
   REQUIRE(netlink->delete_link(netlink->ifindex_of("vbt1").value()));
   CHECK(gone(*netlink, "vbt1"));
   CHECK(gone(*netlink, "vbt1p"));
-  // A bridge whose address clashes fails with context, and its guard
-  // removes the half-made bridge.
+  // A bridge whose name is taken fails with context, and the existing one,
+  // not ours, stays.
   auto first = netlink->create_bridge("brt2", 0, subnet.network + 1, subnet);
   REQUIRE(first);
   auto clash = netlink->create_bridge("brt2", 0, subnet.network + 1, subnet);
   REQUIRE_FALSE(clash);
   CHECK(clash.error().message() == "creating bridge `brt2`: File exists");
+  CHECK_FALSE(gone(*netlink, "brt2"));
+  // A bridge made but refused its address (the kernel rejects /33): the
+  // guard removes the half-made bridge.
+  auto half = netlink->create_bridge("brt3", 0, subnet.network + 1, Prefix{subnet.network, 33});
+  REQUIRE_FALSE(half);
+  CHECK(half.error().errno_value() == EINVAL);
+  CHECK(half.error().message().find("creating bridge `brt3`") != std::string::npos);
+  CHECK(gone(*netlink, "brt3"));
 }

@@ -17,12 +17,14 @@ class FakeHost : public NetworkHost {
  public:
   std::vector<Prefix> host_prefixes;
   std::set<std::string> links;
+  std::map<std::string, int> mtus;  // as create_bridge was asked
   bool fail_write = false;
 
   Result<std::vector<Prefix>> prefixes_in_use() override { return host_prefixes; }
   Result<bool> link_exists(const std::string& name) override { return links.contains(name); }
-  Status create_bridge(const std::string& name, int, Ipv4, const Prefix&) override {
+  Status create_bridge(const std::string& name, int mtu, Ipv4, const Prefix&) override {
     links.insert(name);
+    mtus[name] = mtu;
     return {};
   }
   Status delete_link(const std::string& name) override {
@@ -87,7 +89,8 @@ TEST_CASE("user-given subnet, gateway, ip_range, options and labels are kept") {
   auto n = f.store.get("custom");
   REQUIRE(n);
   CHECK(n->bridge == "brick-custom");
-  CHECK(n->mtu == 1400);
+  CHECK(n->mtu() == 1400);
+  CHECK(f.host->mtus.at("brick-custom") == 1400);
   CHECK(n->internal);
   CHECK(n->labels.at("a") == "b");
   auto j = inspect_json(*n);
