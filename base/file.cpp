@@ -6,7 +6,7 @@
 #include <unistd.h>
 
 #include <cerrno>
-#include <random>
+#include <cstdlib>
 
 #include "base/scope_exit.hpp"
 
@@ -59,9 +59,10 @@ Result<std::string> read_file(const std::string& path) {
 }
 
 Status write_file_atomic(const std::string& path, std::string_view data, unsigned mode) {
-  std::random_device rd;
-  std::string tmp = path + ".tmp-" + std::to_string(rd());
-  UniqueFd fd(::open(tmp.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, mode));
+  // mkostemp picks a name no one else holds and retries on a collision: two
+  // writers of the same record must not fail on each other's temp file.
+  std::string tmp = path + ".tmp-XXXXXX";
+  UniqueFd fd(::mkostemp(tmp.data(), O_CLOEXEC));
   if (!fd) return fail(Error::from_errno("writing `" + path + "`"));
   ScopeExit unlink_tmp([&] { ::unlink(tmp.c_str()); });
   BRICK_TRY_CTX(write_all(fd.get(), data), "writing `" + path + "`");

@@ -1,7 +1,10 @@
 #include "base/error.hpp"
 
+#include <sys/stat.h>
+
 #include <catch2/catch.hpp>
 #include <cerrno>
+#include <filesystem>
 
 #include "base/file.hpp"
 #include "base/strings.hpp"
@@ -40,6 +43,16 @@ TEST_CASE("atomic write replaces the file whole and leaves no temp file") {
   REQUIRE(write_file_atomic(p, "old"));
   REQUIRE(write_file_atomic(p, "new"));
   CHECK(read_file(p).value() == "new");
+  // The name says it: only the record is left, with exactly the mode asked
+  // for (umask does not apply).
+  REQUIRE(write_file_atomic(p, "newer", 0640));
+  std::vector<std::string> files;
+  for (const auto& entry : std::filesystem::directory_iterator(dir.path())) files.push_back(entry.path().filename());
+  CHECK(files == std::vector<std::string>{"rec.json"});
+  struct stat st {};
+  REQUIRE(::stat(p.c_str(), &st) == 0);
+  CHECK((st.st_mode & 07777) == 0640);
+  CHECK(read_file(p).value() == "newer");
   auto missing = read_file(dir.path() + "/nope");
   REQUIRE_FALSE(missing);
   CHECK(missing.error().message().find("No such file") != std::string::npos);

@@ -1,4 +1,4 @@
-#include "volumes/safe_path.hpp"
+#include "base/openat2.hpp"
 
 #include <fcntl.h>
 #include <sys/stat.h>
@@ -11,7 +11,6 @@
 #include "base/temp_dir.hpp"
 
 using namespace brick;
-using namespace brick::volumes;
 namespace fs = std::filesystem;
 
 namespace {
@@ -35,7 +34,7 @@ bool exists(const std::string& p) {
 
 }  // namespace
 
-TEST_CASE("mkdir_beneath creates missing components inside the root", "[safe_path]") {
+TEST_CASE("mkdir_beneath creates missing components inside the root", "[openat2]") {
   Fixture f;
   auto fd = mkdir_beneath(f.root_fd.get(), "a/b/c");
   REQUIRE(fd);
@@ -43,7 +42,7 @@ TEST_CASE("mkdir_beneath creates missing components inside the root", "[safe_pat
   CHECK(mkdir_beneath(f.root_fd.get(), "/a//./b/c/"));  // existing: fine
 }
 
-TEST_CASE("hostile symlinks cannot make mkdir_beneath create outside the root", "[safe_path]") {
+TEST_CASE("hostile symlinks cannot make mkdir_beneath create outside the root", "[openat2]") {
   std::string unique = "brick-escape-" + std::to_string(::getpid());
   // Targets that name the root once clamped: followed, creating inside it.
   for (std::string target : {"/", "../../..", "..", "../", "/../../..", "./../.."}) {
@@ -69,7 +68,7 @@ TEST_CASE("hostile symlinks cannot make mkdir_beneath create outside the root", 
   }
 }
 
-TEST_CASE("a symlink to a directory outside, met mid-path, stays beneath the root", "[safe_path]") {
+TEST_CASE("a symlink to a directory outside, met mid-path, stays beneath the root", "[openat2]") {
   Fixture f;
   fs::create_directory(f.outer.path() + "/victim");
   fs::create_directories(f.root + "/a");
@@ -82,7 +81,7 @@ TEST_CASE("a symlink to a directory outside, met mid-path, stays beneath the roo
   CHECK(fs::is_directory(f.root + "/victim/made"));
 }
 
-TEST_CASE("a dangling symlink is an error, not something to create through", "[safe_path]") {
+TEST_CASE("a dangling symlink is an error, not something to create through", "[openat2]") {
   Fixture f;
   f.link("/nowhere-" + std::to_string(::getpid()), "x");
   auto fd = mkdir_beneath(f.root_fd.get(), "x/y");
@@ -91,7 +90,7 @@ TEST_CASE("a dangling symlink is an error, not something to create through", "[s
   CHECK_FALSE(exists(f.root + "/nowhere-" + std::to_string(::getpid())));
 }
 
-TEST_CASE("a file in the way is an error", "[safe_path]") {
+TEST_CASE("a file in the way is an error", "[openat2]") {
   Fixture f;
   { UniqueFd fd(::open((f.root + "/file").c_str(), O_CREAT | O_WRONLY | O_CLOEXEC, 0644)); }
   auto fd = mkdir_beneath(f.root_fd.get(), "file/sub");
@@ -99,7 +98,7 @@ TEST_CASE("a file in the way is an error", "[safe_path]") {
   CHECK(fd.error().errno_value() == ENOTDIR);
 }
 
-TEST_CASE("open_beneath with O_CREAT through hostile symlinks creates inside the root", "[safe_path]") {
+TEST_CASE("open_beneath with O_CREAT through hostile symlinks creates inside the root", "[openat2]") {
   for (std::string target : {"%O", "../..", "/"}) {
     Fixture f;
     if (target == "%O") target = f.outer.path();
@@ -113,7 +112,7 @@ TEST_CASE("open_beneath with O_CREAT through hostile symlinks creates inside the
   }
 }
 
-TEST_CASE("open_beneath resolves .. and absolute paths at the root and refuses magic links", "[safe_path]") {
+TEST_CASE("open_beneath resolves .. and absolute paths at the root and refuses magic links", "[openat2]") {
   Fixture f;
   { UniqueFd fd(::open((f.outer.path() + "/secret").c_str(), O_CREAT | O_WRONLY | O_CLOEXEC, 0644)); }
   CHECK_FALSE(open_beneath(f.root_fd.get(), "../secret", O_RDONLY));
