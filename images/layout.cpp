@@ -105,6 +105,20 @@ Result<std::vector<ArchiveImage>> read_docker(const std::string& dir, const std:
   return out;
 }
 
+// The layer types of the OCI image spec (plain, gzip, zstd, and their
+// non-distributable twins) and of Docker's schema 2. The compression itself
+// is told from the bytes; the type only has to say "a tar layer".
+bool is_layer_media_type(std::string_view type) {
+  for (std::string_view prefix :
+       {"application/vnd.oci.image.layer.v1.tar", "application/vnd.oci.image.layer.nondistributable.v1.tar",
+        "application/vnd.docker.image.rootfs.diff.tar", "application/vnd.docker.image.rootfs.foreign.diff.tar"}) {
+    if (!type.starts_with(prefix)) continue;
+    std::string_view rest = type.substr(prefix.size());
+    if (rest.empty() || rest == "+gzip" || rest == "+zstd" || rest == ".gzip") return true;
+  }
+  return false;
+}
+
 Result<ArchiveImage> read_oci_manifest(const std::string& dir, const json& desc, int depth) {
   std::string digest = desc.value("digest", "");
   std::string media = desc.value("mediaType", "");
@@ -137,6 +151,9 @@ Result<ArchiveImage> read_oci_manifest(const std::string& dir, const json& desc,
     LayerSource src;
     src.digest = layer.value("digest", "");
     src.media_type = layer.value("mediaType", "");
+    if (!is_layer_media_type(src.media_type))
+      return fail("manifest `" + digest + "`: layer `" + src.digest + "` has media type `" + src.media_type +
+                  "`, which is not an image layer brick can unpack");
     src.size = layer.value("size", uint64_t{0});
     src.path = BRICK_TRY_CTX(blob_path(dir, src.digest), "manifest `" + digest + "` layer");
     image.layers.push_back(std::move(src));

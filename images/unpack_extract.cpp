@@ -123,8 +123,8 @@ Status Extractor::hardlink(archive_entry* entry, int parent, const std::string& 
   if (parts.empty()) return fail("hardlink to the root directory");
   std::string target_rel = join_path(parts, parts.size());
   if (target_rel == rel) return {};  // a link to itself: already there
-  // The target's parent resolves inside the root like any other path, so
-  // `/etc/shadow` means <root>/etc/shadow, never the host's. linkat without
+  // The target's parent resolves inside the root like any other path (a
+  // symlinked parent cannot lead to the host's files). linkat without
   // AT_SYMLINK_FOLLOW links a symlink itself, not what it points to.
   UniqueFd target_dir = BRICK_TRY_CTX(open_beneath(root_, join_path(parts, parts.size() - 1), O_PATH | O_DIRECTORY),
                                       "hardlink target `" + target_name + "`");

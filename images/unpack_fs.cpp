@@ -16,6 +16,9 @@
 namespace brick::images::detail {
 
 Result<std::vector<std::string>> clean_entry_path(std::string_view name) {
+  // tar and docker would put `/etc/x` at <root>/etc/x; no tool that writes
+  // layers makes such a name, so it is a sign of a crafted archive.
+  if (name.starts_with('/')) return fail("path `" + std::string(name) + "` is absolute");
   std::vector<std::string> parts;
   size_t pos = 0;
   while (pos <= name.size()) {

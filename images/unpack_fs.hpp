@@ -16,10 +16,11 @@
 
 namespace brick::images::detail {
 
-// Splits a tar entry name into clean components relative to the root: leading
-// "/" and "./" are dropped (as tar and Docker do, so `/etc/x` means
-// `<root>/etc/x`), "." vanishes, ".." pops a component. A ".." that would climb
-// above the root is an error. An empty result names the root itself.
+// Splits a tar entry name into clean components relative to the root: a
+// leading "./" is dropped, "." vanishes, ".." pops a component. An absolute
+// name, or a ".." that would climb above the root, is an error (tar and
+// Docker would relocate `/etc/x` to `<root>/etc/x`; layer writers never make
+// such names). An empty result names the root itself.
 Result<std::vector<std::string>> clean_entry_path(std::string_view name);
 
 // Joins the first `count` components with "/"; "" for none.
