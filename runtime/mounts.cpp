@@ -277,6 +277,17 @@ int mount_beneath(int root_fd, const MountPlan& m, MountStep* step) noexcept {
       close_keeping_errno(top);
       return fail_with(step, MountStep::remount);
     }
+    // The remount made only the top mount read-only: what an rbind brought
+    // along (a dataset disk mounted below the source) would stay writable.
+    if ((flags & MS_RDONLY) && (flags & MS_REC)) {
+      struct mount_attr attr {};
+      attr.attr_set = MOUNT_ATTR_RDONLY;
+      if (::syscall(SYS_mount_setattr, top, "", AT_EMPTY_PATH | AT_RECURSIVE, &attr, sizeof attr) < 0 &&
+          errno != ENOSYS) {  // before Linux 5.12 submounts stay as they are, as with runc
+        close_keeping_errno(top);
+        return fail_with(step, MountStep::remount);
+      }
+    }
   }
   // The kernel takes a propagation change only in a mount call of its own.
   if (m.options.propagation && ::mount(nullptr, FdPath(top).text, nullptr, m.options.propagation, nullptr) < 0) {

@@ -63,7 +63,8 @@ int open_mount_target(int root_fd, const char* path, bool file_target, MountStep
 // mount of its own): resolves and creates the target with open_mount_target,
 // mounts on it through /proc/self/fd/N, remounts a bind with its flags (ro,
 // nosuid, ...) while keeping the locked nosuid/nodev/noexec/atime flags of the
-// source, and applies the propagation. 0 on success, else -1 with errno and
+// source (a read-only rbind is made read-only all the way down, with
+// mount_setattr), and applies the propagation. 0 on success, else -1 with errno and
 // *step. Allocation-free; safe between clone and execve.
 int mount_beneath(int root_fd, const MountPlan& m, MountStep* step) noexcept;
 

@@ -2,6 +2,7 @@
 // sandbox.sh): requests resolved by volumes/mounts.hpp, mounted by
 // spawn_container beneath a busybox rootfs.
 #include <fcntl.h>
+#include <sys/mount.h>
 #include <sys/stat.h>
 #include <sys/xattr.h>
 #include <unistd.h>
@@ -10,6 +11,7 @@
 #include <filesystem>
 
 #include "base/file.hpp"
+#include "base/scope_exit.hpp"
 #include "base/temp_dir.hpp"
 #include "runtime/spawn.hpp"
 #include "volumes/mounts.hpp"
@@ -161,6 +163,57 @@ TEST_CASE("writing to a read-only bind fails with EROFS and leaves the host file
   auto rw = run(rootfs, "echo changed > /data/weights.txt", f.resolve(rootfs, host->path() + ":/data"));
   REQUIRE(rw);
   CHECK(slurp(host->path() + "/weights.txt") == "changed\n");
+}
+
+TEST_CASE("a read-only bind keeps the source's nosuid/nodev/noexec and is read-only all the way down", "[volumes]") {
+  Fixture f;
+  TempDir rootfs = busybox_rootfs();
+  auto host = TempDir::create("brick-vol-host");
+  REQUIRE(host);
+  // The source is a nosuid,nodev,noexec filesystem with another one mounted
+  // below it (a dataset disk), all inside the test's own mount namespace.
+  REQUIRE(::mount("tmpfs", host->path().c_str(), "tmpfs", MS_NOSUID | MS_NODEV | MS_NOEXEC, "size=1m") == 0);
+  ScopeExit unmount_host([&] { ::umount2(host->path().c_str(), MNT_DETACH); });
+  fs::create_directories(host->path() + "/disk");
+  REQUIRE(::mount("tmpfs", (host->path() + "/disk").c_str(), "tmpfs", 0, "size=1m") == 0);
+  ScopeExit unmount_disk([&] { ::umount2((host->path() + "/disk").c_str(), MNT_DETACH); });
+
+  auto ran = run(rootfs, "grep ' /data' /proc/self/mounts | cut -d' ' -f2,4 | cut -d, -f1-4; echo x > /data/disk/f",
+                 f.resolve(rootfs, host->path() + ":/data:ro"));
+  REQUIRE(ran);
+  INFO(ran->output);
+  CHECK(ran->output.starts_with("/data ro,nosuid,nodev,noexec\n/data/disk ro,"));
+  CHECK(ran->output.find("Read-only file system") != std::string::npos);
+  CHECK_FALSE(fs::exists(host->path() + "/disk/f"));
+}
+
+TEST_CASE("bind propagation: rslave sees what the host mounts later, the rprivate default does not", "[volumes]") {
+  Fixture f;
+  TempDir rootfs = busybox_rootfs();
+  auto host = TempDir::create("brick-vol-host");
+  REQUIRE(host);
+  const std::string late = host->path() + "/late";
+  fs::create_directories(late);
+  REQUIRE(::mount(host->path().c_str(), host->path().c_str(), nullptr, MS_BIND, nullptr) == 0);
+  ScopeExit unmount_host([&] { ::umount2(host->path().c_str(), MNT_DETACH); });
+  REQUIRE(::mount(nullptr, host->path().c_str(), nullptr, MS_SHARED, nullptr) == 0);
+
+  const std::string wait =
+      "i=0; while [ ! -f /data/late/marker ] && [ $i -lt $0 ]; do sleep 0.05; i=$((i+1)); done; "
+      "test -f /data/late/marker && echo seen || echo unseen";
+  auto slave_spec = spec_for(rootfs, wait, f.resolve(rootfs, host->path() + ":/data:rslave"));
+  slave_spec.process.args.push_back("100");
+  auto private_spec = spec_for(rootfs, wait, f.resolve(rootfs, host->path() + ":/data"));
+  private_spec.process.args.push_back("20");
+  auto slave = start(slave_spec);
+  REQUIRE(slave);
+  auto priv = start(private_spec);
+  REQUIRE(priv);
+  REQUIRE(::mount("tmpfs", late.c_str(), "tmpfs", 0, "size=1m") == 0);
+  ScopeExit unmount_late([&] { ::umount2(late.c_str(), MNT_DETACH); });
+  REQUIRE(write_file_atomic(late + "/marker", "x"));
+  CHECK(finish(*slave).output == "seen\n");
+  CHECK(finish(*priv).output == "unseen\n");
 }
 
 TEST_CASE("symlinks in the image cannot make a bind or volume land outside the root", "[volumes]") {
