@@ -338,3 +338,34 @@ TEST_CASE("secrets and configs are readable, read-only and carry their owner and
   CHECK(ran->output.ends_with("rc=1\n"));
   CHECK(slurp(host->path() + "/token.txt") == "s3cret\n");
 }
+
+TEST_CASE("driver_opts volumes, subpaths and read-only volumes mount for real", "[volumes]") {
+  Fixture f;
+  TempDir rootfs = busybox_rootfs();
+  auto host = TempDir::create("brick-vol-host");
+  REQUIRE(host);
+  REQUIRE(write_file_atomic(host->path() + "/dataset.csv", "a,b\n"));
+  MountContext ctx = f.context(rootfs);
+  ctx.declared["demo_shm"] =
+      VolumeDecl{false, {{"type", "tmpfs"}, {"device", "tmpfs"}, {"o", "size=3m,mode=1770"}}, {}};
+  ctx.declared["demo_ds"] = VolumeDecl{false, {{"type", "none"}, {"o", "bind"}, {"device", host->path()}}, {}};
+  auto models = f.store.create("models");
+  REQUIRE(models);
+  fs::create_directories(models->mountpoint + "/llama/7b");
+  REQUIRE(write_file_atomic(models->mountpoint + "/llama/7b/weights", "w\n"));
+
+  ResolvedMounts out;
+  for (const char* flag : {"demo_shm:/shm", "demo_ds:/ds:ro", "models:/all:ro"})
+    REQUIRE(add_mount(*parse_volume_flag(flag), ctx, out));
+  REQUIRE(add_mount(*parse_mount_flag("src=models,dst=/m,volume-subpath=llama/7b"), ctx, out));
+  auto ran = run(rootfs,
+                 "grep ' /shm ' /proc/self/mounts | cut -d' ' -f3,4; cat /ds/dataset.csv /m/weights; "
+                 "echo x > /ds/new; echo x > /all/new; ls /all",
+                 out.mounts);
+  REQUIRE(ran);
+  INFO(ran->output);
+  CHECK(ran->output.starts_with("tmpfs rw,relatime,size=3072k,mode=1770\na,b\nw\n"));
+  CHECK(ran->output.ends_with("llama\n"));
+  CHECK_FALSE(fs::exists(host->path() + "/new"));
+  CHECK_FALSE(fs::exists(models->mountpoint + "/new"));
+}
