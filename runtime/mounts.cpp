@@ -190,13 +190,20 @@ int open_mount_target(int root_fd, const char* path, bool file_target, MountStep
     // component in the directory its prefix resolved to. mkdirat and
     // openat(O_CREAT | O_EXCL) never follow a symlink in the last component,
     // so a dangling `x -> /host/path` is an EEXIST here, never a creation on
-    // the host; the re-resolution below then reads it within the root.
+    // the host. Such a link is then read and the walk restarts on its target
+    // within the root, as runc and docker do (an image's
+    // `/etc/resolv.conf -> /run/systemd/resolve/stub-resolv.conf` gets the
+    // file made where it points, inside the rootfs).
     char buf[PATH_MAX];
+    char link[PATH_MAX];
+    size_t len_now = len;
     std::memcpy(buf, path, len + 1);
     int dir = openat2_in_root(root_fd, ".", O_PATH | O_DIRECTORY);
     if (dir < 0) return fail_with(step, MountStep::resolve);
     size_t pos = 0;
+    int hops = 0;
     while (true) {
+      const size_t len = len_now;
       while (pos < len && buf[pos] == '/') ++pos;
       if (pos >= len) break;
       size_t end = pos;
@@ -222,8 +229,29 @@ int open_mount_target(int root_fd, const char* path, bool file_target, MountStep
           return fail_with(step, MountStep::create);
         }
         next = openat2_in_root(root_fd, buf, flags);
-        // Still missing after it was made or found to exist: a dangling
-        // symlink, whose target is not ours to invent.
+        const int open_error = errno;
+        ssize_t n = next < 0 && open_error == ENOENT ? ::readlinkat(dir, name, link, sizeof link) : -1;
+        if (n > 0) {
+          // Still missing after it was found to exist: a dangling symlink.
+          // Splice its target in (absolute: from the root; relative: from
+          // its directory) and walk again; `..` in it is clamped by openat2.
+          buf[end] = saved;
+          const size_t keep = link[0] == '/' ? 0 : pos;
+          const size_t tail = len - end;
+          if (++hops > 40 || keep + static_cast<size_t>(n) + tail + 1 > sizeof buf) {
+            ::close(dir);
+            return fail_with(step, MountStep::resolve, hops > 40 ? ELOOP : ENAMETOOLONG);
+          }
+          std::memmove(buf + keep + n, buf + end, tail + 1);
+          std::memcpy(buf + keep, link, static_cast<size_t>(n));
+          len_now = keep + static_cast<size_t>(n) + tail;
+          ::close(dir);
+          dir = openat2_in_root(root_fd, ".", O_PATH | O_DIRECTORY);
+          if (dir < 0) return fail_with(step, MountStep::resolve);
+          pos = 0;
+          continue;
+        }
+        errno = open_error;
       }
       buf[end] = saved;
       if (next < 0) {

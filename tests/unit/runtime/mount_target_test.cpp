@@ -88,29 +88,43 @@ TEST_CASE("a symlink to / or up past the root cannot make the mount land outside
   CHECK(fd_path(below.fd.get()) == root.dir.path() + "/etc/x");
 }
 
-TEST_CASE("a symlinked parent pointing at a host directory stays inside the root", "[mounts]") {
+TEST_CASE("a dangling symlink is followed within the root, never to the host", "[mounts]") {
   Root root = make_root();
   auto host = TempDir::create("brick-mnt-host");
   REQUIRE(host);
-  // The image says `/p -> <a host path that exists>`: inside the root that
-  // path does not exist, and it is not invented; the host is untouched.
+  // The image says `/p -> <a host directory>`: read inside the root, where
+  // the path is made; the host directory stays untouched.
   fs::create_symlink(host->path(), root.dir.path() + "/p");
-  Opened o = open_target(root, "/p/sub", false);
-  CHECK_FALSE(o.fd);
-  CHECK(o.err == ENOENT);
-  CHECK(fs::is_empty(host->path()));
-  // A dangling last component, for a file bind: O_EXCL never follows it.
+  Opened parent = open_target(root, "/p/sub", false);
+  REQUIRE(parent.fd);
+  CHECK(fd_path(parent.fd.get()) == root.dir.path() + host->path() + "/sub");
+  // A dangling last component, for a file bind: O_EXCL never follows it;
+  // the file is made where the link points, inside the root.
   fs::create_symlink(host->path() + "/made-by-bind", root.dir.path() + "/f");
-  Opened f = open_target(root, "/f", true);
-  CHECK_FALSE(f.fd);
-  CHECK(f.err == ENOENT);
+  Opened file = open_target(root, "/f", true);
+  REQUIRE(file.fd);
+  CHECK(fs::is_regular_file(root.dir.path() + host->path() + "/made-by-bind"));
   CHECK(fs::is_empty(host->path()));
-  // When the root does have that path, the link leads there.
-  fs::create_directories(root.dir.path() + host->path());
-  Opened inside = open_target(root, "/p/sub", false);
-  REQUIRE(inside.fd);
-  CHECK(fd_path(inside.fd.get()) == root.dir.path() + host->path() + "/sub");
-  CHECK(fs::is_empty(host->path()));
+
+  // What Ubuntu images have; relative, with `..` that would climb out from
+  // a shallower directory.
+  fs::create_directories(root.dir.path() + "/etc");
+  fs::create_symlink("../../../../run/systemd/resolve/stub-resolv.conf", root.dir.path() + "/etc/resolv.conf");
+  Opened resolv = open_target(root, "/etc/resolv.conf", true);
+  REQUIRE(resolv.fd);
+  CHECK(fd_path(resolv.fd.get()) == root.dir.path() + "/run/systemd/resolve/stub-resolv.conf");
+
+  // Links that lead only to each other end in ELOOP, not a hang.
+  fs::create_symlink("/loop-b", root.dir.path() + "/loop-a");
+  fs::create_symlink("/loop-a", root.dir.path() + "/loop-b");
+  Opened loop = open_target(root, "/loop-a/x", false);
+  CHECK_FALSE(loop.fd);
+  CHECK(loop.err == ELOOP);
+  // A dangling chain that lands on the root is still refused.
+  fs::create_symlink("/gone/..", root.dir.path() + "/to-root");
+  Opened to_root = open_target(root, "/to-root", false);
+  CHECK_FALSE(to_root.fd);
+  CHECK(to_root.err == EXDEV);
 }
 
 TEST_CASE("a file in the middle of a mount path is an error, not a creation", "[mounts]") {
