@@ -35,6 +35,8 @@ enum class Stage : int {
   cgroup_ns,
   root_propagation,
   bind_rootfs,
+  mount_target,
+  mount_escape,
   mkdir,
   mount,
   remount,
@@ -65,19 +67,9 @@ struct ChildError {
   int index;
 };
 
-struct PlannedMount {
-  std::string destination;  // inside the container, for messages
-  std::string target;       // rootfs + destination
-  std::string source;
-  std::string type;
-  MountOptions options;
-  bool file_target = false;         // bind of a non-directory: the mount point is a file
-  std::vector<std::string> mkdirs;  // every missing parent below the rootfs, outermost first
-};
-
 struct PlannedLink {
   const char* target;
-  std::string path;
+  const char* name;  // in the container's /dev
 };
 
 struct PlannedSysctl {
@@ -99,9 +91,9 @@ struct Plan {
   bool uts_ns = false;
   std::string rootfs;
   bool root_readonly = false;
-  std::vector<PlannedMount> mounts;
-  std::vector<std::string> dev_mkdirs;
-  std::vector<std::string> dev_sources, dev_targets;
+  std::vector<MountPlan> mounts;
+  std::vector<std::string> dev_sources;
+  std::vector<MountPlan> dev_mounts;
   std::vector<PlannedLink> links;
   std::vector<PlannedSysctl> sysctls;
   std::vector<std::string> readonly_paths, masked_paths;
@@ -119,27 +111,12 @@ struct Plan {
 
 Result<std::string> checked_destination(const std::string& path) {
   if (path.empty() || path[0] != '/') return fail("`" + path + "` is not an absolute path");
-  // A ".." could climb out of the rootfs before pivot_root; symlinks inside
-  // the rootfs still can (TODO: resolve beneath the rootfs with openat2).
+  // These paths are used after pivot_root, where `..` stops at `/`; refused
+  // anyway, as a spec that says it means something it will not get.
+  // (Spec mounts, made before pivot_root, go through runtime/mounts.hpp.)
   for (const std::string& part : split(path, '/'))
     if (part == "..") return fail("`" + path + "` contains `..`");
   return path;
-}
-
-// The rootfs-relative directories to create for `destination`, outermost first.
-std::vector<std::string> parents_to_make(const std::string& rootfs, const std::string& destination, bool include_last) {
-  std::vector<std::string> out;
-  size_t pos = 1;
-  while (pos < destination.size()) {
-    size_t end = destination.find('/', pos);
-    if (end == std::string::npos) {
-      if (include_last) out.push_back(rootfs + destination);
-      break;
-    }
-    if (end > pos) out.push_back(rootfs + destination.substr(0, end));
-    pos = end + 1;
-  }
-  return out;
 }
 
 const struct {
@@ -201,34 +178,28 @@ Result<Plan> make_plan(const ContainerSpec& spec, const SpawnOptions& options) {
   plan.root_readonly = spec.root.readonly;
 
   for (const Mount& m : spec.mounts) {
-    PlannedMount pm;
-    pm.destination = BRICK_TRY_CTX(checked_destination(m.destination), "mount");
-    pm.target = plan.rootfs + pm.destination;
-    pm.source = m.source;
-    pm.type = m.type;
-    pm.options = parse_mount_options(m.options);
-    if (m.type == "bind") pm.options.flags |= MS_BIND;
-    if (pm.options.flags & MS_BIND) {
-      struct stat st {};
-      if (::stat(m.source.c_str(), &st) < 0) return fail_errno("bind source `" + m.source + "`");
-      pm.file_target = !S_ISDIR(st.st_mode);
-    }
-    pm.mkdirs = parents_to_make(plan.rootfs, pm.destination, !pm.file_target);
+    MountPlan pm = BRICK_TRY(plan_mount(m.destination, m.type, m.source, m.options));
     plan.mounts.push_back(std::move(pm));
   }
 
   // Host device nodes are bound, not made: mknod is refused in a user
   // namespace, and a bind works in every kind of container.
-  plan.dev_mkdirs = {plan.rootfs + "/dev"};
   plan.dev_sources = host_devices();
-  for (const std::string& source : plan.dev_sources) plan.dev_targets.push_back(plan.rootfs + source);
+  for (const std::string& source : plan.dev_sources) {
+    MountPlan pm;
+    pm.destination = pm.source = source;
+    pm.type = "bind";
+    pm.options.flags = MS_BIND;
+    pm.file_target = true;
+    plan.dev_mounts.push_back(std::move(pm));
+  }
   // With a private devpts instance, /dev/ptmx must lead to that instance's
   // ptmx, or openpty would allocate from the host's.
-  plan.links = {{"pts/ptmx", plan.rootfs + "/dev/ptmx"},
-                {"/proc/self/fd", plan.rootfs + "/dev/fd"},
-                {"/proc/self/fd/0", plan.rootfs + "/dev/stdin"},
-                {"/proc/self/fd/1", plan.rootfs + "/dev/stdout"},
-                {"/proc/self/fd/2", plan.rootfs + "/dev/stderr"}};
+  plan.links = {{"pts/ptmx", "ptmx"},
+                {"/proc/self/fd", "fd"},
+                {"/proc/self/fd/0", "stdin"},
+                {"/proc/self/fd/1", "stdout"},
+                {"/proc/self/fd/2", "stderr"}};
 
   for (const auto& [key, value] : spec.linux.sysctl) {
     std::string path = "/proc/sys/" + key;
@@ -303,17 +274,6 @@ unsigned long mount_flags_of(const char* path) {
   return flags;
 }
 
-void make_dirs(int error_fd, const std::vector<std::string>& dirs, int index) {
-  for (const std::string& dir : dirs)
-    if (::mkdir(dir.c_str(), 0755) < 0 && errno != EEXIST) die(error_fd, Stage::mkdir, index);
-}
-
-void make_file(int error_fd, const char* path, Stage stage, int index) {
-  int fd = ::open(path, O_WRONLY | O_CREAT | O_CLOEXEC | O_NOCTTY, 0644);
-  if (fd < 0) die(error_fd, stage, index);
-  ::close(fd);
-}
-
 void setup_mounts(const Plan& plan, int error_fd) {
   // Slave, not private: unmounts on the host (a USB stick, a volume being
   // removed) still reach the container, while nothing the container mounts
@@ -322,39 +282,31 @@ void setup_mounts(const Plan& plan, int error_fd) {
   // pivot_root needs the new root to be a mount point of its own.
   if (::mount(plan.rootfs.c_str(), plan.rootfs.c_str(), nullptr, MS_BIND | MS_REC, nullptr) < 0)
     die(error_fd, Stage::bind_rootfs);
+  // Every mount target is resolved beneath this fd (runtime/mounts.hpp), so
+  // a symlink in the image cannot carry a mount out to the host.
+  const int root_fd = ::open(plan.rootfs.c_str(), O_PATH | O_DIRECTORY | O_CLOEXEC);
+  if (root_fd < 0) die(error_fd, Stage::bind_rootfs);
   for (size_t i = 0; i < plan.mounts.size(); ++i) {
-    const PlannedMount& m = plan.mounts[i];
-    const int index = static_cast<int>(i);
-    make_dirs(error_fd, m.mkdirs, index);
-    if (m.file_target) make_file(error_fd, m.target.c_str(), Stage::mkdir, index);
-    const unsigned long flags = m.options.flags;
-    const char* data = m.options.data.empty() ? nullptr : m.options.data.c_str();
-    if (flags & MS_BIND) {
-      // MS_BIND ignores every other flag on the first call; ro, nosuid & co.
-      // only take effect on a remount of the new bind.
-      if (::mount(m.source.c_str(), m.target.c_str(), nullptr, flags & (MS_BIND | MS_REC), nullptr) < 0)
-        die(error_fd, Stage::mount, index);
-      if (flags & ~(MS_BIND | MS_REC)) {
-        unsigned long again = MS_BIND | MS_REMOUNT | (flags & ~MS_REC) | mount_flags_of(m.target.c_str());
-        if (::mount(nullptr, m.target.c_str(), nullptr, again, nullptr) < 0) die(error_fd, Stage::remount, index);
-      }
-    } else if (::mount(m.source.c_str(), m.target.c_str(), m.type.c_str(), flags, data) < 0) {
-      die(error_fd, Stage::mount, index);
-    }
-    // The kernel takes a propagation change only in a mount call of its own.
-    if (m.options.propagation && ::mount(nullptr, m.target.c_str(), nullptr, m.options.propagation, nullptr) < 0)
-      die(error_fd, Stage::propagation, index);
+    MountStep step = MountStep::mount;
+    if (mount_beneath(root_fd, plan.mounts[i], &step) == 0) continue;
+    static constexpr Stage kStages[] = {Stage::mount_target, Stage::mount_escape, Stage::mkdir,
+                                        Stage::mount,        Stage::remount,      Stage::propagation};
+    die(error_fd, kStages[static_cast<int>(step)], static_cast<int>(i));
   }
-  make_dirs(error_fd, plan.dev_mkdirs, -1);
-  for (size_t i = 0; i < plan.dev_targets.size(); ++i) {
-    const int index = static_cast<int>(i);
-    make_file(error_fd, plan.dev_targets[i].c_str(), Stage::dev_node, index);
-    if (::mount(plan.dev_sources[i].c_str(), plan.dev_targets[i].c_str(), nullptr, MS_BIND, nullptr) < 0)
-      die(error_fd, Stage::dev_node, index);
+  // Device binds and /dev links go beneath the root too: without a /dev
+  // mount in the spec, /dev is whatever the image has there.
+  for (size_t i = 0; i < plan.dev_mounts.size(); ++i) {
+    MountStep step = MountStep::mount;
+    if (mount_beneath(root_fd, plan.dev_mounts[i], &step) < 0) die(error_fd, Stage::dev_node, static_cast<int>(i));
   }
+  MountStep dev_step = MountStep::resolve;
+  const int dev_fd = open_mount_target(root_fd, "/dev", false, &dev_step);
+  if (dev_fd < 0) die(error_fd, Stage::symlink, 0);
   for (size_t i = 0; i < plan.links.size(); ++i)
-    if (::symlink(plan.links[i].target, plan.links[i].path.c_str()) < 0 && errno != EEXIST)
+    if (::symlinkat(plan.links[i].target, dev_fd, plan.links[i].name) < 0 && errno != EEXIST)
       die(error_fd, Stage::symlink, static_cast<int>(i));
+  ::close(dev_fd);
+  ::close(root_fd);
 
   // pivot_root(".", ".") stacks the old root on top of the new one at the
   // same place, with the cwd inside the old root; detaching "." then drops
@@ -466,7 +418,7 @@ std::string describe(const Plan& plan, const ContainerSpec& spec, const ChildErr
   };
   auto mount_at = [&](int index) -> std::string {
     if (index < 0 || static_cast<size_t>(index) >= plan.mounts.size()) return "?";
-    const PlannedMount& m = plan.mounts[index];
+    const MountPlan& m = plan.mounts[index];
     return "`" + m.type + "` on `" + m.destination + "`";
   };
   switch (e.stage) {
@@ -474,16 +426,19 @@ std::string describe(const Plan& plan, const ContainerSpec& spec, const ChildErr
     case Stage::cgroup_ns: return "creating the cgroup namespace";
     case Stage::root_propagation: return "making `/` a slave mount";
     case Stage::bind_rootfs: return "binding rootfs `" + plan.rootfs + "` on itself";
+    case Stage::mount_target: return "resolving the mount point of " + mount_at(e.index) + " beneath the rootfs";
+    case Stage::mount_escape:
+      return "mount point of " + mount_at(e.index) +
+             " resolves to the container root (a symlink to `/` in the image?); refusing to mount over it";
     case Stage::mkdir: return "creating mount point for " + mount_at(e.index);
     case Stage::mount: return "mounting " + mount_at(e.index);
     case Stage::remount: return "remounting " + mount_at(e.index) + " with its options";
     case Stage::propagation: return "setting propagation of " + mount_at(e.index);
     case Stage::dev_node: return "binding device `" + at(plan.dev_sources, e.index) + "`";
     case Stage::symlink:
-      return "creating symlink `" +
-             (e.index >= 0 && static_cast<size_t>(e.index) < plan.links.size()
-                  ? plan.links[e.index].path.substr(plan.rootfs.size())
-                  : std::string("?")) +
+      return "creating symlink `/dev/" +
+             std::string(e.index >= 0 && static_cast<size_t>(e.index) < plan.links.size() ? plan.links[e.index].name
+                                                                                          : "?") +
              "`";
     case Stage::pivot_root: return "pivot_root into `" + plan.rootfs + "`";
     case Stage::detach_old_root: return "detaching the old root";
