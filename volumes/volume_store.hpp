@@ -9,8 +9,8 @@
 //                       a crash leaves there prune removes
 //
 // driver_opts (`type`, `device`, `o`, as docker's local driver takes them)
-// are validated and stored only; mounting them (tmpfs, bind, nfs...) is done
-// when containers start, a later piece of work.
+// are validated and stored here; volumes/mounts.hpp mounts them (tmpfs,
+// bind, nfs...) straight into each container that uses the volume.
 #pragma once
 
 #include <cstdint>

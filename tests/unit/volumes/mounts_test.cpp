@@ -37,7 +37,7 @@ struct Fixture {
 
 }  // namespace
 
-TEST_CASE("-v: bind, named and anonymous volumes with their options", "[mounts]") {
+TEST_CASE("docker -v: bind, named and anonymous volumes with their options", "[mounts]") {
   auto bind = parse_volume_flag("./data:/data:ro,rslave");
   REQUIRE(bind);
   CHECK(bind->kind == MountKind::bind);
@@ -79,7 +79,7 @@ TEST_CASE("-v: bind, named and anonymous volumes with their options", "[mounts]"
   }
 }
 
-TEST_CASE("--mount: every type and key, strictly", "[mounts]") {
+TEST_CASE("docker --mount: every type and key, strictly", "[mounts]") {
   auto bind = parse_mount_flag("type=bind,src=/srv,dst=/srv,readonly,bind-propagation=shared,bind-recursive=disabled");
   REQUIRE(bind);
   CHECK(bind->kind == MountKind::bind);
@@ -114,7 +114,7 @@ TEST_CASE("--mount: every type and key, strictly", "[mounts]") {
   }
 }
 
-TEST_CASE("--tmpfs and sizes", "[mounts]") {
+TEST_CASE("docker --tmpfs and sizes", "[mounts]") {
   auto t = parse_tmpfs_flag("/run:size=64m,mode=755,exec,uid=1000");
   REQUIRE(t);
   CHECK(t->kind == MountKind::tmpfs);
