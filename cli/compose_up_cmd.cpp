@@ -4,13 +4,16 @@
 #include <unistd.h>
 
 #include <memory>
+#include <set>
 
 #include "base/strings.hpp"
 #include "cli/compose_cmd.hpp"
 #include "cli/output.hpp"
 #include "compose/graph.hpp"
+#include "images/store.hpp"
 #include "net/network.hpp"
 #include "orchestrator/plan.hpp"
+#include "orchestrator/translate.hpp"
 #include "volumes/volume_store.hpp"
 
 namespace brick::cli {
@@ -58,6 +61,55 @@ Result<orchestrator::Observed> observe(const GlobalOptions& global) {
   return observed;
 }
 
+// The configs of the images the project names that brick's store holds, by
+// service. A dry run only reads: without a store there is nothing to read.
+Result<std::map<std::string, images::ImageInfo>> resolve_images(const compose::Project& project,
+                                                                const GlobalOptions& global) {
+  std::map<std::string, images::ImageInfo> out;
+  if (::access((global.root + "/images/oci-layout").c_str(), F_OK) != 0) return out;
+  images::Store store = BRICK_TRY(images::Store::open(global.root));
+  for (const auto& [name, s] : project.services) {
+    if (!s.image) continue;
+    auto info = store.resolve(*s.image);
+    if (info) out.emplace(name, std::move(*info));
+  }
+  return out;
+}
+
+// Translates every container the plan creates or recreates, so a dry run
+// fails where `up` would (no command, a ulimit above brick's own, ...).
+// Services whose image brick does not have yet are named in a warning.
+Status check_containers(const compose::Project& project, const orchestrator::Plan& plan,
+                        const std::map<std::string, images::ImageInfo>& images) {
+  orchestrator::HardLimits limits = orchestrator::host_hard_limits();
+  std::set<std::string> missing;
+  for (const auto& step : plan.steps) {
+    if (step.action != orchestrator::Action::create_container &&
+        step.action != orchestrator::Action::recreate_container)
+      continue;
+    auto image = images.find(step.service);
+    if (image == images.end()) {
+      missing.insert(step.service);
+      continue;
+    }
+    orchestrator::TranslateInput in;
+    in.project = &project;
+    in.service = project.service(step.service);
+    in.image = &image->second.config;
+    in.image_id = image->second.id;
+    in.number = step.number;
+    in.hard_limits = limits;
+    in.version = BRICK_VERSION;
+    BRICK_TRY(orchestrator::translate(in));
+  }
+  for (const auto& name : missing) {
+    const compose::Service* s = project.service(name);
+    spdlog::warn("WARN: service `{}`: image `{}` is not in brick's image store; its containers are not checked", name,
+                 s->image.value_or(project.name + "-" + name));
+  }
+  return {};
+}
+
 Status run_up(const UpOptions& o, const Context& ctx) {
   const char* command = o.create_only ? "create" : "up";
   if (!o.dry_run)
@@ -77,8 +129,11 @@ Status run_up(const UpOptions& o, const Context& ctx) {
   options.start = !(o.create_only || o.no_start);
   options.scale = BRICK_TRY(parse_scale(o.scale));
 
+  std::map<std::string, images::ImageInfo> images = BRICK_TRY(resolve_images(loaded.project, ctx.global));
+  for (const auto& [service, info] : images) options.image_ids[service] = info.id;
   orchestrator::Observed observed = BRICK_TRY(observe(ctx.global));
   orchestrator::Plan plan = BRICK_TRY(orchestrator::reconcile(loaded.project, observed, options));
+  BRICK_TRY(check_containers(loaded.project, plan, images));
   for (const auto& w : plan.warnings) spdlog::warn("WARN: {}", w);
   std::string text;
   for (const auto& line : split(orchestrator::to_string(plan), '\n'))
@@ -106,8 +161,8 @@ void add_up_commands(CLI::App& compose_cmd, Context& ctx) {
   auto up = std::make_shared<UpOptions>();
   CLI::App* cmd = compose_cmd.add_subcommand(
       "up",
-      "Create and start containers. Only --dry-run so far: it prints the plan against brick's networks and "
-      "volumes, with every container planned as new (container records are not read yet)");
+      "Create and start containers. Only --dry-run so far: it prints the plan against brick's networks, "
+      "volumes and images, with every container planned as new (container records are not read yet)");
   add_shared_flags(cmd, *up);
   cmd->add_flag("--always-recreate-deps", up->always_recreate_deps,
                 "Recreate dependent containers. Incompatible with --no-recreate.");
@@ -119,8 +174,8 @@ void add_up_commands(CLI::App& compose_cmd, Context& ctx) {
   create->create_only = true;
   CLI::App* ccmd = compose_cmd.add_subcommand(
       "create",
-      "Creates containers for a service. Only --dry-run so far: it prints the plan against brick's networks and "
-      "volumes, with every container planned as new (container records are not read yet)");
+      "Creates containers for a service. Only --dry-run so far: it prints the plan against brick's networks, "
+      "volumes and images, with every container planned as new (container records are not read yet)");
   add_shared_flags(ccmd, *create);
   ccmd->callback([create, &ctx] { ctx.action = [create, &ctx] { return run_up(*create, ctx); }; });
 }

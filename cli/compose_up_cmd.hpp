@@ -1,5 +1,6 @@
 // `brick compose up` and `brick compose create`: reconcile the project with
-// what exists. So far only their --dry-run: the plan, printed.
+// what exists. So far only their --dry-run: the plan, printed, and every
+// container it would create translated (with its image when brick has it).
 #pragma once
 
 #include <CLI/CLI.hpp>
