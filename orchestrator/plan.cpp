@@ -88,9 +88,15 @@ struct Planner {
         if (v.type == "volume" && v.source && project.volumes.contains(*v.source)) keys.insert(*v.source);
     for (const auto& key : keys) {
       const compose::Volume& vol = project.volumes.at(key);
-      bool exists = std::any_of(observed.volumes.begin(), observed.volumes.end(),
+      auto found = std::find_if(observed.volumes.begin(), observed.volumes.end(),
                                 [&](const ObservedVolume& v) { return v.name == vol.name; });
-      if (exists) continue;
+      if (found != observed.volumes.end()) {
+        auto p = found->labels.find(std::string(kProjectLabel));
+        if (!vol.external && (p == found->labels.end() || p->second != project.name))
+          plan.warnings.push_back("volume \"" + vol.name + "\" already exists but was not created for project \"" +
+                                  project.name + "\". Use `external: true` to use an existing volume");
+        continue;
+      }
       if (vol.external) return fail("external volume \"" + vol.name + "\" not found");
       plan.steps.push_back({Action::create_volume, vol.name, "", 0, -1, "", ""});
     }

@@ -15,7 +15,7 @@ b() { env -i PATH="$PATH" HOME=/root "$brick" --root "$tmp/root" "$@"; }
 mkdir -p "$tmp/rootfs/bin" && echo x >"$tmp/rootfs/bin/marker"
 b image import "$tmp/rootfs" brick.local/tiny:cmd --change 'CMD ["sh"]' >/dev/null || fail "import with CMD"
 b image import "$tmp/rootfs" brick.local/tiny:bare >/dev/null || fail "import without CMD"
-b volume create demo_data >/dev/null || fail "volume create"
+b volume create demo_data --label com.docker.compose.project=demo >/dev/null || fail "volume create"
 
 mkdir "$tmp/demo"
 cat >"$tmp/demo/compose.yaml" <<'YAML'
@@ -38,7 +38,7 @@ DRY-RUN MODE -  Container demo-elsewhere-1  Create' ]] || fail "plan with an exi
 $out"
 grep -q 'service `elsewhere`: image `registry.example/absent:1` is not in brick'"'"'s image store' "$tmp/err" ||
   fail "no warning for the missing image: $(cat "$tmp/err")"
-grep -q 'app' "$tmp/err" && fail "warning about a service whose image is there: $(cat "$tmp/err")"
+[[ $(wc -l <"$tmp/err") == 1 ]] || fail "other warnings: $(cat "$tmp/err")"
 
 cat >"$tmp/demo/compose.yaml" <<'YAML'
 name: demo

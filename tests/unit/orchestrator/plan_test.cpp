@@ -64,7 +64,7 @@ Observed whole_stack(const compose::Project& p) {
   for (const auto& name : p.service_names()) o.containers.push_back(running(p, name, 1));
   o.networks = {{"demo_default", {{std::string(kProjectLabel), "demo"}}},
                 {"demo_front", {{std::string(kProjectLabel), "demo"}}}};
-  o.volumes = {{"demo_data", {}}};
+  o.volumes = {{"demo_data", {{std::string(kProjectLabel), "demo"}}}};
   return o;
 }
 
@@ -108,6 +108,21 @@ TEST_CASE("plan: an unchanged running stack has no steps") {
   REQUIRE(plan);
   CHECK(plan->empty());
   CHECK(plan->warnings.empty());
+}
+
+TEST_CASE("plan: a network or volume of the same name made by someone else is used, with a warning") {
+  auto p = load(kStack);
+  Observed o = whole_stack(p);
+  o.networks[1].labels.clear();
+  o.volumes[0].labels = {{std::string(kProjectLabel), "other"}};
+  auto plan = reconcile(p, o, {});
+  REQUIRE(plan);
+  CHECK(plan->empty());
+  CHECK(plan->warnings ==
+        std::vector<std::string>{"a network with name demo_front exists but was not created for project \"demo\". Set "
+                                 "`external: true` to use an existing network",
+                                 "volume \"demo_data\" already exists but was not created for project \"demo\". Use "
+                                 "`external: true` to use an existing volume"});
 }
 
 TEST_CASE("plan: stopped containers of an unchanged stack are only started") {
