@@ -144,22 +144,27 @@ std::vector<std::string> process_args(const compose::Service& s, const images::I
   return entrypoint;
 }
 
-// Image Env, then the service's environment replacing a key in place or
-// appending it (docker's ReplaceOrAppendEnvValues). A key set without a value
-// was not in brick's environment when the project loaded: it is left out.
+void replace_or_append(std::vector<std::string>& env, const std::string& entry) {
+  std::string_view key = std::string_view(entry).substr(0, entry.find('='));
+  auto it = std::find_if(env.begin(), env.end(),
+                         [&](const std::string& e) { return std::string_view(e).substr(0, e.find('=')) == key; });
+  if (it != env.end())
+    *it = entry;
+  else
+    env.push_back(entry);
+}
+
+// docker's CreateDaemonEnvironment: PATH, HOSTNAME and (with a tty) TERM,
+// then the image's Env and the service's environment, each replacing a key in
+// place or appending it (ReplaceOrAppendEnvValues). A key without a value was
+// not in brick's environment when the project loaded: it is left out.
 std::vector<std::string> environment(const compose::Service& s, const images::ImageConfig& image,
-                                     const std::vector<std::string>& base) {
-  std::vector<std::string> env = image.env.empty() ? base : image.env;
-  auto key_of = [](std::string_view kv) { return kv.substr(0, kv.find('=')); };
-  for (const auto& [key, value] : s.environment) {
-    if (!value) continue;
-    std::string entry = key + "=" + *value;
-    auto it = std::find_if(env.begin(), env.end(), [&](const std::string& e) { return key_of(e) == key; });
-    if (it != env.end())
-      *it = std::move(entry);
-    else
-      env.push_back(std::move(entry));
-  }
+                                     const std::string& default_path, const std::string& hostname, bool tty) {
+  std::vector<std::string> env = {default_path, "HOSTNAME=" + hostname};
+  if (tty) env.push_back("TERM=xterm");
+  for (const auto& entry : image.env) replace_or_append(env, entry);
+  for (const auto& [key, value] : s.environment)
+    if (value) replace_or_append(env, key + "=" + *value);
   return env;
 }
 
@@ -367,7 +372,6 @@ Result<DesiredContainer> translate(const TranslateInput& in) {
   spec.process.args = process_args(s, image);
   if (spec.process.args.empty())
     return fail("service `" + s.name + "`: no command specified (neither the service nor its image sets one)");
-  spec.process.env = environment(s, image, spec.process.env);
   spec.process.cwd = s.working_dir.value_or(image.working_dir.empty() ? "/" : image.working_dir);
   if (spec.process.cwd.empty() || spec.process.cwd[0] != '/')
     return fail("service `" + s.name + "`: working_dir `" + spec.process.cwd + "` is not an absolute path");
@@ -398,6 +402,10 @@ Result<DesiredContainer> translate(const TranslateInput& in) {
     spec.hostname = *s.hostname;
   else
     spec.hostname = in.container_id.empty() ? c.name : in.container_id.substr(0, 12);
+  std::string default_path = "PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin";
+  for (const auto& e : spec.process.env)
+    if (starts_with(e, "PATH=")) default_path = e;
+  spec.process.env = environment(s, image, default_path, spec.hostname, c.tty);
   for (const auto& [k, v] : s.sysctls) spec.linux.sysctl[k] = v;
   if (s.shm_size && *s.shm_size > 0) {
     for (auto& m : spec.mounts) {

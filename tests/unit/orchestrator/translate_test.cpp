@@ -97,16 +97,22 @@ TEST_CASE("environment is the image's, then the service's replacing or appending
       UNSET_IN_SHELL:
 )");
   auto c = must_translate(p, "s", busybox());
-  CHECK(c.spec.process.env ==
-        std::vector<std::string>{"PATH=/usr/sbin:/usr/bin:/sbin:/bin", "LANG=en_US.UTF-8", "APP=x", "ZED=1"});
+  CHECK(c.spec.process.env == std::vector<std::string>{"PATH=/usr/sbin:/usr/bin:/sbin:/bin", "HOSTNAME=demo-s-1",
+                                                       "LANG=en_US.UTF-8", "APP=x", "ZED=1"});
 }
 
-TEST_CASE("an image without Env gets the default PATH") {
-  auto p = load("services:\n  s:\n    image: busybox\n");
+TEST_CASE("an image without Env gets docker's PATH, HOSTNAME and, with a tty, TERM") {
   images::ImageConfig image;
   image.cmd = {"sh"};
-  auto c = must_translate(p, "s", image);
-  CHECK(c.spec.process.env.front().starts_with("PATH=/usr/local/sbin:"));
+  auto c = must_translate(load("services:\n  s:\n    image: busybox\n"), "s", image);
+  CHECK(c.spec.process.env ==
+        std::vector<std::string>{"PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin",
+                                 "HOSTNAME=demo-s-1"});
+  auto tty =
+      must_translate(load("services:\n  s:\n    image: busybox\n    tty: true\n    hostname: box\n"), "s", image);
+  CHECK(tty.spec.process.env ==
+        std::vector<std::string>{"PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin", "HOSTNAME=box",
+                                 "TERM=xterm"});
 }
 
 TEST_CASE("name, hostname, working dir and user") {
