@@ -4,6 +4,7 @@
 
 #include <iostream>
 
+#include "cli/compose_up_cmd.hpp"
 #include "cli/config_cmd.hpp"
 #include "cli/help.hpp"
 #include "cli/output.hpp"
@@ -56,6 +57,7 @@ CLI::App* add_compose_command(CLI::App& app, Context& ctx) {
                   "                                   (default: the path of the, first specified, Compose file)")
       ->type_name("string");
   add_config_command(*cmd, ctx);
+  add_up_commands(*cmd, ctx);
   show_help_without_subcommand(cmd, ctx);
   return cmd;
 }

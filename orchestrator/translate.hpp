@@ -1,0 +1,117 @@
+// One compose service replica → the container brick should run for it: the
+// OCI-shaped ContainerSpec plus what the runtime's monitor needs beside it
+// (restart policy, healthcheck, stop signal) and compose's labels, by which a
+// later run finds and reconciles it.
+//
+// Pure: no files, no syscalls. What the host imposes (the caller's hard
+// rlimits) comes in as data. Networks, ports, volumes, secrets, configs and
+// GPUs are not translated here: their modules add them to the spec.
+#pragma once
+
+#include <chrono>
+#include <cstdint>
+#include <map>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "base/error.hpp"
+#include "compose/project.hpp"
+#include "images/image_config.hpp"
+#include "runtime/spec.hpp"
+
+namespace brick::orchestrator {
+
+// The labels docker compose puts on every container it makes.
+inline constexpr std::string_view kProjectLabel = "com.docker.compose.project";
+inline constexpr std::string_view kServiceLabel = "com.docker.compose.service";
+inline constexpr std::string_view kNumberLabel = "com.docker.compose.container-number";
+inline constexpr std::string_view kOneoffLabel = "com.docker.compose.oneoff";
+inline constexpr std::string_view kConfigHashLabel = "com.docker.compose.config-hash";
+inline constexpr std::string_view kWorkingDirLabel = "com.docker.compose.project.working_dir";
+inline constexpr std::string_view kConfigFilesLabel = "com.docker.compose.project.config_files";
+inline constexpr std::string_view kDependsOnLabel = "com.docker.compose.depends_on";
+inline constexpr std::string_view kImageLabel = "com.docker.compose.image";
+inline constexpr std::string_view kVersionLabel = "com.docker.compose.version";
+// On networks and volumes compose creates.
+inline constexpr std::string_view kNetworkLabel = "com.docker.compose.network";
+inline constexpr std::string_view kVolumeLabel = "com.docker.compose.volume";
+
+// docker compose's ServiceHash: sha256 (hex, no prefix) of the service's
+// canonical JSON (compose-go's field order, compact, Go's HTML escaping)
+// without build, pull_policy, scale, deploy.replicas, depends_on and
+// profiles, so scaling or rewiring dependencies recreates nothing.
+std::string config_hash(const compose::Service& service);
+
+// `<project>-<service>-<n>`, or container_name when the service sets one.
+std::string container_name(const std::string& project, const compose::Service& service, uint64_t number);
+
+struct RestartPolicy {
+  std::string name = "no";   // no | always | on-failure | unless-stopped
+  uint64_t max_retries = 0;  // on-failure only; 0 = unlimited
+  bool operator==(const RestartPolicy&) const = default;
+};
+
+struct HealthcheckSpec {
+  std::vector<std::string> test;  // ["CMD", ...] or ["CMD-SHELL", "..."]
+  std::chrono::nanoseconds interval = std::chrono::seconds(30);
+  std::chrono::nanoseconds timeout = std::chrono::seconds(30);
+  std::chrono::nanoseconds start_period{0};
+  std::chrono::nanoseconds start_interval = std::chrono::seconds(5);
+  uint64_t retries = 3;
+  bool operator==(const HealthcheckSpec&) const = default;
+};
+
+// The caller's hard resource limits, by RLIMIT_* name; a container may not ask
+// for more (raising a hard limit needs CAP_SYS_RESOURCE). Absent: unlimited.
+using HardLimits = std::map<std::string, uint64_t>;
+// This process's hard limits for every resource compose can name.
+HardLimits host_hard_limits();
+
+struct TranslateInput {
+  const compose::Project* project = nullptr;
+  const compose::Service* service = nullptr;
+  const images::ImageConfig* image = nullptr;  // the service image's config
+  std::string image_id;                        // "sha256:...", for com.docker.compose.image
+  uint64_t number = 1;                         // the container number, from 1
+  bool oneoff = false;                         // `compose run`
+  // When known, the hostname defaults to its first 12 characters, as docker's
+  // does; otherwise to the container name.
+  std::string container_id;
+  HardLimits hard_limits;
+  std::string version;  // for com.docker.compose.version
+};
+
+struct DesiredContainer {
+  std::string name;
+  std::string service;
+  uint64_t number = 1;
+  std::string image;     // the reference as the service names it
+  std::string image_id;  // as given
+  runtime::ContainerSpec spec;
+  std::map<std::string, std::string> labels;
+  // Kept as written (`1000:1000`, `nobody`, `www-data:100`) for the runtime to
+  // resolve against the image's /etc/passwd and /etc/group; spec.process.user
+  // already holds it when it is numeric.
+  std::string user;
+  std::vector<std::string> group_add;
+  bool init = false;
+  bool privileged = false;
+  bool tty = false;
+  bool stdin_open = false;
+  std::string stop_signal = "SIGTERM";
+  std::chrono::nanoseconds stop_grace_period = std::chrono::seconds(10);
+  RestartPolicy restart;
+  std::optional<HealthcheckSpec> healthcheck;  // none, or disabled
+  // `service:X`, `container:X`, `host`, `none`, or "" (the service's networks).
+  std::string network_mode;
+  std::string ipc, pid, uts;  // as written; "host" already drops the namespace
+};
+
+// Fails, naming the service and the field, on: no command at all, a ulimit
+// above the caller's hard limit or soft above hard, an unknown ulimit or
+// restart policy, cpus together with cpu_period/cpu_quota.
+Result<DesiredContainer> translate(const TranslateInput& input);
+
+}  // namespace brick::orchestrator
