@@ -2,12 +2,15 @@
 
 #include <seccomp.h>
 #include <sys/mman.h>
+#include <sys/stat.h>
 #include <sys/utsname.h>
 #include <unistd.h>
 
 #include <algorithm>
 #include <cerrno>
+#include <cstdio>
 #include <cstring>
+#include <functional>
 #include <mutex>
 #include <nlohmann/json.hpp>
 #include <optional>
@@ -380,7 +383,46 @@ Result<std::vector<sock_filter>> compile_uncached(const Seccomp& s) {
   return program;
 }
 
+std::mutex cache_mutex;
+std::string cache_directory;  // guarded by cache_mutex
+
+// Everything the program depends on, as text: the filter, libseccomp's
+// version (its code generation may change) and the architecture.
+std::string cache_key(const Seccomp& s) {
+  const scmp_version* v = ::seccomp_version();
+  std::string key = "brick-seccomp 1 libseccomp " + std::to_string(v->major) + "." + std::to_string(v->minor) + "." +
+                    std::to_string(v->micro) + " " + kArch + "\n";
+  key += s.default_action + " " + (s.default_errno_ret ? std::to_string(*s.default_errno_ret) : "-") + "\n";
+  for (const std::string& a : s.architectures) key += a + " ";
+  key += "\n";
+  for (const SeccompSyscall& sc : s.syscalls) {
+    key += sc.action + " " + (sc.errno_ret ? std::to_string(*sc.errno_ret) : "-");
+    for (const SeccompArg& a : sc.args)
+      key += " [" + std::to_string(a.index) + " " + a.op + " " + std::to_string(a.value) + " " +
+             std::to_string(a.value_two) + "]";
+    for (const std::string& n : sc.names) key += " " + n;
+    key += "\n";
+  }
+  return key;
+}
+
+std::optional<std::vector<sock_filter>> from_disk(const std::string& path, const std::string& key) {
+  auto text = read_file(path);
+  if (!text || text->size() <= key.size() + 1 || text->compare(0, key.size(), key) != 0 || (*text)[key.size()] != '\0')
+    return std::nullopt;
+  const size_t bytes = text->size() - key.size() - 1;
+  if (bytes % sizeof(sock_filter) != 0) return std::nullopt;
+  std::vector<sock_filter> program(bytes / sizeof(sock_filter));
+  std::memcpy(program.data(), text->data() + key.size() + 1, bytes);
+  return program;
+}
+
 }  // namespace
+
+void set_seccomp_cache_directory(std::string directory) {
+  std::lock_guard lock(cache_mutex);
+  cache_directory = std::move(directory);
+}
 
 Seccomp default_seccomp(const std::vector<std::string>& caps) { return resolve(default_profile(), caps); }
 
@@ -406,16 +448,33 @@ Result<Seccomp> parse_docker_seccomp_profile(std::string_view json_text, const s
 Result<std::vector<sock_filter>> compile_seccomp(const Seccomp& seccomp) {
   // Most containers share one filter (the default profile for the default
   // capabilities): compiling it is most of the cost, comparing is cheap.
-  static std::mutex mutex;
   static std::optional<std::pair<Seccomp, std::vector<sock_filter>>> last;
+  std::string directory;
   {
-    std::lock_guard lock(mutex);
+    std::lock_guard lock(cache_mutex);
     if (last && last->first == seccomp) return last->second;
+    directory = cache_directory;
   }
-  std::vector<sock_filter> program = BRICK_TRY(compile_uncached(seccomp));
-  std::lock_guard lock(mutex);
-  last.emplace(seccomp, program);
-  return program;
+  std::optional<std::vector<sock_filter>> program;
+  std::string key, path;
+  if (!directory.empty()) {
+    key = cache_key(seccomp);
+    char name[32];
+    std::snprintf(name, sizeof name, "/%016zx.bpf", std::hash<std::string>{}(key));
+    path = directory + name;
+    program = from_disk(path, key);
+  }
+  if (!program) {
+    program = BRICK_TRY(compile_uncached(seccomp));
+    if (!path.empty() && (::mkdir(directory.c_str(), 0700) == 0 || errno == EEXIST)) {
+      std::string data = key + '\0';
+      data.append(reinterpret_cast<const char*>(program->data()), program->size() * sizeof(sock_filter));
+      (void)write_file_atomic(path, data, 0600);  // a cache: failing to fill it only costs time
+    }
+  }
+  std::lock_guard lock(cache_mutex);
+  last.emplace(seccomp, *program);
+  return *program;
 }
 
 }  // namespace brick::runtime

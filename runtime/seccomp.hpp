@@ -37,4 +37,12 @@ Result<Seccomp> parse_docker_seccomp_profile(std::string_view json_text, const s
 // (every container of the default profile) cost only a comparison.
 Result<std::vector<sock_filter>> compile_seccomp(const Seccomp& seccomp);
 
+// Where compile_seccomp keeps programs between processes ("" = nowhere, the
+// default): compiling docker's profile takes libseccomp 10-40 ms, more than
+// the rest of a container start, and every `brick run` is a new process.
+// A file holds the exact filter text it was made from and is used only when
+// that matches, so a stale or colliding name is recompiled, never misused.
+// The directory must be writable by brick alone (under the run root).
+void set_seccomp_cache_directory(std::string directory);
+
 }  // namespace brick::runtime

@@ -6,6 +6,7 @@
 
 #include <algorithm>
 #include <catch2/catch.hpp>
+#include <cstring>
 #include <filesystem>
 
 #include "base/file.hpp"
@@ -335,4 +336,30 @@ TEST_CASE("users: images without passwd, and symlinks that point out of the imag
   kept.process.env = {"HOME=/custom"};
   REQUIRE(apply_user(kept, "bob"));
   CHECK(kept.process.env == std::vector<std::string>{"HOME=/custom"});
+}
+
+TEST_CASE("compiled filters are cached on disk and only used for the exact filter", "[seccomp]") {
+  auto dir = TempDir::create("brick-seccomp-cache");
+  REQUIRE(dir);
+  const std::string cache = dir->path() + "/cache";
+  set_seccomp_cache_directory(cache);
+  Seccomp first = default_seccomp({"CAP_KILL"});
+  first.syscalls.push_back({{"getpid"}, "SCMP_ACT_ERRNO", 7u, {}});
+  Seccomp second = first;
+  second.syscalls.back().errno_ret = 8u;
+
+  auto compiled = compile_seccomp(first);
+  REQUIRE(compiled);
+  std::vector<std::string> files;
+  for (const auto& entry : std::filesystem::directory_iterator(cache)) files.push_back(entry.path());
+  REQUIRE(files.size() == 1);
+  // A file whose recorded filter does not match is recompiled over.
+  REQUIRE(write_file_atomic(files[0], "not this filter"));
+  REQUIRE(compile_seccomp(second));  // evicts `first` from the in-memory cache
+  auto again = compile_seccomp(first);
+  REQUIRE(again);
+  REQUIRE(again->size() == compiled->size());
+  CHECK(std::memcmp(again->data(), compiled->data(), compiled->size() * sizeof(sock_filter)) == 0);
+  CHECK(read_file(files[0])->size() > compiled->size() * sizeof(sock_filter));
+  set_seccomp_cache_directory("");
 }
