@@ -333,3 +333,30 @@ TEST_CASE("exec joins the container's namespaces, cgroup and privileges", "[secu
   REQUIRE(container->wait());
   REQUIRE(cgroup->destroy());
 }
+
+TEST_CASE("exec reaches a container whose PID 1 is brick's init", "[security][exec]") {
+  TempDir rootfs = secure_rootfs();
+  ContainerSpec spec = spec_for(rootfs, {"sleep", "100"});
+  SpawnOptions options;
+  options.init = true;
+  auto container = spawn_container(spec, options);
+  REQUIRE(container);
+  Process process = spec.process;
+  process.args = {"sh", "-c", "echo $$ $(cat /proc/2/comm)"};
+  int out[2];
+  REQUIRE(::pipe2(out, O_CLOEXEC) == 0);
+  UniqueFd out_read(out[0]), out_write(out[1]);
+  ExecOptions exec_options;
+  exec_options.container_pid = container->pid();
+  exec_options.stdout_fd = exec_options.stderr_fd = out_write.get();
+  auto exec = exec_in_container(process, spec.linux, exec_options);
+  out_write.reset();
+  INFO((exec ? std::string("exec started") : exec.error().message()));
+  REQUIRE(exec);
+  auto text = read_fd(out_read.get());
+  REQUIRE(text);
+  CHECK(*text == "3 sleep\n");
+  CHECK(*exec->wait() == ExitStatus{0, 0});
+  REQUIRE(container->kill(SIGTERM));
+  CHECK(container->wait()->exit_code() == 128 + SIGTERM);
+}
