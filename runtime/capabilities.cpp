@@ -59,6 +59,9 @@ const std::vector<std::string>& all_capabilities() {
       if (text == nullptr) continue;
       std::string name = text;
       ::cap_free(text);
+      // A capability newer than libcap's table comes back as its number;
+      // such a name could not be read back, so it is left out.
+      if (name.empty() || (name[0] >= '0' && name[0] <= '9')) continue;
       for (char& c : name) c = static_cast<char>(std::toupper(static_cast<unsigned char>(c)));
       out.push_back(std::move(name));
     }

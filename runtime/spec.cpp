@@ -170,7 +170,9 @@ ContainerSpec default_spec() {
   spec.process.capabilities = {caps, caps, {}, caps, {}};
   spec.process.rlimits = {{"RLIMIT_NOFILE", 1024, 1024}};
   spec.process.no_new_privileges = true;
-  spec.linux.seccomp = default_seccomp(caps);
+  // Resolved once: default_spec() is on every container's start.
+  static const Seccomp seccomp = default_seccomp(caps);
+  spec.linux.seccomp = seccomp;
   spec.hostname = "brick";
   spec.mounts = {
       {"/proc", "proc", "proc", {"nosuid", "noexec", "nodev"}},
