@@ -22,7 +22,10 @@
 
 #include "base/strings.hpp"
 #include "base/unique_fd.hpp"
+#include "runtime/init.hpp"
 #include "runtime/mounts.hpp"
+#include "runtime/privileges.hpp"
+#include "runtime/security.hpp"
 
 namespace brick::runtime {
 
@@ -52,12 +55,10 @@ enum class Stage : int {
   hostname,
   rlimit,
   stdio,
-  setgroups,
-  setgid,
-  setuid,
-  no_new_privs,
+  privileges,  // index: the PrivilegeStep
   chdir,
   close_fds,
+  init,
   exec,
 };
 
@@ -99,10 +100,8 @@ struct Plan {
   std::vector<std::string> readonly_paths, masked_paths;
   std::string hostname;
   std::vector<PlannedRlimit> rlimits;
-  uid_t uid = 0;
-  gid_t gid = 0;
-  std::vector<gid_t> groups;
-  bool no_new_privs = false;
+  PrivilegePlan privileges;
+  bool init = false;
   std::string cwd;
   std::vector<std::string> exec_candidates;
   std::vector<char*> argv, envp;
@@ -205,6 +204,7 @@ Result<Plan> make_plan(const ContainerSpec& spec, const SpawnOptions& options) {
     std::string path = "/proc/sys/" + key;
     for (size_t i = 10; i < path.size(); ++i)
       if (path[i] == '.') path[i] = '/';
+    BRICK_TRY(check_sysctl(spec, key));
     BRICK_TRY_CTX(checked_destination(path), "sysctl `" + key + "`");
     plan.sysctls.push_back({path, value});
   }
@@ -221,10 +221,8 @@ Result<Plan> make_plan(const ContainerSpec& spec, const SpawnOptions& options) {
     if (resource < 0) return fail("unknown rlimit `" + r.type + "`");
     plan.rlimits.push_back({resource, {r.soft, r.hard}});
   }
-  plan.uid = spec.process.user.uid;
-  plan.gid = spec.process.user.gid;
-  plan.groups.assign(spec.process.user.additional_gids.begin(), spec.process.user.additional_gids.end());
-  plan.no_new_privs = spec.process.no_new_privileges;
+  plan.privileges = BRICK_TRY(plan_privileges(spec.process, spec.linux));
+  plan.init = options.init;
   plan.cwd = spec.process.cwd.empty() ? "/" : spec.process.cwd;
 
   if (spec.process.args.empty() || spec.process.args[0].empty()) return fail("process.args is empty");
@@ -390,14 +388,16 @@ void setup_stdio(const Plan& plan, int error_fd) {
     if (::setrlimit(static_cast<__rlimit_resource>(plan.rlimits[i].resource), &plan.rlimits[i].limit) < 0)
       die(error_fd, Stage::rlimit, static_cast<int>(i));
   setup_stdio(plan, error_fd);
-  if (::setgroups(plan.groups.size(), plan.groups.data()) < 0) die(error_fd, Stage::setgroups);
-  if (::setresgid(plan.gid, plan.gid, plan.gid) < 0) die(error_fd, Stage::setgid);
-  if (::setresuid(plan.uid, plan.uid, plan.uid) < 0) die(error_fd, Stage::setuid);
-  if (plan.no_new_privs && ::prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) < 0) die(error_fd, Stage::no_new_privs);
+  reset_signals();
+  PrivilegeStep step{};
+  if (!apply_identity(plan.privileges, &step)) die(error_fd, Stage::privileges, static_cast<int>(step));
   if (::chdir(plan.cwd.c_str()) < 0) die(error_fd, Stage::chdir);
   // Every inherited fd above 2 (the caller's, other threads') closes at exec,
   // the error pipe with them: EOF there tells the parent the exec worked.
   if (::close_range(3, ~0U, CLOSE_RANGE_CLOEXEC) < 0) die(error_fd, Stage::close_fds);
+  // The filter last: nothing after it but the exec (and the init's fork).
+  if (!apply_final_privileges(plan.privileges, &step)) die(error_fd, Stage::privileges, static_cast<int>(step));
+  if (plan.init && become_init() < 0) die(error_fd, Stage::init);
 
   int first_error = ENOENT;
   for (const std::string& candidate : plan.exec_candidates) {
@@ -458,12 +458,10 @@ std::string describe(const Plan& plan, const ContainerSpec& spec, const ChildErr
                   : std::string("?")) +
              "`";
     case Stage::stdio: return "setting up fd " + std::to_string(e.index);
-    case Stage::setgroups: return "setting additional groups";
-    case Stage::setgid: return "setting gid " + std::to_string(plan.gid);
-    case Stage::setuid: return "setting uid " + std::to_string(plan.uid);
-    case Stage::no_new_privs: return "setting no_new_privs";
+    case Stage::privileges: return describe_privilege_step(plan.privileges, static_cast<PrivilegeStep>(e.index));
     case Stage::chdir: return "changing to working directory `" + plan.cwd + "`";
     case Stage::close_fds: return "closing inherited fds";
+    case Stage::init: return "starting the init process";
     case Stage::exec: return "executing `" + spec.process.args[0] + "`";
   }
   return "an unknown step";

@@ -22,14 +22,19 @@ struct SpawnOptions {
   // move it into its cgroup, move a veth into /proc/<pid>/ns/net. A failure
   // kills the child and is returned.
   std::function<Status(pid_t)> before_start;
+  // `init: true`: PID 1 is brick's reaper (runtime/init.hpp), the command its
+  // child. The returned ChildProcess is the init; its exit status is the
+  // command's.
+  bool init = false;
 };
 
 // Clones into the spec's namespaces (pid, network, ipc, uts, mount; cgroup is
 // unshared after before_start, so its root is the container's cgroup), builds
 // the mounts, pivots into root.path, masks and protects paths, sets hostname,
-// rlimits and ids and execs process.args. Returns once the exec succeeded;
+// rlimits, ids, capabilities, no_new_privs and the seccomp filter (the last
+// step) and execs process.args. Returns once the exec succeeded;
 // a failing step comes back as ``starting container: <step>: <strerror>``.
-// Not yet: capabilities, seccomp, user namespaces, joining namespace paths.
+// Not yet: user namespaces, joining namespace paths.
 Result<ChildProcess> spawn_container(const ContainerSpec& spec, const SpawnOptions& options = {});
 
 }  // namespace brick::runtime

@@ -4,6 +4,8 @@
 #include <nlohmann/json.hpp>
 #include <optional>
 
+#include "runtime/seccomp.hpp"
+
 namespace brick::runtime {
 
 using nlohmann::json;
@@ -99,6 +101,48 @@ CgroupResources resources_from_json(const json& j) {
   return r;
 }
 
+json seccomp_to_json(const Seccomp& s) {
+  json out = {{"defaultAction", s.default_action}, {"architectures", s.architectures}};
+  if (s.default_errno_ret) out["defaultErrnoRet"] = *s.default_errno_ret;
+  json syscalls = json::array();
+  for (const SeccompSyscall& sc : s.syscalls) {
+    json entry = {{"names", sc.names}, {"action", sc.action}};
+    if (sc.errno_ret) entry["errnoRet"] = *sc.errno_ret;
+    for (const SeccompArg& a : sc.args)
+      entry["args"].push_back({{"index", a.index}, {"value", a.value}, {"valueTwo", a.value_two}, {"op", a.op}});
+    syscalls.push_back(entry);
+  }
+  out["syscalls"] = syscalls;
+  return out;
+}
+
+Seccomp seccomp_from_json(const json& j) {
+  Seccomp s;
+  read(j, "defaultAction", s.default_action);
+  read(j, "defaultErrnoRet", s.default_errno_ret);
+  read(j, "architectures", s.architectures);
+  if (auto it = j.find("syscalls"); it != j.end() && it->is_array()) {
+    for (const json& entry : *it) {
+      SeccompSyscall sc;
+      read(entry, "names", sc.names);
+      read(entry, "action", sc.action);
+      read(entry, "errnoRet", sc.errno_ret);
+      if (auto args = entry.find("args"); args != entry.end() && args->is_array()) {
+        for (const json& a : *args) {
+          SeccompArg arg;
+          read(a, "index", arg.index);
+          read(a, "value", arg.value);
+          read(a, "valueTwo", arg.value_two);
+          read(a, "op", arg.op);
+          sc.args.push_back(arg);
+        }
+      }
+      s.syscalls.push_back(std::move(sc));
+    }
+  }
+  return s;
+}
+
 }  // namespace
 
 bool ContainerSpec::has_namespace(std::string_view type) const {
@@ -126,6 +170,9 @@ ContainerSpec default_spec() {
   spec.process.capabilities = {caps, caps, {}, caps, {}};
   spec.process.rlimits = {{"RLIMIT_NOFILE", 1024, 1024}};
   spec.process.no_new_privileges = true;
+  // Resolved once: default_spec() is on every container's start.
+  static const Seccomp seccomp = default_seccomp(caps);
+  spec.linux.seccomp = seccomp;
   spec.hostname = "brick";
   spec.mounts = {
       {"/proc", "proc", "proc", {"nosuid", "noexec", "nodev"}},
@@ -186,6 +233,7 @@ void to_json(json& j, const ContainerSpec& spec) {
   };
   if (!spec.linux.sysctl.empty()) linux_json["sysctl"] = spec.linux.sysctl;
   if (!spec.linux.cgroups_path.empty()) linux_json["cgroupsPath"] = spec.linux.cgroups_path;
+  if (spec.linux.seccomp) linux_json["seccomp"] = seccomp_to_json(*spec.linux.seccomp);
   j = {
       {"ociVersion", spec.oci_version},
       {"process", process},
@@ -253,6 +301,7 @@ void from_json(const json& j, ContainerSpec& spec) {
   read(l, "sysctl", spec.linux.sysctl);
   read(l, "cgroupsPath", spec.linux.cgroups_path);
   spec.linux.resources = resources_from_json(object_or_empty(l, "resources"));
+  if (auto it = l.find("seccomp"); it != l.end() && it->is_object()) spec.linux.seccomp = seccomp_from_json(*it);
 }
 
 std::string spec_to_json(const ContainerSpec& spec) {

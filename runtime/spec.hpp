@@ -7,6 +7,7 @@
 #include <cstdint>
 #include <map>
 #include <nlohmann/json_fwd.hpp>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -62,6 +63,33 @@ struct Namespace {
   std::string path;  // join this one instead of creating (not yet supported by spawn)
 };
 
+// A seccomp filter in the spec's `linux.seccomp` shape: names resolved for
+// this architecture, actions and ops as libseccomp spells them
+// ("SCMP_ACT_ERRNO", "SCMP_CMP_MASKED_EQ").
+struct SeccompArg {
+  uint32_t index = 0;
+  uint64_t value = 0;
+  uint64_t value_two = 0;
+  std::string op;
+  bool operator==(const SeccompArg&) const = default;
+};
+
+struct SeccompSyscall {
+  std::vector<std::string> names;
+  std::string action;
+  std::optional<uint32_t> errno_ret;
+  std::vector<SeccompArg> args;  // all must hold (AND)
+  bool operator==(const SeccompSyscall&) const = default;
+};
+
+struct Seccomp {
+  std::string default_action = "SCMP_ACT_ERRNO";
+  std::optional<uint32_t> default_errno_ret;
+  std::vector<std::string> architectures;  // "SCMP_ARCH_X86_64"
+  std::vector<SeccompSyscall> syscalls;
+  bool operator==(const Seccomp&) const = default;
+};
+
 struct Linux {
   std::vector<Namespace> namespaces;
   std::vector<std::string> masked_paths;
@@ -69,6 +97,7 @@ struct Linux {
   std::map<std::string, std::string> sysctl;
   std::string cgroups_path;
   CgroupResources resources;
+  std::optional<Seccomp> seccomp;  // none: unconfined
 };
 
 struct ContainerSpec {
@@ -85,7 +114,8 @@ struct ContainerSpec {
 // runc's `runc spec` defaults with docker's capability list: /proc, /dev
 // (tmpfs), /dev/pts, /dev/shm, /dev/mqueue, read-only /sys; the masked and
 // read-only /proc paths; pid, network, ipc, uts, mount and cgroup namespaces;
-// PATH and TERM in the environment. root.path and process.args are left empty.
+// PATH and TERM in the environment; docker's default seccomp profile for
+// those capabilities and no_new_privileges. root.path and process.args are left empty.
 ContainerSpec default_spec();
 
 // docker's default capability set (moby's oci/caps/defaults.go).

@@ -1,0 +1,245 @@
+#include "runtime/exec.hpp"
+
+#include <fcntl.h>
+#include <linux/sched.h>
+#include <sched.h>
+#include <signal.h>
+#include <sys/resource.h>
+#include <sys/syscall.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <string>
+#include <vector>
+
+#include "base/strings.hpp"
+#include "base/unique_fd.hpp"
+#include "runtime/init.hpp"
+#include "runtime/privileges.hpp"
+
+namespace brick::runtime {
+
+namespace {
+
+enum class Stage : int { setns, fork, sync, stdio, rlimit, privileges, chdir, close_fds, exec };
+
+struct ChildError {
+  Stage stage;
+  int err;
+  int index;
+};
+
+struct ExecPlan {
+  int target_pidfd = -1;
+  int ns_flags = 0;
+  std::vector<std::pair<int, struct rlimit>> rlimits;
+  PrivilegePlan privileges;
+  std::string cwd;
+  std::vector<std::string> exec_candidates;
+  std::vector<char*> argv, envp;
+  int stdio[3] = {-1, -1, -1};
+};
+
+[[noreturn]] void die(int error_fd, Stage stage, int index = -1) {
+  ChildError e{stage, errno, index};
+  [[maybe_unused]] ssize_t n = ::write(error_fd, &e, sizeof e);
+  ::_exit(127);
+}
+
+// The exec'd process itself: already in every namespace of the container.
+[[noreturn]] void exec_child(const ExecPlan& plan, int sync_fd, int error_fd) {
+  char go = 0;
+  ssize_t n;
+  while ((n = ::read(sync_fd, &go, 1)) < 0 && errno == EINTR) {
+  }
+  if (n != 1) ::_exit(127);
+  ::close(sync_fd);
+  int high[3] = {-1, -1, -1};
+  for (int i = 0; i < 3; ++i) {
+    if (plan.stdio[i] < 0) continue;
+    high[i] = ::fcntl(plan.stdio[i], F_DUPFD_CLOEXEC, 3);
+    if (high[i] < 0) die(error_fd, Stage::stdio, i);
+  }
+  for (int i = 0; i < 3; ++i)
+    if (high[i] >= 0 && ::dup2(high[i], i) < 0) die(error_fd, Stage::stdio, i);
+  for (size_t i = 0; i < plan.rlimits.size(); ++i)
+    if (::setrlimit(static_cast<__rlimit_resource>(plan.rlimits[i].first), &plan.rlimits[i].second) < 0)
+      die(error_fd, Stage::rlimit, plan.rlimits[i].first);
+  reset_signals();
+  PrivilegeStep step{};
+  if (!apply_identity(plan.privileges, &step)) die(error_fd, Stage::privileges, static_cast<int>(step));
+  if (::chdir(plan.cwd.c_str()) < 0) die(error_fd, Stage::chdir);
+  if (::close_range(3, ~0U, CLOSE_RANGE_CLOEXEC) < 0) die(error_fd, Stage::close_fds);
+  if (!apply_final_privileges(plan.privileges, &step)) die(error_fd, Stage::privileges, static_cast<int>(step));
+  int first_error = ENOENT;
+  for (const std::string& candidate : plan.exec_candidates) {
+    ::execve(candidate.c_str(), plan.argv.data(), plan.envp.data());
+    if (errno != ENOENT && errno != ENOTDIR && first_error == ENOENT) first_error = errno;
+  }
+  errno = first_error;
+  die(error_fd, Stage::exec);
+}
+
+// The intermediate: joins the namespaces (setns on a pid namespace only
+// places the children there), forks the real process as the caller's child
+// (CLONE_PARENT), tells the caller its pid and exits.
+[[noreturn]] void enter_and_fork(const ExecPlan& plan, int sync_fd, int error_fd, int pid_fd) {
+  if (::setns(plan.target_pidfd, plan.ns_flags) < 0) die(error_fd, Stage::setns);
+  struct clone_args args {};
+  args.flags = CLONE_PARENT;
+  // clone3 refuses an exit_signal with CLONE_PARENT: the child inherits
+  // ours (SIGCHLD to the caller) instead.
+  args.exit_signal = 0;
+  long pid = ::syscall(SYS_clone3, &args, sizeof args);
+  if (pid < 0) die(error_fd, Stage::fork);
+  if (pid == 0) {
+    ::close(pid_fd);
+    exec_child(plan, sync_fd, error_fd);
+  }
+  const pid_t child = static_cast<pid_t>(pid);
+  [[maybe_unused]] ssize_t n = ::write(pid_fd, &child, sizeof child);
+  ::_exit(0);
+}
+
+std::string describe(const ExecPlan& plan, const Process& process, const ChildError& e) {
+  switch (e.stage) {
+    case Stage::setns: return "joining the container's namespaces";
+    case Stage::fork: return "forking into the container's pid namespace";
+    case Stage::sync: return "waiting for the parent";
+    case Stage::stdio: return "setting up fd " + std::to_string(e.index);
+    case Stage::rlimit: return "setting rlimit " + std::to_string(e.index);
+    case Stage::privileges: return describe_privilege_step(plan.privileges, static_cast<PrivilegeStep>(e.index));
+    case Stage::chdir: return "changing to working directory `" + plan.cwd + "`";
+    case Stage::close_fds: return "closing inherited fds";
+    case Stage::exec: return "executing `" + process.args[0] + "`";
+  }
+  return "an unknown step";
+}
+
+Result<ExecPlan> make_plan(const Process& process, const Linux& linux, const ExecOptions& options, int pidfd) {
+  ExecPlan plan;
+  plan.target_pidfd = pidfd;
+  for (const Namespace& ns : linux.namespaces) {
+    if (ns.type == "pid")
+      plan.ns_flags |= CLONE_NEWPID;
+    else if (ns.type == "network")
+      plan.ns_flags |= CLONE_NEWNET;
+    else if (ns.type == "ipc")
+      plan.ns_flags |= CLONE_NEWIPC;
+    else if (ns.type == "uts")
+      plan.ns_flags |= CLONE_NEWUTS;
+    else if (ns.type == "mount")
+      plan.ns_flags |= CLONE_NEWNS;
+    else if (ns.type == "cgroup")
+      plan.ns_flags |= CLONE_NEWCGROUP;
+    else
+      return fail("the " + ns.type + " namespace is not supported yet");
+  }
+  if (!(plan.ns_flags & CLONE_NEWNS)) return fail("a container needs a mount namespace");
+  // The container's own limits, as its PID 1 has them now.
+  for (int resource = 0; resource < RLIM_NLIMITS; ++resource) {
+    struct rlimit limit {};
+    if (::prlimit(options.container_pid, static_cast<__rlimit_resource>(resource), nullptr, &limit) < 0)
+      return fail_errno("reading the container's rlimits");
+    plan.rlimits.push_back({resource, limit});
+  }
+  plan.privileges = BRICK_TRY(plan_privileges(process, linux));
+  plan.cwd = process.cwd.empty() ? "/" : process.cwd;
+  if (process.args.empty() || process.args[0].empty()) return fail("process.args is empty");
+  const std::string& program = process.args[0];
+  if (program.find('/') != std::string::npos) {
+    plan.exec_candidates.push_back(program);
+  } else {
+    std::string_view path_env = "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin";
+    for (const std::string& e : process.env)
+      if (e.starts_with("PATH=")) path_env = std::string_view(e).substr(5);
+    for (const std::string& dir : split(path_env, ':'))
+      plan.exec_candidates.push_back((dir.empty() ? "." : dir) + "/" + program);
+  }
+  for (const std::string& a : process.args) plan.argv.push_back(const_cast<char*>(a.c_str()));
+  plan.argv.push_back(nullptr);
+  for (const std::string& e : process.env) plan.envp.push_back(const_cast<char*>(e.c_str()));
+  plan.envp.push_back(nullptr);
+  plan.stdio[0] = options.stdin_fd;
+  plan.stdio[1] = options.stdout_fd;
+  plan.stdio[2] = options.stderr_fd;
+  return plan;
+}
+
+Result<ChildProcess> exec_impl(const Process& process, const Linux& linux, const ExecOptions& options) {
+  if (options.container_pid <= 0) return fail("no container pid");
+  UniqueFd own_pidfd;
+  int pidfd = options.container_pidfd;
+  if (pidfd < 0) {
+    own_pidfd.reset(static_cast<int>(::syscall(SYS_pidfd_open, options.container_pid, 0)));
+    if (!own_pidfd) return fail_errno("opening a pidfd for container pid " + std::to_string(options.container_pid));
+    pidfd = own_pidfd.get();
+  }
+  ExecPlan plan = BRICK_TRY(make_plan(process, linux, options, pidfd));
+
+  int sync_pipe[2], error_pipe[2], pid_pipe[2];
+  if (::pipe2(sync_pipe, O_CLOEXEC) < 0) return fail_errno("creating sync pipe");
+  UniqueFd sync_read(sync_pipe[0]), sync_write(sync_pipe[1]);
+  if (::pipe2(error_pipe, O_CLOEXEC) < 0) return fail_errno("creating error pipe");
+  UniqueFd error_read(error_pipe[0]), error_write(error_pipe[1]);
+  if (::pipe2(pid_pipe, O_CLOEXEC) < 0) return fail_errno("creating pid pipe");
+  UniqueFd pid_read(pid_pipe[0]), pid_write(pid_pipe[1]);
+
+  struct clone_args args {};
+  args.exit_signal = SIGCHLD;
+  long middle = ::syscall(SYS_clone3, &args, sizeof args);
+  if (middle < 0) return fail_errno("clone3");
+  if (middle == 0) {
+    ::close(sync_pipe[1]);
+    ::close(error_pipe[0]);
+    ::close(pid_pipe[0]);
+    enter_and_fork(plan, sync_pipe[0], error_pipe[1], pid_pipe[1]);
+  }
+  sync_read.reset();
+  error_write.reset();
+  pid_write.reset();
+
+  pid_t pid = -1;
+  ssize_t n;
+  while ((n = ::read(pid_read.get(), &pid, sizeof pid)) < 0 && errno == EINTR) {
+  }
+  int middle_status = 0;
+  while (::waitpid(static_cast<pid_t>(middle), &middle_status, 0) < 0 && errno == EINTR) {
+  }
+  ChildProcess child;
+  if (n == static_cast<ssize_t>(sizeof pid)) {
+    // Our child (CLONE_PARENT), not yet reaped: the pid cannot have been reused.
+    UniqueFd child_pidfd(static_cast<int>(::syscall(SYS_pidfd_open, pid, 0)));
+    if (!child_pidfd) {
+      int saved = errno;
+      ::kill(pid, SIGKILL);
+      ::waitpid(pid, nullptr, 0);
+      return fail(Error::from_errno("opening a pidfd for the new process", saved));
+    }
+    child = ChildProcess(pid, std::move(child_pidfd));
+    if (options.before_start) BRICK_TRY(options.before_start(child.pid()));
+    const char go = 1;
+    if (::write(sync_write.get(), &go, 1) != 1) return fail_errno("releasing the new process");
+  }
+  sync_write.reset();
+
+  ChildError report{};
+  while ((n = ::read(error_read.get(), &report, sizeof report)) < 0 && errno == EINTR) {
+  }
+  if (n == 0 && child.running()) return child;
+  if (n < 0) return fail_errno("reading the new process's report");
+  if (n != static_cast<ssize_t>(sizeof report)) return fail(Error("the new process's report is truncated", EIO));
+  if (child.running()) (void)child.wait();
+  return fail(Error::from_errno(describe(plan, process, report), report.err));
+}
+
+}  // namespace
+
+Result<ChildProcess> exec_in_container(const Process& process, const Linux& linux, const ExecOptions& options) {
+  auto result = exec_impl(process, linux, options);
+  if (!result) return fail(std::move(result.error()).context("exec in container"));
+  return result;
+}
+
+}  // namespace brick::runtime

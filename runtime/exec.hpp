@@ -1,0 +1,41 @@
+// exec_in_container: one more process inside a running container (`brick
+// exec`, healthchecks): every namespace of its PID 1, its cgroup (through
+// before_start), and the same capability, seccomp, no_new_privs, user, env
+// and cwd rules as spawn_container.
+#pragma once
+
+#include <sys/types.h>
+
+#include <functional>
+
+#include "base/error.hpp"
+#include "runtime/process.hpp"
+#include "runtime/spec.hpp"
+
+namespace brick::runtime {
+
+struct ExecOptions {
+  // The container's PID 1 as the host sees it, and a pidfd for it if the
+  // caller holds one (else one is opened from the pid; it must be the
+  // caller's child or otherwise known not to have been recycled).
+  pid_t container_pid = -1;
+  int container_pidfd = -1;
+  int stdin_fd = -1;
+  int stdout_fd = -1;
+  int stderr_fd = -1;
+  // Runs in the parent once the new process exists in the container's
+  // namespaces, before it runs a step of its own: join the container's
+  // cgroup here (Cgroup::add_process). A failure kills it and is returned.
+  std::function<Status(pid_t)> before_start;
+};
+
+// Enters the pid, mount, network, ipc, uts and cgroup namespaces of the
+// container (one setns on its pidfd), then, as spawn does: rlimits, stdio,
+// ids and capabilities, cwd, no_new_privs and the seccomp filter last, and
+// execs process.args with process.env (PATH searched as in spawn). The new
+// process is a child of the caller. Returns once the exec succeeded; a
+// failing step comes back as ``exec in container: <step>: <strerror>`` with
+// its errno (ENOENT: not found, 127; EACCES & co.: not executable, 126).
+Result<ChildProcess> exec_in_container(const Process& process, const Linux& linux, const ExecOptions& options);
+
+}  // namespace brick::runtime
