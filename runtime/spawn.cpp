@@ -12,8 +12,10 @@
 #include <sys/stat.h>
 #include <sys/statvfs.h>
 #include <sys/syscall.h>
+#include <sys/sysmacros.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cerrno>
 #include <cstring>
 #include <string>
@@ -40,6 +42,8 @@ enum class Stage : int {
   remount,
   propagation,
   dev_node,
+  device_mknod,
+  device_owner,
   symlink,
   pivot_root,
   detach_old_root,
@@ -80,6 +84,18 @@ struct PlannedLink {
   std::string path;
 };
 
+// A linux.devices entry: made with mknod, or bound from the host's node of
+// the same path where mknod is refused (a user namespace), as runc does.
+struct PlannedDevice {
+  std::string path;    // inside the container
+  std::string target;  // rootfs + path
+  mode_t mode;         // file type and permission bits
+  dev_t dev;
+  uid_t uid;
+  gid_t gid;
+  std::vector<std::string> mkdirs;
+};
+
 struct PlannedSysctl {
   std::string path;
   std::string value;
@@ -102,6 +118,7 @@ struct Plan {
   std::vector<PlannedMount> mounts;
   std::vector<std::string> dev_mkdirs;
   std::vector<std::string> dev_sources, dev_targets;
+  std::vector<PlannedDevice> devices;
   std::vector<PlannedLink> links;
   std::vector<PlannedSysctl> sysctls;
   std::vector<std::string> readonly_paths, masked_paths;
@@ -222,6 +239,22 @@ Result<Plan> make_plan(const ContainerSpec& spec, const SpawnOptions& options) {
   plan.dev_mkdirs = {plan.rootfs + "/dev"};
   plan.dev_sources = host_devices();
   for (const std::string& source : plan.dev_sources) plan.dev_targets.push_back(plan.rootfs + source);
+  for (const LinuxDevice& d : spec.linux.devices) {
+    PlannedDevice pd;
+    pd.path = BRICK_TRY_CTX(checked_destination(d.path), "device");
+    // Already bound from the host above.
+    if (std::find(plan.dev_sources.begin(), plan.dev_sources.end(), pd.path) != plan.dev_sources.end()) continue;
+    pd.target = plan.rootfs + pd.path;
+    mode_t type = d.type == 'b' ? S_IFBLK : d.type == 'p' ? S_IFIFO : S_IFCHR;
+    if (d.type != 'b' && d.type != 'p' && d.type != 'c' && d.type != 'u')
+      return fail("device `" + d.path + "`: unknown type `" + std::string(1, d.type) + "`");
+    pd.mode = type | (d.file_mode.value_or(0666) & 07777);
+    pd.dev = makedev(static_cast<unsigned>(d.major), static_cast<unsigned>(d.minor));
+    pd.uid = d.uid.value_or(0);
+    pd.gid = d.gid.value_or(0);
+    pd.mkdirs = parents_to_make(plan.rootfs, pd.path, false);
+    plan.devices.push_back(std::move(pd));
+  }
   // With a private devpts instance, /dev/ptmx must lead to that instance's
   // ptmx, or openpty would allocate from the host's.
   plan.links = {{"pts/ptmx", plan.rootfs + "/dev/ptmx"},
@@ -352,6 +385,21 @@ void setup_mounts(const Plan& plan, int error_fd) {
     if (::mount(plan.dev_sources[i].c_str(), plan.dev_targets[i].c_str(), nullptr, MS_BIND, nullptr) < 0)
       die(error_fd, Stage::dev_node, index);
   }
+  for (size_t i = 0; i < plan.devices.size(); ++i) {
+    const PlannedDevice& d = plan.devices[i];
+    const int index = static_cast<int>(i);
+    make_dirs(error_fd, d.mkdirs, -1);
+    if (::mknod(d.target.c_str(), d.mode, d.dev) < 0) {
+      if (errno != EPERM) die(error_fd, Stage::device_mknod, index);
+      make_file(error_fd, d.target.c_str(), Stage::device_mknod, index);
+      if (::mount(d.path.c_str(), d.target.c_str(), nullptr, MS_BIND, nullptr) < 0)
+        die(error_fd, Stage::device_mknod, index);
+      continue;
+    }
+    // mknod's mode went through the umask.
+    if (::chmod(d.target.c_str(), d.mode & 07777) < 0 || ::chown(d.target.c_str(), d.uid, d.gid) < 0)
+      die(error_fd, Stage::device_owner, index);
+  }
   for (size_t i = 0; i < plan.links.size(); ++i)
     if (::symlink(plan.links[i].target, plan.links[i].path.c_str()) < 0 && errno != EEXIST)
       die(error_fd, Stage::symlink, static_cast<int>(i));
@@ -479,6 +527,12 @@ std::string describe(const Plan& plan, const ContainerSpec& spec, const ChildErr
     case Stage::remount: return "remounting " + mount_at(e.index) + " with its options";
     case Stage::propagation: return "setting propagation of " + mount_at(e.index);
     case Stage::dev_node: return "binding device `" + at(plan.dev_sources, e.index) + "`";
+    case Stage::device_mknod:
+    case Stage::device_owner: {
+      const bool ok = e.index >= 0 && static_cast<size_t>(e.index) < plan.devices.size();
+      return std::string(e.stage == Stage::device_mknod ? "creating" : "setting the owner and mode of") + " device `" +
+             (ok ? plan.devices[e.index].path : std::string("?")) + "`";
+    }
     case Stage::symlink:
       return "creating symlink `" +
              (e.index >= 0 && static_cast<size_t>(e.index) < plan.links.size()
