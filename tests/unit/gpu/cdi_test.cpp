@@ -162,7 +162,7 @@ TEST_CASE("cdi: the registry resolves names, `all`, and spec-level edits once") 
         "unresolvable CDI device `amd.com/gpu=0` (no CDI spec defines kind `amd.com/gpu`)");
 }
 
-TEST_CASE("cdi: /var/run/cdi overrides /etc/cdi; equal priority conflicts name both files") {
+TEST_CASE("cdi: /var/run/cdi overrides /etc/cdi, equal priority conflicts name both files") {
   auto root = TempDir::create("brick-cdi");
   REQUIRE(root);
   put(root->path(), "etc/cdi/a.yaml",

@@ -127,7 +127,7 @@ TEST_CASE("ledger: device_ids pin, all takes every GPU") {
   CHECK(indexes(*all_now) == std::vector<unsigned>{0, 1});
 }
 
-TEST_CASE("ledger: shared holders share; an exclusive one does not join them") {
+TEST_CASE("ledger: shared holders share, an exclusive one does not join them") {
   auto root = TempDir::create("brick-ledger");
   REQUIRE(root);
   Ledger ledger(root->path());

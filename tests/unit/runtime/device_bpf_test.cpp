@@ -64,7 +64,7 @@ TEST_CASE("device program: docker's default allow-list") {
   CHECK(run(prog, 'c', 195, 0, "m") == 1);
 }
 
-TEST_CASE("device program: the last matching rule wins; access must cover the request") {
+TEST_CASE("device program: the last matching rule wins, access must cover the request") {
   std::vector<DeviceRule> rules = {
       {false, 'a', -1, -1, "rwm"},
       {true, 'c', 195, -1, "rw"},
