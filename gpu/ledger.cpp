@@ -4,6 +4,7 @@
 
 #include <algorithm>
 #include <cerrno>
+#include <charconv>
 #include <nlohmann/json.hpp>
 #include <set>
 
@@ -30,6 +31,57 @@ bool same_gpu(const LedgerEntry& e, const GpuInfo& g) {
 bool option_true(std::string_view value) {
   std::string v = to_lower(value);
   return v == "true" || v == "1" || v == "yes";
+}
+
+Result<GpuRequest> parse_gpus_flag(std::string_view value) {
+  GpuRequest r;
+  const std::string what = "invalid --gpus `" + std::string(value) + "`";
+  auto parse_count = [&](std::string_view v) -> Result<int64_t> {
+    if (v == "all") return int64_t{-1};
+    int64_t n = 0;
+    auto [end, ec] = std::from_chars(v.data(), v.data() + v.size(), n);
+    if (v.empty() || ec != std::errc() || end != v.data() + v.size() || n < 1)
+      return fail(what + ": count `" + std::string(v) + "` is not a positive number or `all`");
+    return n;
+  };
+  // CSV as docker's opts.GpuOpts: double quotes group commas into one field.
+  std::vector<std::string> fields(1);
+  bool quoted = false;
+  for (char c : value) {
+    if (c == '"')
+      quoted = !quoted;
+    else if (c == ',' && !quoted)
+      fields.emplace_back();
+    else
+      fields.back() += c;
+  }
+  if (quoted) return fail(what + ": unterminated quote");
+  for (const std::string& field : fields) {
+    size_t eq = field.find('=');
+    if (eq == std::string::npos) {
+      if (fields.size() != 1) return fail(what + ": `" + field + "` is not KEY=VALUE");
+      r.count = BRICK_TRY(parse_count(field));
+      continue;
+    }
+    const std::string key = field.substr(0, eq), val = field.substr(eq + 1);
+    if (key == "count")
+      r.count = BRICK_TRY(parse_count(val));
+    else if (key == "device")
+      r.device_ids = split(val, ',');
+    else if (key == "driver")
+      r.driver = val;
+    else if (key == "capabilities")
+      r.capabilities = split(val, ',');
+    else if (key == "options")
+      return fail(what + ": `options` is not supported");
+    else
+      return fail(what + ": unknown field `" + key + "`");
+  }
+  if (r.count && !r.device_ids.empty()) return fail(what + ": count and device cannot both be set");
+  for (const std::string& id : r.device_ids)
+    if (id.empty()) return fail(what + ": an empty device id");
+  if (r.capabilities.empty()) r.capabilities = {"gpu"};
+  return r;
 }
 
 Ledger::Ledger(std::string root) : root_(std::move(root)) {}

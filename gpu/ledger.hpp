@@ -20,10 +20,16 @@ struct GpuRequest {
   std::string service;  // for messages: ``service `trainer-2` ...``
   std::string holder;   // "project/container", recorded in the ledger
   std::string driver = "nvidia";
-  std::optional<int64_t> count;         // -1: all; unset with no device_ids: 1
-  std::vector<std::string> device_ids;  // indexes or UUIDs
-  bool shared = false;                  // options: {shared: "true"}
+  std::optional<int64_t> count;           // -1: all; unset with no device_ids: 1
+  std::vector<std::string> device_ids;    // indexes or UUIDs
+  bool shared = false;                    // options: {shared: "true"}
+  std::vector<std::string> capabilities;  // for inject: gpu, compute, utility, ...
 };
+
+// `brick run --gpus` as docker reads it: `all`, a count (`2`), or CSV
+// fields `count=N|all`, `device=ID[,ID...]` (quote the whole value to list
+// several: '"device=0,2"'), `driver=nvidia`, `capabilities=a[,b]`.
+Result<GpuRequest> parse_gpus_flag(std::string_view value);
 
 struct LedgerEntry {
   unsigned index = 0;

@@ -2,6 +2,9 @@
 // stale holders, and the failure messages a user reads.
 #include "gpu/ledger.hpp"
 
+#include <sys/wait.h>
+#include <unistd.h>
+
 #include <catch2/catch.hpp>
 #include <set>
 
@@ -176,4 +179,59 @@ TEST_CASE("ledger: a corrupt ledger is an error naming it") {
   auto e = ledger.entries();
   REQUIRE_FALSE(e);
   CHECK(e.error().message().starts_with("GPU ledger `" + ledger.path() + "` is corrupt: "));
+}
+
+TEST_CASE("ledger: two processes at once never get the same GPU") {
+  auto root = TempDir::create("brick-ledger");
+  REQUIRE(root);
+  std::vector<GpuInfo> one = {two_gpus()[0]};
+  std::vector<pid_t> pids;
+  for (int i = 0; i < 4; ++i) {
+    pid_t pid = ::fork();
+    REQUIRE(pid >= 0);
+    if (pid == 0) {
+      Ledger ledger(root->path());
+      auto got = ledger.reserve(one, req("s" + std::to_string(i), "p/s" + std::to_string(i)));
+      ::_exit(got ? 0 : 1);
+    }
+    pids.push_back(pid);
+  }
+  int won = 0;
+  for (pid_t pid : pids) {
+    int status = 0;
+    REQUIRE(::waitpid(pid, &status, 0) == pid);
+    REQUIRE(WIFEXITED(status));
+    won += WEXITSTATUS(status) == 0;
+  }
+  CHECK(won == 1);
+  auto entries = Ledger(root->path()).entries();
+  REQUIRE(entries);
+  CHECK(entries->size() == 1);
+}
+
+TEST_CASE("ledger: --gpus as docker reads it") {
+  auto all = parse_gpus_flag("all");
+  REQUIRE(all);
+  CHECK(all->count == -1);
+  auto two = parse_gpus_flag("2");
+  REQUIRE(two);
+  CHECK(two->count == 2);
+  CHECK(two->capabilities == std::vector<std::string>{"gpu"});
+  auto devices = parse_gpus_flag("\"device=0,GPU-b\",capabilities=utility");
+  REQUIRE(devices);
+  CHECK_FALSE(devices->count);
+  CHECK(devices->device_ids == std::vector<std::string>{"0", "GPU-b"});
+  CHECK(devices->capabilities == std::vector<std::string>{"utility"});
+  auto counted = parse_gpus_flag("count=1,driver=nvidia");
+  REQUIRE(counted);
+  CHECK(counted->count == 1);
+  auto zero = parse_gpus_flag("0");
+  REQUIRE_FALSE(zero);
+  CHECK(zero.error().message() == "invalid --gpus `0`: count `0` is not a positive number or `all`");
+  auto unknown = parse_gpus_flag("count=1,colour=red");
+  REQUIRE_FALSE(unknown);
+  CHECK(unknown.error().message() == "invalid --gpus `count=1,colour=red`: unknown field `colour`");
+  auto both = parse_gpus_flag("count=1,device=0");
+  REQUIRE_FALSE(both);
+  CHECK(both.error().message() == "invalid --gpus `count=1,device=0`: count and device cannot both be set");
 }
