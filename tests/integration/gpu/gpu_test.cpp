@@ -296,3 +296,21 @@ TEST_CASE("a real GPU: nvidia-smi -L in a container lists only the reserved GPU"
   size_t lines = std::count(output->begin(), output->end(), '\n');
   CHECK(lines == 1);
 }
+
+TEST_CASE("without NVML or procfs, the /dev/nvidiaN nodes are the GPUs", "[gpu]") {
+  // The unit test of this skips without root (mknod); here it must run.
+  REQUIRE(::geteuid() == 0);
+  auto root = TempDir::create("brick-host");
+  REQUIRE(root);
+  REQUIRE(make_node(root->path(), "dev/nvidia2", kNvidiaMajor, 2));
+  REQUIRE(make_node(root->path(), "dev/nvidia0", kNvidiaMajor, 0));
+  REQUIRE(make_node(root->path(), "dev/nvidiactl", kNvidiaMajor, 255));
+  REQUIRE(make_node(root->path(), "dev/nvidia5", 1, 3));
+  auto found = discover_gpus(root->path());
+  REQUIRE(found);
+  CHECK(found->method == "dev");
+  REQUIRE(found->gpus.size() == 2);
+  CHECK(found->gpus[0].minor == 0);
+  CHECK(found->gpus[1].index == 1);
+  CHECK(found->gpus[1].minor == 2);
+}
