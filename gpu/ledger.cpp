@@ -5,6 +5,7 @@
 #include <algorithm>
 #include <cerrno>
 #include <charconv>
+#include <filesystem>
 #include <nlohmann/json.hpp>
 #include <set>
 
@@ -133,7 +134,10 @@ Result<std::vector<GpuInfo>> Ledger::reserve(const std::vector<GpuInfo>& gpus, c
   if (gpus.empty()) return fail(what + amount + " (" + driver + "); this host has no GPU");
   if (count == 0 && request.device_ids.empty()) return std::vector<GpuInfo>{};
 
-  if (::mkdir((root_ + "/gpu").c_str(), 0700) < 0 && errno != EEXIST) return fail_errno("creating `" + root_ + "/gpu`");
+  if (request.holder.empty()) return fail(what + amount + ": no holder (project/container) given");
+  std::error_code ec;
+  std::filesystem::create_directories(root_ + "/gpu", ec);
+  if (ec) return fail(Error("creating `" + root_ + "/gpu`: " + ec.message(), ec.value()));
   FileLock lock = BRICK_TRY_CTX(FileLock::acquire(root_ + "/gpu/ledger.lock"), "locking the GPU ledger");
   std::vector<LedgerEntry> entries = BRICK_TRY(load());
   const size_t before = entries.size();

@@ -235,3 +235,13 @@ TEST_CASE("ledger: --gpus as docker reads it") {
   REQUIRE_FALSE(both);
   CHECK(both.error().message() == "invalid --gpus `count=1,device=0`: count and device cannot both be set");
 }
+
+TEST_CASE("ledger: a missing root is created, a request without a holder is refused") {
+  auto root = TempDir::create("brick-ledger");
+  REQUIRE(root);
+  Ledger ledger(root->path() + "/fresh/root");
+  REQUIRE(ledger.reserve(two_gpus(), req("a", "ml/a")));
+  auto nobody = ledger.reserve(two_gpus(), req("b", ""));
+  REQUIRE_FALSE(nobody);
+  CHECK(nobody.error().message() == "service `b` reserves 1 GPU: no holder (project/container) given");
+}
