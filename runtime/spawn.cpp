@@ -388,7 +388,8 @@ void setup_mounts(const Plan& plan, int error_fd) {
   for (size_t i = 0; i < plan.devices.size(); ++i) {
     const PlannedDevice& d = plan.devices[i];
     const int index = static_cast<int>(i);
-    make_dirs(error_fd, d.mkdirs, -1);
+    for (const std::string& dir : d.mkdirs)
+      if (::mkdir(dir.c_str(), 0755) < 0 && errno != EEXIST) die(error_fd, Stage::device_mknod, index);
     if (::mknod(d.target.c_str(), d.mode, d.dev) < 0) {
       if (errno != EPERM) die(error_fd, Stage::device_mknod, index);
       make_file(error_fd, d.target.c_str(), Stage::device_mknod, index);
