@@ -314,3 +314,17 @@ TEST_CASE("without NVML or procfs, the /dev/nvidiaN nodes are the GPUs", "[gpu]"
   CHECK(found->gpus[1].index == 1);
   CHECK(found->gpus[1].minor == 2);
 }
+
+TEST_CASE("device nodes get their mode, owner and parent directories", "[gpu]") {
+  REQUIRE(::geteuid() == 0);
+  TempDir rootfs = busybox_rootfs();
+  ContainerEdits edits;
+  DeviceNode card;
+  card.path = "/dev/dri/card0";
+  card.major = 226, card.minor = 0, card.file_mode = 0640, card.uid = 1000, card.gid = 44;
+  edits.device_nodes.push_back(card);
+  Ran ran = run(rootfs, edits, "stat -c '%n %F %t:%T %a %u %g' /dev/dri/card0");
+  INFO(ran.output);
+  CHECK(ran.output == "/dev/dri/card0 character special file e2:0 640 1000 44\n");
+  CHECK(ran.code == 0);
+}
