@@ -7,6 +7,7 @@
 
 #include "cli/compose_cmd.hpp"
 #include "cli/context.hpp"
+#include "cli/gpu_cmd.hpp"
 #include "cli/help.hpp"
 #include "cli/image_cmd.hpp"
 #include "cli/network_cmd.hpp"
@@ -37,6 +38,7 @@ int run(int argc, char** argv) {
     };
   });
   add_compose_command(app, ctx);
+  add_gpu_command(app, ctx);
   add_image_command(app, ctx);
   add_network_command(app, ctx);
   add_volume_command(app, ctx);

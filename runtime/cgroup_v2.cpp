@@ -9,6 +9,7 @@
 
 #include "base/strings.hpp"
 #include "runtime/cgroup_backend.hpp"
+#include "runtime/device_bpf.hpp"
 
 namespace brick::runtime {
 namespace {
@@ -70,10 +71,9 @@ class CgroupV2 final : public CgroupBackend {
     if (r.cpuset_mems) BRICK_TRY(fs::write(file("cpuset.mems"), *r.cpuset_mems));
     if (r.pids_limit)
       BRICK_TRY(fs::write(file("pids.max"), *r.pids_limit <= 0 ? "max" : std::to_string(*r.pids_limit)));
-    if (!r.devices.empty())
-      // cgroup v2 has no devices.* files: access is decided by a
-      // BPF_PROG_TYPE_CGROUP_DEVICE program attached to the cgroup.
-      return fail(Error("device rules are not supported yet on cgroup v2 (they need a BPF device program)", ENOTSUP));
+    // cgroup v2 has no devices.* files: access is decided by a
+    // BPF_PROG_TYPE_CGROUP_DEVICE program attached to the cgroup.
+    if (!r.devices.empty()) BRICK_TRY(attach_device_filter(dir_, r.devices));
     return {};
   }
 

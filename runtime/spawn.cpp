@@ -12,8 +12,10 @@
 #include <sys/stat.h>
 #include <sys/statvfs.h>
 #include <sys/syscall.h>
+#include <sys/sysmacros.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cerrno>
 #include <cstring>
 #include <string>
@@ -45,6 +47,8 @@ enum class Stage : int {
   remount,
   propagation,
   dev_node,
+  device_mknod,
+  device_owner,
   symlink,
   pivot_root,
   detach_old_root,
@@ -73,6 +77,19 @@ struct PlannedLink {
   const char* name;  // in the container's /dev
 };
 
+// A linux.devices entry: made with mknod, or bound from the host's node of
+// the same path where mknod is refused (a user namespace), as runc does.
+struct PlannedDevice {
+  std::string path;    // inside the container
+  std::string parent;  // its directory, inside the container
+  std::string name;    // its last component
+  mode_t mode;         // file type and permission bits
+  dev_t dev;
+  uid_t uid;
+  gid_t gid;
+  MountPlan bind;  // the host's node bound instead, where mknod is refused
+};
+
 struct PlannedSysctl {
   std::string path;
   std::string value;
@@ -95,6 +112,7 @@ struct Plan {
   std::vector<MountPlan> mounts;
   std::vector<std::string> dev_sources;
   std::vector<MountPlan> dev_mounts;
+  std::vector<PlannedDevice> devices;
   std::vector<PlannedLink> links;
   std::vector<PlannedSysctl> sysctls;
   std::vector<std::string> readonly_paths, masked_paths;
@@ -191,6 +209,29 @@ Result<Plan> make_plan(const ContainerSpec& spec, const SpawnOptions& options) {
     pm.options.flags = MS_BIND;
     pm.file_target = true;
     plan.dev_mounts.push_back(std::move(pm));
+  }
+  for (const LinuxDevice& d : spec.linux.devices) {
+    PlannedDevice pd;
+    std::string path = BRICK_TRY_CTX(checked_destination(d.path), "device");
+    // Already bound from the host above.
+    if (std::find(plan.dev_sources.begin(), plan.dev_sources.end(), path) != plan.dev_sources.end()) continue;
+    if (d.type != 'b' && d.type != 'p' && d.type != 'c' && d.type != 'u')
+      return fail("device `" + d.path + "`: unknown type `" + std::string(1, d.type) + "`");
+    mode_t type = d.type == 'b' ? S_IFBLK : d.type == 'p' ? S_IFIFO : S_IFCHR;
+    size_t slash = path.rfind('/');
+    pd.parent = slash == 0 ? "/" : path.substr(0, slash);
+    pd.name = path.substr(slash + 1);
+    pd.mode = type | (d.file_mode.value_or(0666) & 07777);
+    pd.dev = makedev(static_cast<unsigned>(d.major), static_cast<unsigned>(d.minor));
+    pd.uid = d.uid.value_or(0);
+    pd.gid = d.gid.value_or(0);
+    // Where mknod is refused (a user namespace), the host's node is bound.
+    pd.bind.destination = pd.bind.source = path;
+    pd.bind.type = "bind";
+    pd.bind.options.flags = MS_BIND;
+    pd.bind.file_target = true;
+    pd.path = std::move(path);
+    plan.devices.push_back(std::move(pd));
   }
   // With a private devpts instance, /dev/ptmx must lead to that instance's
   // ptmx, or openpty would allocate from the host's.
@@ -296,6 +337,30 @@ void setup_mounts(const Plan& plan, int error_fd) {
   for (size_t i = 0; i < plan.dev_mounts.size(); ++i) {
     MountStep step = MountStep::mount;
     if (mount_beneath(root_fd, plan.dev_mounts[i], &step) < 0) die(error_fd, Stage::dev_node, static_cast<int>(i));
+  }
+  // Device nodes are made beneath the root like every mount target: the
+  // image cannot redirect them with a symlinked /dev.
+  for (size_t i = 0; i < plan.devices.size(); ++i) {
+    const PlannedDevice& d = plan.devices[i];
+    const int index = static_cast<int>(i);
+    MountStep step = MountStep::resolve;
+    const int dir_fd = open_mount_target(root_fd, d.parent.c_str(), false, &step);
+    if (dir_fd < 0) die(error_fd, Stage::device_mknod, index);
+    if (::mknodat(dir_fd, d.name.c_str(), d.mode, d.dev) < 0) {
+      const int err = errno;
+      ::close(dir_fd);
+      if (err != EPERM) {
+        errno = err;
+        die(error_fd, Stage::device_mknod, index);
+      }
+      if (mount_beneath(root_fd, d.bind, &step) < 0) die(error_fd, Stage::device_mknod, index);
+      continue;
+    }
+    // mknod's mode went through the umask.
+    if (::fchmodat(dir_fd, d.name.c_str(), d.mode & 07777, 0) < 0 ||
+        ::fchownat(dir_fd, d.name.c_str(), d.uid, d.gid, AT_SYMLINK_NOFOLLOW) < 0)
+      die(error_fd, Stage::device_owner, index);
+    ::close(dir_fd);
   }
   MountStep dev_step = MountStep::resolve;
   const int dev_fd = open_mount_target(root_fd, "/dev", false, &dev_step);
@@ -435,6 +500,12 @@ std::string describe(const Plan& plan, const ContainerSpec& spec, const ChildErr
     case Stage::remount: return "remounting " + mount_at(e.index) + " with its options";
     case Stage::propagation: return "setting propagation of " + mount_at(e.index);
     case Stage::dev_node: return "binding device `" + at(plan.dev_sources, e.index) + "`";
+    case Stage::device_mknod:
+    case Stage::device_owner: {
+      const bool ok = e.index >= 0 && static_cast<size_t>(e.index) < plan.devices.size();
+      return std::string(e.stage == Stage::device_mknod ? "creating" : "setting the owner and mode of") + " device `" +
+             (ok ? plan.devices[e.index].path : std::string("?")) + "`";
+    }
     case Stage::symlink:
       return "creating symlink `/dev/" +
              std::string(e.index >= 0 && static_cast<size_t>(e.index) < plan.links.size() ? plan.links[e.index].name

@@ -160,6 +160,24 @@ const std::vector<std::string>& default_capabilities() {
   return caps;
 }
 
+const std::vector<DeviceRule>& default_device_rules() {
+  static const std::vector<DeviceRule> rules = {
+      {false, 'a', -1, -1, "rwm"}, {true, 'c', -1, -1, "m"},  // mknod of any node; opening it is another question
+      {true, 'b', -1, -1, "m"},    {true, 'c', 1, 3, "rwm"},  // null
+      {true, 'c', 1, 5, "rwm"},                               // zero
+      {true, 'c', 1, 7, "rwm"},                               // full
+      {true, 'c', 1, 8, "rwm"},                               // random
+      {true, 'c', 1, 9, "rwm"},                               // urandom
+      {true, 'c', 5, 0, "rwm"},                               // tty
+      {true, 'c', 5, 1, "rwm"},                               // console
+      {true, 'c', 5, 2, "rwm"},                               // ptmx
+      {true, 'c', 136, -1, "rwm"},                            // pts/*
+      {true, 'c', 10, 200, "rwm"},                            // net/tun
+      {true, 'c', 10, 229, "rwm"},                            // fuse
+  };
+  return rules;
+}
+
 ContainerSpec default_spec() {
   ContainerSpec spec;
   spec.process.env = {"PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin", "TERM=xterm"};
@@ -188,6 +206,7 @@ ContainerSpec default_spec() {
                              "/proc/latency_stats", "/proc/timer_list", "/proc/timer_stats", "/proc/sched_debug",
                              "/proc/scsi",          "/sys/firmware"};
   spec.linux.readonly_paths = {"/proc/bus", "/proc/fs", "/proc/irq", "/proc/sys", "/proc/sysrq-trigger"};
+  spec.linux.resources.devices = default_device_rules();
   return spec;
 }
 
@@ -231,6 +250,13 @@ void to_json(json& j, const ContainerSpec& spec) {
       {"readonlyPaths", spec.linux.readonly_paths},
       {"resources", resources_to_json(spec.linux.resources)},
   };
+  for (const LinuxDevice& d : spec.linux.devices) {
+    json dev = {{"path", d.path}, {"type", std::string(1, d.type)}, {"major", d.major}, {"minor", d.minor}};
+    if (d.file_mode) dev["fileMode"] = *d.file_mode;
+    if (d.uid) dev["uid"] = *d.uid;
+    if (d.gid) dev["gid"] = *d.gid;
+    linux_json["devices"].push_back(dev);
+  }
   if (!spec.linux.sysctl.empty()) linux_json["sysctl"] = spec.linux.sysctl;
   if (!spec.linux.cgroups_path.empty()) linux_json["cgroupsPath"] = spec.linux.cgroups_path;
   if (spec.linux.seccomp) linux_json["seccomp"] = seccomp_to_json(*spec.linux.seccomp);
@@ -294,6 +320,21 @@ void from_json(const json& j, ContainerSpec& spec) {
       read(ns, "type", entry.type);
       read(ns, "path", entry.path);
       spec.linux.namespaces.push_back(std::move(entry));
+    }
+  }
+  if (auto it = l.find("devices"); it != l.end() && it->is_array()) {
+    for (const json& d : *it) {
+      LinuxDevice dev;
+      read(d, "path", dev.path);
+      std::string type = "c";
+      read(d, "type", type);
+      dev.type = type.empty() ? 'c' : type[0];
+      read(d, "major", dev.major);
+      read(d, "minor", dev.minor);
+      read(d, "fileMode", dev.file_mode);
+      read(d, "uid", dev.uid);
+      read(d, "gid", dev.gid);
+      spec.linux.devices.push_back(std::move(dev));
     }
   }
   read(l, "maskedPaths", spec.linux.masked_paths);

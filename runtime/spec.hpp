@@ -90,8 +90,21 @@ struct Seccomp {
   bool operator==(const Seccomp&) const = default;
 };
 
+// A device node made in the container's /dev (linux.devices). Being in this
+// list does not grant access: that is linux.resources.devices' job.
+struct LinuxDevice {
+  std::string path;  // inside the container, e.g. /dev/nvidia0
+  char type = 'c';   // 'c' (or 'u'), 'b' or 'p'
+  int64_t major = 0;
+  int64_t minor = 0;
+  std::optional<uint32_t> file_mode;  // permission bits; default 0666
+  std::optional<uint32_t> uid, gid;
+  bool operator==(const LinuxDevice&) const = default;
+};
+
 struct Linux {
   std::vector<Namespace> namespaces;
+  std::vector<LinuxDevice> devices;
   std::vector<std::string> masked_paths;
   std::vector<std::string> readonly_paths;
   std::map<std::string, std::string> sysctl;
@@ -117,6 +130,11 @@ struct ContainerSpec {
 // PATH and TERM in the environment; docker's default seccomp profile for
 // those capabilities and no_new_privileges. root.path and process.args are left empty.
 ContainerSpec default_spec();
+
+// docker's default device cgroup rules (runc's AllowedDevices): deny all,
+// mknod of any node, then null, zero, full, random, urandom, tty, console,
+// the pts, ptmx, tun and fuse. default_spec() carries them.
+const std::vector<DeviceRule>& default_device_rules();
 
 // docker's default capability set (moby's oci/caps/defaults.go).
 const std::vector<std::string>& default_capabilities();

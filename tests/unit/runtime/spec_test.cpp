@@ -73,8 +73,9 @@ TEST_CASE("config.json round trip", "[spec]") {
   spec.linux.resources.cpu_shares = 512;
   spec.linux.resources.cpu_weight = 20;
   spec.linux.resources.pids_limit = 100;
-  spec.linux.resources.devices.push_back({false, 'a', -1, -1, "rwm"});
-  spec.linux.resources.devices.push_back({true, 'c', 1, 3, "rw"});
+  // default_spec's allow-list replaced by a short one.
+  spec.linux.resources.devices = {{false, 'a', -1, -1, "rwm"}, {true, 'c', 1, 3, "rw"}};
+  spec.linux.devices.push_back({"/dev/nvidia0", 'c', 195, 0, 0666, 0, 44});
 
   const std::string text = spec_to_json(spec);
   auto doc = nlohmann::json::parse(text);
@@ -94,7 +95,28 @@ TEST_CASE("config.json round trip", "[spec]") {
   CHECK(back->linux.resources.cpu_weight == 20u);
   CHECK(back->linux.resources.devices[1].type == 'c');
   CHECK(back->linux.resources.devices[1].minor == 3);
+  CHECK(back->linux.devices == spec.linux.devices);
+  CHECK(doc["linux"]["devices"][0]["fileMode"] == 0666);
   CHECK(back->root.readonly);
+}
+
+TEST_CASE("default_spec carries docker's device allow-list", "[spec]") {
+  ContainerSpec spec = default_spec();
+  const auto& rules = spec.linux.resources.devices;
+  REQUIRE(rules.size() == default_device_rules().size());
+  CHECK_FALSE(rules.front().allow);  // deny everything first
+  CHECK(rules.front().type == 'a');
+  auto allowed = [&](char type, int64_t major, int64_t minor) {
+    for (const DeviceRule& r : rules)
+      if (r.allow && r.type == type && r.major == major && r.minor == minor && r.access == "rwm") return true;
+    return false;
+  };
+  CHECK(allowed('c', 1, 3));     // null
+  CHECK(allowed('c', 1, 9));     // urandom
+  CHECK(allowed('c', 5, 2));     // ptmx
+  CHECK(allowed('c', 136, -1));  // pts
+  CHECK(allowed('c', 10, 229));  // fuse
+  CHECK_FALSE(allowed('c', 195, 0));
 }
 
 TEST_CASE("parse_spec reports malformed documents", "[spec]") {

@@ -1,0 +1,32 @@
+#include "gpu/edits.hpp"
+
+#include <algorithm>
+
+namespace brick::gpu {
+
+namespace {
+template <class T>
+void add_unique(std::vector<T>& into, const std::vector<T>& from) {
+  for (const T& item : from)
+    if (std::find(into.begin(), into.end(), item) == into.end()) into.push_back(item);
+}
+}  // namespace
+
+void ContainerEdits::append(const ContainerEdits& other) {
+  // A later KEY= replaces an earlier one, as in a process environment.
+  for (const std::string& e : other.env) {
+    const std::string key = e.substr(0, e.find('='));
+    std::erase_if(env, [&](const std::string& have) { return have.substr(0, have.find('=')) == key; });
+    env.push_back(e);
+  }
+  add_unique(device_nodes, other.device_nodes);
+  add_unique(mounts, other.mounts);
+  add_unique(hooks, other.hooks);
+  add_unique(additional_gids, other.additional_gids);
+}
+
+bool ContainerEdits::empty() const {
+  return env.empty() && device_nodes.empty() && mounts.empty() && hooks.empty() && additional_gids.empty();
+}
+
+}  // namespace brick::gpu
