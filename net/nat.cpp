@@ -227,9 +227,9 @@ Result<NetworkNat> NetworkNat::setup(const std::string& run_root, const Network&
     std::string batch = "add table ip brick\n";
     batch += "add set ip brick bridges { type ifname; }\n";
     batch += "add element ip brick bridges { " + b + " }\n";
-    batch += "add chain ip brick " + post + " { type nat hook postrouting priority srcnat; policy accept; }\n";
+    batch += "add chain ip brick " + post + " { type nat hook postrouting priority 100; policy accept; }\n";
     batch += "flush chain ip brick " + post + "\n";
-    batch += "add chain ip brick " + fwd + " { type filter hook forward priority filter; policy accept; }\n";
+    batch += "add chain ip brick " + fwd + " { type filter hook forward priority 0; policy accept; }\n";
     batch += "flush chain ip brick " + fwd + "\n";
     if (!n.internal)
       batch +=
@@ -337,9 +337,9 @@ Result<PortForwards> PortForwards::publish(const std::string& run_root, const st
     }
     const std::string pre = ports_chain(owner, "pre"), out = ports_chain(owner, "out");
     std::string batch = "add table ip brick\nadd chain ip brick " + pre +
-                        " { type nat hook prerouting priority dstnat; policy accept; }\n"
+                        " { type nat hook prerouting priority -100; policy accept; }\n"
                         "add chain ip brick " +
-                        out + " { type nat hook output priority dstnat; policy accept; }\n";
+                        out + " { type nat hook output priority -100; policy accept; }\n";
     for (const auto& p : ports) {
       std::string match = p.host_ip == "0.0.0.0" ? "fib daddr type local" : "ip daddr " + p.host_ip;
       std::string rule = match + " " + p.protocol + " dport " + std::to_string(p.host_port) + " dnat to " +
