@@ -50,3 +50,10 @@ tests/integration/sandbox.sh bash -c '
   p90() { printf "%s\n" "$@" | sort -n | awk "{a[NR]=\$1} END {printf \"%.2f\", a[int(NR*0.9)]/1000}"; }
   echo "cni bridge ADD median $(median "${add[@]}") ms p90 $(p90 "${add[@]}") ms; DEL median $(median "${del[@]}") ms"
 '
+
+if command -v iperf3 >/dev/null 2>&1; then
+  echo "== iperf3 (TCP, 3 s each; goal: published port >= 90% of direct)"
+  tests/integration/sandbox.sh "$build/tests/integration/integ_net" "iperf3 throughput" | grep '^iperf3'
+else
+  echo "== iperf3 not installed (apt-get install iperf3): throughput skipped"
+fi

@@ -10,6 +10,7 @@
 #include <net/if.h>
 #include <netinet/in.h>
 #include <sched.h>
+#include <signal.h>
 #include <sys/socket.h>
 #include <unistd.h>
 
@@ -18,6 +19,7 @@
 #include <chrono>
 #include <cstdio>
 #include <filesystem>
+#include <nlohmann/json.hpp>
 #include <optional>
 #include <thread>
 
@@ -402,4 +404,58 @@ TEST_CASE("attach time", "[.bench]") {
               attach_ms[attach_ms.size() / 2], attach_ms[attach_ms.size() * 9 / 10], detach_ms[detach_ms.size() / 2],
               rounds);
   REQUIRE(w.store.remove("bench"));
+}
+
+namespace {
+// iperf3's received throughput in Gbit/s, run with `prefix` (nsenter ...).
+double iperf_gbits(const std::string& prefix, const std::string& target) {
+  std::string cmd = prefix + " iperf3 -J -t 3 -c " + target + " 2>/dev/null";
+  FILE* p = ::popen(cmd.c_str(), "r");
+  REQUIRE(p);
+  std::string out;
+  char buf[4096];
+  while (size_t n = std::fread(buf, 1, sizeof buf, p)) out.append(buf, n);
+  ::pclose(p);
+  auto json = nlohmann::json::parse(out, nullptr, false);
+  INFO(out);
+  REQUIRE(json.contains("end"));
+  return json["end"]["sum_received"]["bits_per_second"].get<double>() / 1e9;
+}
+}  // namespace
+
+// bench/net_attach_bench.sh runs this too: TCP throughput container to
+// container, host to container directly, and through a published port.
+TEST_CASE("iperf3 throughput", "[.iperf]") {
+  World w;
+  Network n = make_network(w.store, "perf");
+  auto nat = NetworkNat::setup(w.run_root, n);
+  REQUIRE(nat);
+  Box server = w.start("server", {"sleep", "60"}, w.attach_to("perf"));
+  Box client = w.start("client", {"sleep", "60"}, w.attach_to("perf"));
+  const std::string server_ip = format_ipv4(server.attachment->info().address);
+  const std::string in_server = "nsenter --net=/proc/" + std::to_string(server.process.pid()) + "/ns/net";
+  const std::string in_client = "nsenter --net=/proc/" + std::to_string(client.process.pid()) + "/ns/net";
+  REQUIRE(std::system((in_server + " iperf3 -s -D -I " + w.scratch.path() + "/iperf.pid").c_str()) == 0);
+  ::usleep(300'000);
+  auto ports =
+      PortForwards::publish(w.run_root, "server", server.attachment->info().address, *parse_port_spec("15201:5201"));
+  REQUIRE(ports);
+  const std::string gateway = format_ipv4(n.ipam->gateway());
+  double c2c = iperf_gbits(in_client, server_ip);
+  double direct = iperf_gbits("", server_ip);
+  double via_loopback = iperf_gbits("", "127.0.0.1 -p 15201");
+  double via_address = iperf_gbits("", gateway + " -p 15201");
+  std::printf(
+      "iperf3 Gbit/s: container->container %.1f; host->container direct %.1f; published port via 127.0.0.1 %.1f "
+      "(%.0f%%), via %s %.1f (%.0f%%)\n",
+      c2c, direct, via_loopback, 100 * via_loopback / direct, gateway.c_str(), via_address, 100 * via_address / direct);
+  auto pid = read_file(w.scratch.path() + "/iperf.pid");
+  if (pid) ::kill(std::atoi(pid->c_str()), SIGTERM);
+  REQUIRE(ports->remove());
+  server.process = {};
+  client.process = {};
+  REQUIRE(server.attachment->detach());
+  REQUIRE(client.attachment->detach());
+  REQUIRE(nat->remove());
+  REQUIRE(w.store.remove("perf"));
 }
