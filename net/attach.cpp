@@ -2,6 +2,7 @@
 
 #include <cerrno>
 #include <cstdio>
+#include <vector>
 
 #include "base/scope_exit.hpp"
 
@@ -38,7 +39,15 @@ Status take_address(Network& n, const std::string& owner, const std::optional<Ip
              last != n.last_addresses.end() && n.ipam->allocate_static(last->second, owner)) {
     out = last->second;
   } else {
-    out = BRICK_TRY(n.ipam->allocate(owner));
+    // Lowest free, but not an address another owner is remembered with,
+    // while any other is free: that owner is likely to come back.
+    std::vector<Ipv4> held_back;
+    for (const auto& [other, address] : n.last_addresses)
+      if (other != owner && n.ipam->allocate_static(address, "(remembered for `" + other + "`)"))
+        held_back.push_back(address);
+    auto fresh = n.ipam->allocate(owner);
+    for (Ipv4 address : held_back) (void)n.ipam->release(address);
+    out = fresh ? *fresh : BRICK_TRY(n.ipam->allocate(owner));
   }
   n.last_addresses.erase(owner);
   // Whoever remembered this address loses it: keeps the map bounded.

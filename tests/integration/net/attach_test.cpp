@@ -459,3 +459,68 @@ TEST_CASE("iperf3 throughput", "[.iperf]") {
   REQUIRE(nat->remove());
   REQUIRE(w.store.remove("perf"));
 }
+
+namespace {
+// A network namespace with no process in it: a helper thread unshares and
+// keeps an fd of its new namespace (setns/unshare are per thread).
+UniqueFd fresh_netns() {
+  UniqueFd ns;
+  std::thread([&] {
+    if (::unshare(CLONE_NEWNET) == 0) ns.reset(::open("/proc/thread-self/ns/net", O_RDONLY | O_CLOEXEC));
+  }).join();
+  REQUIRE(ns);
+  return ns;
+}
+}  // namespace
+
+TEST_CASE("an owner gets its address back, and a crashed attach is cleaned by the next one", "[attach]") {
+  World w;
+  Network n = make_network(w.store, "stable");
+  AttachOptions o;
+  o.network = "stable";
+  o.owner = "demo-db-1";
+  UniqueFd first_ns = fresh_netns();
+  auto first = attach(w.store, first_ns.get(), o);
+  REQUIRE(first);
+  const Ipv4 address = first->info().address;
+  CHECK(first->info().host_veth == host_veth_name(n.id, "demo-db-1"));
+  CHECK(first->info().host_veth.size() == 15);
+  REQUIRE(first->detach());
+
+  // Someone else attaches meanwhile and takes the lowest free address.
+  AttachOptions other = o;
+  other.owner = "demo-web-1";
+  UniqueFd other_ns = fresh_netns();
+  auto web = attach(w.store, other_ns.get(), other);
+  REQUIRE(web);
+  CHECK(web->info().address != address);
+
+  // The owner comes back: same address. Then brick "dies" holding it.
+  UniqueFd second_ns = fresh_netns();
+  auto second = attach(w.store, second_ns.get(), o);
+  REQUIRE(second);
+  CHECK(second->info().address == address);
+  second->keep();
+
+  // The next run of the same owner removes the leftover veth and address.
+  UniqueFd third_ns = fresh_netns();
+  auto third = attach(w.store, third_ns.get(), o);
+  REQUIRE(third);
+  CHECK(third->info().address == address);
+  CHECK(w.store.get("stable")->ipam->allocations().size() == 2);
+
+  // A static address that is taken is an error, and leaves nothing.
+  AttachOptions clash = o;
+  clash.owner = "demo-cache-1";
+  clash.ipv4_address = address;
+  UniqueFd clash_ns = fresh_netns();
+  auto refused = attach(w.store, clash_ns.get(), clash);
+  REQUIRE_FALSE(refused);
+  CHECK(contains(refused.error().message(), "is held by `demo-db-1`"));
+
+  REQUIRE(third->detach());
+  REQUIRE(web->detach());
+  CHECK(w.store.get("stable")->ipam->allocations().empty());
+  REQUIRE(w.store.remove("stable"));
+  CHECK(links() == std::vector<std::string>{"lo"});
+}
