@@ -322,6 +322,39 @@ TEST_CASE("a published port answers on loopback, on another address and from an 
     CHECK(contains(got, "hello from web"));
   }
 
+  SECTION("UDP is published too, on 127.0.0.1") {
+    // busybox has no UDP listener: a helper thread listens inside the web
+    // container's namespace instead.
+    UniqueFd ns(::open(("/proc/" + std::to_string(web.process.pid()) + "/ns/net").c_str(), O_RDONLY | O_CLOEXEC));
+    REQUIRE(ns);
+    UniqueFd listener;
+    std::thread([&] {
+      auto in = NetnsGuard::enter(ns.get());
+      if (!in) return;
+      listener.reset(::socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0));
+      sockaddr_in any{};
+      any.sin_family = AF_INET;
+      any.sin_port = htons(9000);
+      if (::bind(listener.get(), reinterpret_cast<sockaddr*>(&any), sizeof any) != 0) listener.reset();
+    }).join();
+    REQUIRE(listener);
+    timeval tv{2, 0};
+    ::setsockopt(listener.get(), SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof tv);
+    auto udp = PortForwards::publish(w.run_root, "udp", web.attachment->info().address,
+                                     *parse_port_spec("127.0.0.1:19000:9000/udp"));
+    REQUIRE(udp);
+    UniqueFd fd(::socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0));
+    sockaddr_in sa{};
+    sa.sin_family = AF_INET;
+    sa.sin_port = htons(19000);
+    ::inet_pton(AF_INET, "127.0.0.1", &sa.sin_addr);
+    REQUIRE(::sendto(fd.get(), "ping", 4, 0, reinterpret_cast<sockaddr*>(&sa), sizeof sa) == 4);
+    char buf[16] = {};
+    CHECK(::recv(listener.get(), buf, sizeof buf, 0) == 4);
+    CHECK(std::string(buf) == "ping");
+    REQUIRE(udp->remove());
+  }
+
   SECTION("a container reaches the outside host through masquerade") {
     Box client = w.start("client", fetch("http://192.0.2.2/"), w.attach_to("front"));
     auto [out, code] = finish(client);
