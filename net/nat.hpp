@@ -77,8 +77,7 @@ class PortForwards {
   Status remove();
 
  private:
-  PortForwards(std::string run_root, std::string owner)
-      : run_root_(std::move(run_root)), owner_(std::move(owner)) {}
+  PortForwards(std::string run_root, std::string owner) : run_root_(std::move(run_root)), owner_(std::move(owner)) {}
   std::string run_root_, owner_;
   std::vector<PublishedPort> ports_;
   bool active_ = true;
