@@ -313,7 +313,7 @@ Status configure_container_interface(int netns_fd, const std::string& peer_name,
   BRICK_TRY_CTX(netlink.add_ipv4_address(ifindex, iface.address, iface.subnet.length), what);
   BRICK_TRY_CTX(netlink.set_up(ifindex), what);
   BRICK_TRY_CTX(netlink.set_up(BRICK_TRY_CTX(netlink.ifindex_of("lo"), what)), what);
-  BRICK_TRY_CTX(netlink.add_default_route(iface.gateway, ifindex), what);
+  if (iface.gateway != 0) BRICK_TRY_CTX(netlink.add_default_route(iface.gateway, ifindex), what);
   return {};
 }
 

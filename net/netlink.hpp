@@ -76,8 +76,8 @@ struct ContainerInterface {
   std::string name = "eth0";
   Prefix subnet;  // for the address's prefix length
   Ipv4 address = 0;
-  Ipv4 gateway = 0;
-  int mtu = 0;  // 0: leave the kernel's default
+  Ipv4 gateway = 0;  // 0: no default route (an internal network, or not the chosen one)
+  int mtu = 0;       // 0: leave the kernel's default
 };
 
 class Netlink {
@@ -116,7 +116,7 @@ class Netlink {
 // Inside the namespace `netns_fd` (entered on this thread only, left again
 // before returning): renames the link `peer_name` to iface.name, gives it the
 // address's MAC (mac_for), the address and MTU, brings it and lo up, and adds
-// a default route via the gateway.
+// a default route via the gateway unless it is 0.
 Status configure_container_interface(int netns_fd, const std::string& peer_name, const ContainerInterface& iface);
 
 }  // namespace brick::net

@@ -105,9 +105,14 @@ bool valid_network_name(std::string_view name) {
 int Network::mtu() const { return mtu_option(options).value_or(0); }
 
 nlohmann::json Network::to_json() const {
-  return {{"Name", name},     {"Id", id},           {"Created", created},
-          {"Driver", driver}, {"Bridge", bridge},   {"Internal", internal},
-          {"Labels", labels}, {"Options", options}, {"IPAM", ipam ? ipam->to_json() : nlohmann::json()}};
+  nlohmann::json json = {{"Name", name},     {"Id", id},           {"Created", created},
+                         {"Driver", driver}, {"Bridge", bridge},   {"Internal", internal},
+                         {"Labels", labels}, {"Options", options}, {"IPAM", ipam ? ipam->to_json() : nlohmann::json()}};
+  if (!last_addresses.empty()) {
+    nlohmann::json& last = json["LastAddresses"] = nlohmann::json::object();
+    for (const auto& [owner, address] : last_addresses) last[owner] = format_ipv4(address);
+  }
+  return json;
 }
 
 Result<Network> Network::from_json(const nlohmann::json& json) {
@@ -125,6 +130,8 @@ Result<Network> Network::from_json(const nlohmann::json& json) {
   auto ipam = json.find("IPAM");
   if (ipam == json.end()) return fail("field `IPAM` missing");
   n.ipam = BRICK_TRY_CTX(SubnetAllocator::from_json(*ipam), "field `IPAM`");
+  for (const auto& [owner, address] : BRICK_TRY(string_map(json, "LastAddresses")))
+    n.last_addresses[owner] = BRICK_TRY_CTX(parse_ipv4(address), "field `LastAddresses." + owner + "`");
   return n;
 }
 
@@ -287,6 +294,15 @@ Result<Network> NetworkStore::create(const NetworkSpec& spec) {
     return n;
   };
   return BRICK_TRY_CTX(run(), "creating network `" + spec.name + "`");
+}
+
+Result<Network> NetworkStore::update(const std::string& name_or_id, const std::function<Status(Network&)>& change) {
+  FileLock lock = BRICK_TRY(FileLock::acquire(dir_ + "/lock"));
+  Network n = BRICK_TRY(get(name_or_id));
+  BRICK_TRY(change(n));
+  const std::string record = n.to_json().dump(2) + "\n";
+  BRICK_TRY_CTX(host_->write_record(record_path(n.name), record), "writing the record of network `" + n.name + "`");
+  return n;
 }
 
 Status NetworkStore::remove_locked(const Network& n) {

@@ -51,6 +51,11 @@ struct Network {
   std::map<std::string, std::string> labels;
   std::map<std::string, std::string> options;
   std::optional<SubnetAllocator> ipam;  // always set in a stored record
+  // The address each container (by name) last held here, so a container
+  // recreated by a later `up` gets its old address back while it is free.
+  // An entry goes when another container takes that address, which bounds
+  // the map by the subnet's size.
+  std::map<std::string, Ipv4> last_addresses;
 
   // The MTU option (kMtuOption) as a number; 0, the kernel's default, when
   // absent. Read from `options` rather than stored beside it, so the two
@@ -101,6 +106,11 @@ class NetworkStore {
   Result<std::vector<Network>> list() const;
   // By name, full ID or unique ID prefix.
   Result<Network> get(const std::string& name_or_id) const;
+  // Reads the record of `name_or_id` under the store's lock, applies
+  // `change` and writes it back atomically; returns the record as written.
+  // When `change` fails nothing is written. How attachments take and give
+  // back addresses.
+  Result<Network> update(const std::string& name_or_id, const std::function<Status(Network&)>& change);
   // Refuses while `in_use` says a container is attached; deletes the bridge,
   // then the record. Returns the network's name.
   Result<std::string> remove(const std::string& name_or_id, const InUse& in_use = {});
