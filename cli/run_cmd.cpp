@@ -1,8 +1,11 @@
 // `brick run` and `brick create`: docker's flags turned into a ContainerSpec
 // on top of the image's config, then a record and (for run) a monitor.
+#include <poll.h>
+#include <signal.h>
 #include <sys/resource.h>
 #include <unistd.h>
 
+#include <cerrno>
 #include <cmath>
 #include <iostream>
 #include <memory>
@@ -242,6 +245,18 @@ Result<CreateOptions> build(const RunOptions& o, const Context& ctx) {
   return c;
 }
 
+volatile sig_atomic_t g_pending_signal = 0;
+extern "C" void remember_signal(int signal) { g_pending_signal = signal; }
+
+// docker's --sig-proxy: a foreground run passes the signals it gets (Ctrl-C,
+// a `kill` of the CLI) on to the container instead of dying and leaving it.
+void proxy_signals() {
+  struct sigaction sa {};
+  sa.sa_handler = remember_signal;  // no SA_RESTART: the wait below sees EINTR
+  sigemptyset(&sa.sa_mask);
+  for (int s : {SIGINT, SIGTERM, SIGHUP, SIGQUIT, SIGUSR1, SIGUSR2}) ::sigaction(s, &sa, nullptr);
+}
+
 Status run(const RunOptions& o, Context& ctx, bool start) {
   CreateOptions create = BRICK_TRY(build(o, ctx));
   ContainerStore store = BRICK_TRY(ContainerStore::open(ctx.global.root, ctx.global.run_root));
@@ -253,6 +268,7 @@ Status run(const RunOptions& o, Context& ctx, bool start) {
   StartOptions so;
   if (!o.detach) so.attach_stdout = STDOUT_FILENO, so.attach_stderr = STDERR_FILENO;
   std::cout.flush();
+  if (!o.detach) proxy_signals();  // before the start, so no signal falls between
   StartResult r = BRICK_TRY(start_container(store, state.id, so));
   if (r.code != 0) {
     ctx.error_exit_code = r.code;
@@ -261,6 +277,14 @@ Status run(const RunOptions& o, Context& ctx, bool start) {
   if (o.detach) {
     std::cout << state.id << "\n";
     return {};
+  }
+  for (;;) {
+    if (int s = g_pending_signal; s != 0) {
+      g_pending_signal = 0;
+      (void)kill_container(store, state.id, s);  // it may have just ended: nothing to do then
+    }
+    struct pollfd p = {r.exit_fd.get(), POLLIN, 0};
+    if (::poll(&p, 1, -1) >= 0 || errno != EINTR) break;
   }
   ctx.exit_code = BRICK_TRY(read_exit_code(store, state.id, r.exit_fd.get()));
   return {};

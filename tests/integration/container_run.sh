@@ -38,6 +38,15 @@ out=$(b run --rm -e FOO=bar -w /work/dir -h boxy -u 1000:1000 "$IMG" sh -c 'echo
 [ "$(b run --rm --entrypoint echo "$IMG" hi)" = hi ] || fail "--entrypoint"
 [ "$(b run --rm "$IMG" sh -c 'echo out; echo err >&2' 2>/dev/null)" = out ] || fail "stdout and stderr mixed"
 
+# A foreground run passes its signals on to the container.
+"$BRICK" --root "$BRICK_ROOT" --run-root "$BRICK_RUN_ROOT" run --name sigproxy "$IMG" sh -c 'trap "exit 7" TERM; echo ready; while true; do sleep 0.1; done' >/dev/null &
+cli=$!
+for _ in $(seq 100); do b logs sigproxy 2>/dev/null | grep -q ready && break; sleep 0.05; done
+kill -TERM $cli
+set +e; wait $cli; rc=$?; set -e
+[ $rc = 7 ] || fail "signal proxy: the run exited $rc, not the container's 7"
+b rm sigproxy >/dev/null
+
 # logs after the end: everything, in order, both streams; --tail and -t.
 id=$(b run -d --name chatty "$IMG" sh -c 'i=1; while [ $i -le 200 ]; do echo "line $i"; i=$((i+1)); done; echo bye >&2')
 [ "$(b wait chatty)" = 0 ] || fail "wait chatty"
