@@ -146,10 +146,13 @@ Result<StartResult> start_container(const ContainerStore& store, const std::stri
   if (state.running()) return StartResult{};
   const std::string what = "starting container `" + state.name + "`";
 
-  char exe[PATH_MAX];
-  ssize_t len = ::readlink("/proc/self/exe", exe, sizeof exe - 1);
-  if (len < 0) return fail(Error::from_errno("finding the brick binary").context(what));
-  exe[len] = '\0';
+  std::string exe = options.monitor_binary;
+  if (exe.empty()) {
+    char self[PATH_MAX];
+    ssize_t len = ::readlink("/proc/self/exe", self, sizeof self - 1);
+    if (len < 0) return fail(Error::from_errno("finding the brick binary").context(what));
+    exe.assign(self, static_cast<size_t>(len));
+  }
   const bool attach = options.attach_stdout >= 0 || options.attach_stderr >= 0;
   // Built before fork: the children below only dup, close and exec.
   std::vector<std::string> args = {exe,     "--root", store.root(), "--run-root", store.run_root(), "container-monitor",
@@ -186,7 +189,7 @@ Result<StartResult> start_container(const ContainerStore& store, const std::stri
       if (::dup2(null.get(), i) < 0) ::_exit(125);
     // Every other descriptor the CLI had stays behind.
     ::close_range(kMonitorAttachErrFd + 1, ~0U, 0);
-    ::execv(exe, argv.data());
+    ::execv(exe.c_str(), argv.data());
     const char msg[] = "125 executing the monitor failed\n";
     [[maybe_unused]] ssize_t n = ::write(kMonitorSyncFd, msg, sizeof msg - 1);
     ::_exit(125);

@@ -42,6 +42,9 @@ struct StartOptions {
   // Foreground: the monitor copies the container's output to these too.
   int attach_stdout = -1;
   int attach_stderr = -1;
+  // The brick binary to run as the monitor (`brick container-monitor ID`);
+  // empty: this executable. A test binary driving this API passes brick's path.
+  std::string monitor_binary;
 };
 
 struct StartResult {
