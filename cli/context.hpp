@@ -30,6 +30,10 @@ struct Context {
   // What the chosen command will do; set by its CLI11 callback and run by
   // main() once parsing is over and logging is set up.
   std::function<Status()> action;
+  // The process's exit status when the action succeeds (`brick run` exits
+  // with its container's code); a failed action exits with `error_exit_code`.
+  int exit_code = 0;
+  int error_exit_code = 1;
 };
 
 }  // namespace brick::cli

@@ -6,6 +6,7 @@
 #include <memory>
 
 #include "cli/compose_cmd.hpp"
+#include "cli/container_cmd.hpp"
 #include "cli/context.hpp"
 #include "cli/gpu_cmd.hpp"
 #include "cli/help.hpp"
@@ -38,6 +39,7 @@ int run(int argc, char** argv) {
     };
   });
   add_compose_command(app, ctx);
+  add_container_commands(app, ctx);
   add_gpu_command(app, ctx);
   add_image_command(app, ctx);
   add_network_command(app, ctx);
@@ -54,9 +56,9 @@ int run(int argc, char** argv) {
   if (result && !ctx.action) std::cout << app.help();
   if (!result) {
     print_error(result.error());
-    return 1;
+    return ctx.error_exit_code;
   }
-  return 0;
+  return ctx.exit_code;
 }
 
 }  // namespace

@@ -11,8 +11,8 @@ namespace brick::images {
 
 namespace {
 
-Status make_dir(const std::string& path) {
-  if (::mkdir(path.c_str(), 0700) != 0 && errno != EEXIST) return fail(Error::from_errno("creating `" + path + "`"));
+Status make_dir(const std::string& path, mode_t mode = 0700) {
+  if (::mkdir(path.c_str(), mode) != 0 && errno != EEXIST) return fail(Error::from_errno("creating `" + path + "`"));
   return {};
 }
 
@@ -32,7 +32,9 @@ Result<MountGuard> prepare_rootfs(const ImageInfo& image, const std::string& con
   if (!read_only) {
     upper = container_dir + "/upper";
     work = container_dir + "/work";
-    BRICK_TRY_CTX(make_dir(upper), what);
+    // The merged root takes the upper directory's mode: 0700 would lock every
+    // non-root user of the container out of `/`.
+    BRICK_TRY_CTX(make_dir(upper, 0755), what);
     BRICK_TRY_CTX(make_dir(work), what);
   }
   return BRICK_TRY_CTX(mount_overlay(lower, upper, work, target), what);

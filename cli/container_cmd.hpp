@@ -1,0 +1,16 @@
+// The single-container commands, in docker's words: run, ps, logs, start,
+// stop, restart, kill, rm, wait, inspect, pause, unpause, top, stats; and the
+// hidden `container-monitor` the monitor process runs as.
+#pragma once
+
+#include <CLI/CLI.hpp>
+
+#include "cli/context.hpp"
+
+namespace brick::cli {
+
+void add_container_commands(CLI::App& app, Context& ctx);
+// `run` and `create` (cli/run_cmd.cpp); add_container_commands calls it.
+void add_run_commands(CLI::App& app, Context& ctx);
+
+}  // namespace brick::cli

@@ -1,0 +1,353 @@
+// `brick run` and `brick create`: docker's flags turned into a ContainerSpec
+// on top of the image's config, then a record and (for run) a monitor.
+#include <poll.h>
+#include <signal.h>
+#include <sys/resource.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <cmath>
+#include <iostream>
+#include <memory>
+
+#include "base/file.hpp"
+#include "base/strings.hpp"
+#include "cli/container_cmd.hpp"
+#include "images/store.hpp"
+#include "runtime/container.hpp"
+
+namespace brick::cli {
+namespace {
+
+using namespace brick::runtime;
+
+struct RunOptions {
+  bool rm = false, detach = false, read_only = false, interactive = false, tty = false;
+  std::string name, hostname, network = "none", memory, memory_swap, user, workdir, shm_size;
+  std::string restart = "no", stop_signal;
+  std::optional<std::string> entrypoint;
+  std::optional<int> stop_timeout;
+  double cpus = 0;
+  int64_t pids_limit = 0;
+  std::vector<std::string> env, env_files, ulimits, labels;
+  std::vector<std::string> command;  // IMAGE [CMD...]
+  std::string log_max_size, log_max_file;
+  std::vector<std::string> log_opts;
+};
+
+// docker's units.RAMInBytes: "32m", "1g", "512k", "100" (bytes).
+Result<int64_t> parse_bytes(const std::string& text) {
+  std::string s = to_lower(trim(text));
+  size_t end = 0;
+  double value = 0;
+  try {
+    value = std::stod(s, &end);
+  } catch (...) {
+    return fail("invalid size: '" + text + "'");
+  }
+  std::string unit = s.substr(end);
+  if (!unit.empty() && unit.back() == 'b' && unit.size() > 1) unit.pop_back();
+  if (unit == "ib" || unit.ends_with("ib")) unit = unit.substr(0, unit.size() - 2);
+  double scale = 1;
+  if (unit.empty() || unit == "b")
+    scale = 1;
+  else if (unit == "k")
+    scale = 1024;
+  else if (unit == "m")
+    scale = 1024.0 * 1024;
+  else if (unit == "g")
+    scale = 1024.0 * 1024 * 1024;
+  else if (unit == "t")
+    scale = 1024.0 * 1024 * 1024 * 1024;
+  else
+    return fail("invalid size: '" + text + "'");
+  if (value < 0) return fail("invalid size: '" + text + "'");
+  return static_cast<int64_t>(value * scale);
+}
+
+Result<int64_t> parse_int(const std::string& text, const std::string& what) {
+  if (text.empty() || text.find_first_not_of("-0123456789") != std::string::npos)
+    return fail("invalid " + what + ": '" + text + "'");
+  return std::stoll(text);
+}
+
+// "nofile=1024:2048" or "nproc=512".
+Result<Rlimit> parse_ulimit(const std::string& text) {
+  size_t eq = text.find('=');
+  if (eq == std::string::npos) return fail("invalid ulimit argument: " + text);
+  std::string type = "RLIMIT_" + std::string(text.substr(0, eq));
+  for (char& c : type) c = static_cast<char>(std::toupper(static_cast<unsigned char>(c)));
+  std::string values = text.substr(eq + 1);
+  size_t colon = values.find(':');
+  int64_t soft = BRICK_TRY(parse_int(values.substr(0, colon), "ulimit"));
+  int64_t hard = colon == std::string::npos ? soft : BRICK_TRY(parse_int(values.substr(colon + 1), "ulimit"));
+  if (soft > hard) return fail("ulimit soft limit must be less than or equal to hard limit: " + text);
+  static const std::map<std::string, int> kKnown = {
+      {"RLIMIT_CORE", RLIMIT_CORE},         {"RLIMIT_CPU", RLIMIT_CPU},
+      {"RLIMIT_DATA", RLIMIT_DATA},         {"RLIMIT_FSIZE", RLIMIT_FSIZE},
+      {"RLIMIT_LOCKS", RLIMIT_LOCKS},       {"RLIMIT_MEMLOCK", RLIMIT_MEMLOCK},
+      {"RLIMIT_MSGQUEUE", RLIMIT_MSGQUEUE}, {"RLIMIT_NICE", RLIMIT_NICE},
+      {"RLIMIT_NOFILE", RLIMIT_NOFILE},     {"RLIMIT_NPROC", RLIMIT_NPROC},
+      {"RLIMIT_RSS", RLIMIT_RSS},           {"RLIMIT_RTPRIO", RLIMIT_RTPRIO},
+      {"RLIMIT_RTTIME", RLIMIT_RTTIME},     {"RLIMIT_SIGPENDING", RLIMIT_SIGPENDING},
+      {"RLIMIT_STACK", RLIMIT_STACK},       {"RLIMIT_AS", RLIMIT_AS}};
+  auto it = kKnown.find(type);
+  if (it == kKnown.end()) return fail("invalid ulimit type: " + text.substr(0, eq));
+  // Without CAP_SYS_RESOURCE no one can raise a hard limit: say so here,
+  // naming the limit, instead of failing inside the container's setup.
+  struct rlimit mine {};
+  ::getrlimit(static_cast<__rlimit_resource>(it->second), &mine);
+  if (mine.rlim_max != RLIM_INFINITY && hard >= 0 && static_cast<rlim_t>(hard) > mine.rlim_max)
+    return fail("ulimit " + text + ": the hard limit " + std::to_string(hard) + " is above this process's hard limit " +
+                std::to_string(mine.rlim_max));
+  return Rlimit{type, static_cast<uint64_t>(hard), static_cast<uint64_t>(soft)};
+}
+
+Status apply_env(std::vector<std::string>& env, const std::string& entry) {
+  if (entry.empty() || entry[0] == '=') return fail("invalid environment variable: " + entry);
+  size_t eq = entry.find('=');
+  std::string key = entry.substr(0, eq);
+  std::string full = entry;
+  if (eq == std::string::npos) {
+    // `-e NAME` passes the caller's value, or nothing when it has none.
+    const char* v = ::getenv(key.c_str());
+    if (v == nullptr) return {};
+    full = key + "=" + v;
+  }
+  for (std::string& e : env)
+    if (e.substr(0, e.find('=')) == key) {
+      e = full;
+      return {};
+    }
+  env.push_back(full);
+  return {};
+}
+
+Result<std::pair<uint32_t, uint32_t>> parse_user(const std::string& user) {
+  auto [u, g] = [&] {
+    size_t colon = user.find(':');
+    return std::pair{user.substr(0, colon), colon == std::string::npos ? std::string() : user.substr(colon + 1)};
+  }();
+  auto num = [](const std::string& s) { return !s.empty() && s.find_first_not_of("0123456789") == std::string::npos; };
+  if (!num(u) || (!g.empty() && !num(g)))
+    return fail("user `" + user + "`: only numeric uid[:gid] is supported so far (names need the image's /etc/passwd)");
+  uint32_t uid = static_cast<uint32_t>(std::stoul(u));
+  return std::pair{uid, g.empty() ? uint32_t{0} : static_cast<uint32_t>(std::stoul(g))};
+}
+
+Result<CreateOptions> build(const RunOptions& o, const Context& ctx) {
+  if (o.command.empty()) return fail("\"brick run\" requires at least 1 argument: IMAGE [COMMAND] [ARG...]");
+  if (o.tty || o.interactive) return fail("-i and -t are not supported yet");
+  images::Store store = BRICK_TRY(images::Store::open(ctx.global.root));
+  images::ImageInfo image = BRICK_TRY(store.resolve(o.command[0]));
+  const images::ImageConfig& cfg = image.config;
+
+  CreateOptions c;
+  c.name = o.name;
+  c.image = o.command[0];
+  c.image_id = image.id;
+  c.layers = image.layer_dirs;
+  c.auto_remove = o.rm;
+  c.restart_policy = BRICK_TRY(parse_restart_policy(o.restart));
+  c.stop_signal = !o.stop_signal.empty() ? o.stop_signal : !cfg.stop_signal.empty() ? cfg.stop_signal : "SIGTERM";
+  c.stop_timeout = o.stop_timeout.value_or(10);
+  for (const auto& [k, v] : cfg.labels) c.labels[k] = v;
+  for (const std::string& l : o.labels) {
+    size_t eq = l.find('=');
+    c.labels[l.substr(0, eq)] = eq == std::string::npos ? "" : l.substr(eq + 1);
+  }
+  if (!o.log_max_size.empty()) c.log_options.max_size = BRICK_TRY(parse_bytes(o.log_max_size));
+  if (!o.log_max_file.empty())
+    c.log_options.max_file = static_cast<int>(BRICK_TRY(parse_int(o.log_max_file, "max-file")));
+  for (const std::string& opt : o.log_opts) {
+    if (opt.starts_with("max-size="))
+      c.log_options.max_size = BRICK_TRY(parse_bytes(opt.substr(9)));
+    else if (opt.starts_with("max-file="))
+      c.log_options.max_file = static_cast<int>(BRICK_TRY(parse_int(opt.substr(9), "max-file")));
+    else
+      return fail("unknown log opt '" + opt + "' for json-file log driver");
+  }
+  if (c.log_options.max_file < 1) return fail("max-file cannot be less than 1");
+
+  ContainerSpec spec = default_spec();
+  // Image env first, then the caller's; a default PATH when neither has one.
+  spec.process.env.clear();
+  for (const std::string& e : cfg.env) BRICK_TRY(apply_env(spec.process.env, e));
+  for (const std::string& file : o.env_files) {
+    std::string text = BRICK_TRY(read_file(file));
+    for (std::string line : split(text, '\n')) {
+      std::string_view t = trim(line);
+      if (t.empty() || t[0] == '#') continue;
+      BRICK_TRY_CTX(apply_env(spec.process.env, std::string(t)), "env file `" + file + "`");
+    }
+  }
+  for (const std::string& e : o.env) BRICK_TRY(apply_env(spec.process.env, e));
+  bool has_path = false;
+  for (const std::string& e : spec.process.env) has_path = has_path || e.starts_with("PATH=");
+  if (!has_path)
+    spec.process.env.insert(spec.process.env.begin(),
+                            "PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin");
+  BRICK_TRY(apply_env(spec.process.env, "HOSTNAME=" + o.hostname));
+  if (o.hostname.empty()) std::erase_if(spec.process.env, [](const std::string& e) { return e == "HOSTNAME="; });
+
+  // docker's rule: --entrypoint replaces the image's entrypoint and drops its Cmd.
+  std::vector<std::string> entrypoint = cfg.entrypoint, cmd = cfg.cmd;
+  if (o.entrypoint) {
+    entrypoint = o.entrypoint->empty() ? std::vector<std::string>{} : std::vector<std::string>{*o.entrypoint};
+    cmd.clear();
+  }
+  if (o.command.size() > 1) cmd.assign(o.command.begin() + 1, o.command.end());
+  spec.process.args = entrypoint;
+  spec.process.args.insert(spec.process.args.end(), cmd.begin(), cmd.end());
+  if (spec.process.args.empty()) return fail("no command specified");
+
+  spec.process.cwd = !o.workdir.empty() ? o.workdir : !cfg.working_dir.empty() ? cfg.working_dir : "/";
+  if (spec.process.cwd[0] != '/')
+    return fail("the working directory '" + spec.process.cwd + "' is invalid, it needs to be an absolute path");
+  const std::string user = !o.user.empty() ? o.user : cfg.user;
+  if (!user.empty()) {
+    auto [uid, gid] = BRICK_TRY(parse_user(user));
+    spec.process.user.uid = uid;
+    spec.process.user.gid = gid;
+  }
+  spec.hostname = o.hostname;  // empty: the monitor uses the short id
+  if (o.network == "host") {
+    std::erase_if(spec.linux.namespaces, [](const Namespace& ns) { return ns.type == "network"; });
+  } else if (o.network != "none") {
+    return fail("network `" + o.network + "`: only `none` and `host` are supported by `brick run` so far");
+  }
+  spec.root.readonly = o.read_only;
+  if (!o.memory.empty()) spec.linux.resources.memory_limit = BRICK_TRY(parse_bytes(o.memory));
+  if (!o.memory_swap.empty())
+    spec.linux.resources.memory_swap = o.memory_swap == "-1" ? -1 : BRICK_TRY(parse_bytes(o.memory_swap));
+  if (spec.linux.resources.memory_limit && *spec.linux.resources.memory_limit < 6 * 1024 * 1024)
+    return fail("Minimum memory limit allowed is 6MB");
+  if (o.cpus < 0) return fail("range of CPUs is from 0.01 to the number of CPUs");
+  if (o.cpus > 0) {
+    spec.linux.resources.cpu_period = 100000;
+    spec.linux.resources.cpu_quota = static_cast<int64_t>(std::llround(o.cpus * 100000));
+  }
+  if (o.pids_limit != 0) spec.linux.resources.pids_limit = o.pids_limit;
+  if (!o.shm_size.empty()) {
+    int64_t shm = BRICK_TRY(parse_bytes(o.shm_size));
+    if (shm <= 0) return fail("invalid --shm-size: '" + o.shm_size + "'");
+    for (Mount& m : spec.mounts)
+      if (m.destination == "/dev/shm")
+        for (std::string& opt : m.options)
+          if (opt.starts_with("size=")) opt = "size=" + std::to_string(shm / 1024) + "k";
+  }
+  for (const std::string& u : o.ulimits) {
+    Rlimit r = BRICK_TRY(parse_ulimit(u));
+    std::erase_if(spec.process.rlimits, [&](const Rlimit& x) { return x.type == r.type; });
+    spec.process.rlimits.push_back(r);
+  }
+  c.spec = std::move(spec);
+  return c;
+}
+
+volatile sig_atomic_t g_pending_signal = 0;
+extern "C" void remember_signal(int signal) { g_pending_signal = signal; }
+
+// docker's --sig-proxy: a foreground run passes the signals it gets (Ctrl-C,
+// a `kill` of the CLI) on to the container instead of dying and leaving it.
+void proxy_signals() {
+  struct sigaction sa {};
+  sa.sa_handler = remember_signal;  // no SA_RESTART: the wait below sees EINTR
+  sigemptyset(&sa.sa_mask);
+  for (int s : {SIGINT, SIGTERM, SIGHUP, SIGQUIT, SIGUSR1, SIGUSR2}) ::sigaction(s, &sa, nullptr);
+}
+
+Status run(const RunOptions& o, Context& ctx, bool start) {
+  CreateOptions create = BRICK_TRY(build(o, ctx));
+  ContainerStore store = BRICK_TRY(ContainerStore::open(ctx.global.root, ctx.global.run_root));
+  ContainerState state = BRICK_TRY(create_container(store, create));
+  if (!start) {
+    std::cout << state.id << "\n";
+    return {};
+  }
+  StartOptions so;
+  if (!o.detach) so.attach_stdout = STDOUT_FILENO, so.attach_stderr = STDERR_FILENO;
+  std::cout.flush();
+  if (!o.detach) proxy_signals();  // before the start, so no signal falls between
+  StartResult r = BRICK_TRY(start_container(store, state.id, so));
+  if (r.code != 0) {
+    ctx.error_exit_code = r.code;
+    return fail(r.error);
+  }
+  if (o.detach) {
+    std::cout << state.id << "\n";
+    return {};
+  }
+  for (;;) {
+    if (int s = g_pending_signal; s != 0) {
+      g_pending_signal = 0;
+      (void)kill_container(store, state.id, s);  // it may have just ended: nothing to do then
+    }
+    struct pollfd p = {r.exit_fd.get(), POLLIN, 0};
+    if (::poll(&p, 1, -1) >= 0 || errno != EINTR) break;
+  }
+  ctx.exit_code = BRICK_TRY(read_exit_code(store, state.id, r.exit_fd.get()));
+  return {};
+}
+
+void add_flags(CLI::App* cmd, const std::shared_ptr<RunOptions>& o) {
+  // docker's -h is --hostname here; help stays on --help.
+  cmd->set_help_flag("--help", "Print usage");
+  cmd->add_flag("--rm", o->rm, "Automatically remove the container when it exits");
+  cmd->add_option("--name", o->name, "Assign a name to the container")->type_name("string");
+  cmd->add_option("-h,--hostname", o->hostname, "Container host name")->type_name("string");
+  cmd->add_option("-e,--env", o->env, "Set environment variables")->type_name("list")->allow_extra_args(false);
+  cmd->add_option("--env-file", o->env_files, "Read in a file of environment variables")
+      ->type_name("list")
+      ->allow_extra_args(false);
+  cmd->add_option("--network,--net", o->network, "Connect a container to a network (none or host)")
+      ->type_name("network");
+  cmd->add_option("-m,--memory", o->memory, "Memory limit")->type_name("bytes");
+  cmd->add_option("--memory-swap", o->memory_swap,
+                  "Swap limit equal to memory plus swap: '-1' to enable unlimited swap")
+      ->type_name("bytes");
+  cmd->add_option("--cpus", o->cpus, "Number of CPUs")->type_name("decimal");
+  cmd->add_option("--pids-limit", o->pids_limit, "Tune container pids limit (set -1 for unlimited)")->type_name("int");
+  cmd->add_option("-u,--user", o->user, "Username or UID (format: <name|uid>[:<group|gid>])")->type_name("string");
+  cmd->add_option("-w,--workdir", o->workdir, "Working directory inside the container")->type_name("string");
+  cmd->add_option("--entrypoint", o->entrypoint, "Overwrite the default ENTRYPOINT of the image")->type_name("string");
+  cmd->add_flag("--read-only", o->read_only, "Mount the container's root filesystem as read only");
+  cmd->add_option("--shm-size", o->shm_size, "Size of /dev/shm")->type_name("bytes");
+  cmd->add_option("--restart", o->restart, "Restart policy to apply when a container exits")->type_name("string");
+  cmd->add_option("--stop-signal", o->stop_signal, "Signal to stop the container")->type_name("string");
+  cmd->add_option("--stop-timeout", o->stop_timeout, "Timeout (in seconds) to stop a container")->type_name("int");
+  cmd->add_option("--ulimit", o->ulimits, "Ulimit options")->type_name("ulimit")->allow_extra_args(false);
+  cmd->add_option("-l,--label", o->labels, "Set meta data on a container")->type_name("list")->allow_extra_args(false);
+  cmd->add_option("--log-opt", o->log_opts, "Log driver options (max-size, max-file)")
+      ->type_name("list")
+      ->allow_extra_args(false);
+  cmd->add_flag("-i,--interactive", o->interactive, "Keep STDIN open even if not attached (not supported yet)");
+  cmd->add_flag("-t,--tty", o->tty, "Allocate a pseudo-TTY (not supported yet)");
+  // Everything from IMAGE on is the container's: `run busybox sh -c 'exit 42'`.
+  cmd->prefix_command();
+}
+
+}  // namespace
+
+void add_run_commands(CLI::App& app, Context& ctx) {
+  auto o = std::make_shared<RunOptions>();
+  CLI::App* run_cmd = app.add_subcommand("run", "Create and run a new container from an image");
+  add_flags(run_cmd, o);
+  run_cmd->add_flag("-d,--detach", o->detach, "Run container in background and print container ID");
+  run_cmd->callback([o, run_cmd, &ctx] {
+    o->command = run_cmd->remaining();
+    // A usage error of `run` is brick's own failure: docker exits 125.
+    ctx.error_exit_code = 125;
+    ctx.action = [o, &ctx] { return run(*o, ctx, true); };
+  });
+  auto c = std::make_shared<RunOptions>();
+  CLI::App* create_cmd = app.add_subcommand("create", "Create a new container");
+  add_flags(create_cmd, c);
+  create_cmd->callback([c, create_cmd, &ctx] {
+    c->command = create_cmd->remaining();
+    ctx.error_exit_code = 125;
+    ctx.action = [c, &ctx] { return run(*c, ctx, false); };
+  });
+}
+
+}  // namespace brick::cli

@@ -1,0 +1,296 @@
+#include "runtime/container.hpp"
+
+#include <fcntl.h>
+#include <signal.h>
+#include <sys/file.h>
+#include <sys/socket.h>
+#include <sys/un.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <climits>
+#include <cstring>
+#include <nlohmann/json.hpp>
+
+#include "base/file.hpp"
+#include "runtime/monitor.hpp"
+
+namespace brick::runtime {
+
+namespace {
+
+using nlohmann::json;
+
+const struct {
+  const char* name;
+  int number;
+} kSignals[] = {
+    {"HUP", SIGHUP},   {"INT", SIGINT},       {"QUIT", SIGQUIT}, {"ILL", SIGILL},     {"TRAP", SIGTRAP},
+    {"ABRT", SIGABRT}, {"IOT", SIGIOT},       {"BUS", SIGBUS},   {"FPE", SIGFPE},     {"KILL", SIGKILL},
+    {"USR1", SIGUSR1}, {"SEGV", SIGSEGV},     {"USR2", SIGUSR2}, {"PIPE", SIGPIPE},   {"ALRM", SIGALRM},
+    {"TERM", SIGTERM}, {"STKFLT", SIGSTKFLT}, {"CHLD", SIGCHLD}, {"CONT", SIGCONT},   {"STOP", SIGSTOP},
+    {"TSTP", SIGTSTP}, {"TTIN", SIGTTIN},     {"TTOU", SIGTTOU}, {"URG", SIGURG},     {"XCPU", SIGXCPU},
+    {"XFSZ", SIGXFSZ}, {"VTALRM", SIGVTALRM}, {"PROF", SIGPROF}, {"WINCH", SIGWINCH}, {"IO", SIGIO},
+    {"POLL", SIGPOLL}, {"PWR", SIGPWR},       {"SYS", SIGSYS},
+};
+
+Status read_all(int fd, std::string& out) {
+  char buf[4096];
+  for (;;) {
+    ssize_t n = ::read(fd, buf, sizeof buf);
+    if (n < 0 && errno == EINTR) continue;
+    if (n < 0) return fail_errno("reading from the monitor");
+    if (n == 0) return {};
+    out.append(buf, static_cast<size_t>(n));
+  }
+}
+
+// Whether a monitor holds the container's lock right now.
+bool monitor_alive(const ContainerStore& store, const std::string& id) {
+  const std::string path = store.run_dir(id) + "/monitor.lock";
+  UniqueFd fd(::open(path.c_str(), O_RDONLY | O_CLOEXEC));
+  if (!fd) return false;
+  if (::flock(fd.get(), LOCK_SH | LOCK_NB) == 0) return false;
+  return errno == EWOULDBLOCK;
+}
+
+Result<json> request(const ContainerStore& store, const ContainerState& state, const json& req) {
+  auto where = socket_address(store.run_dir(state.id), "monitor.sock");
+  if (!where) return fail("container " + state.id + " is not running (no monitor directory)");
+  struct sockaddr_un addr {};
+  addr.sun_family = AF_UNIX;
+  std::memcpy(addr.sun_path, where->path.c_str(), where->path.size() + 1);
+  UniqueFd fd(::socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0));
+  if (!fd) return fail_errno("creating a socket");
+  if (::connect(fd.get(), reinterpret_cast<sockaddr*>(&addr), sizeof addr) < 0)
+    return fail(Error::from_errno("container " + state.id + " is not running (its monitor does not answer)"));
+  std::string text = req.dump() + "\n";
+  if (::write(fd.get(), text.data(), text.size()) != static_cast<ssize_t>(text.size()))
+    return fail_errno("writing to the monitor of `" + state.name + "`");
+  ::shutdown(fd.get(), SHUT_WR);
+  std::string reply;
+  BRICK_TRY(read_all(fd.get(), reply));
+  json j = json::parse(reply, nullptr, false);
+  if (j.is_discarded() || !j.is_object()) return fail("the monitor of `" + state.name + "` gave no answer");
+  if (!j.value("ok", false)) return fail(j.value("error", std::string("the monitor refused")));
+  return j;
+}
+
+Result<ContainerState> running_state(const ContainerStore& store, const std::string& id) {
+  ContainerState state = BRICK_TRY(observe_container(store, id));
+  if (!state.running()) return fail("Container " + state.id + " is not running");
+  return state;
+}
+
+}  // namespace
+
+Status wait_monitor(const ContainerStore& store, const std::string& id);
+
+bool monitor_running(const ContainerStore& store, const std::string& id) { return monitor_alive(store, id); }
+
+Result<int> parse_signal(const std::string& text) {
+  std::string s = text;
+  if (s.empty()) return fail("empty signal");
+  if (s.find_first_not_of("0123456789") == std::string::npos) {
+    int n = std::atoi(s.c_str());
+    if (n <= 0 || n > SIGRTMAX) return fail("invalid signal: " + text);
+    return n;
+  }
+  for (char& c : s) c = static_cast<char>(std::toupper(static_cast<unsigned char>(c)));
+  if (s.starts_with("SIG")) s.erase(0, 3);
+  for (const auto& sig : kSignals)
+    if (s == sig.name) return sig.number;
+  if (s.starts_with("RTMIN")) {
+    int off = s.size() > 6 && s[5] == '+' ? std::atoi(s.c_str() + 6) : 0;
+    if (SIGRTMIN + off <= SIGRTMAX) return SIGRTMIN + off;
+  }
+  return fail("invalid signal: " + text);
+}
+
+Result<ContainerState> create_container(const ContainerStore& store, const CreateOptions& o) {
+  ContainerState s;
+  s.name = o.name;
+  s.image = o.image;
+  s.image_id = o.image_id;
+  s.layers = o.layers;
+  s.labels = o.labels;
+  s.restart_policy = o.restart_policy;
+  s.stop_signal = o.stop_signal;
+  s.stop_timeout = o.stop_timeout;
+  s.auto_remove = o.auto_remove;
+  s.log_options = o.log_options;
+  s.read_only_rootfs = o.spec.root.readonly;
+  if (o.auto_remove && o.restart_policy.name != "no")
+    return fail("conflicting options: cannot specify both --restart and --rm");
+  BRICK_TRY(parse_signal(o.stop_signal));
+  return const_cast<ContainerStore&>(store).create(s, o.spec);
+}
+
+Result<ContainerState> observe_container(const ContainerStore& store, const std::string& id) {
+  ContainerState state = BRICK_TRY(store.find(id));
+  if (state.running() && !monitor_alive(store, state.id)) {
+    // The monitor died without recording the end (killed, host crash).
+    state.status = ContainerStatus::exited;
+    state.pid = 0;
+    state.monitor_pid = 0;
+    if (state.finished.empty()) state.finished = format_rfc3339_nanos(now_unix_nanos());
+    if (state.error.empty()) state.error = "the monitor exited unexpectedly";
+    (void)store.save(state);
+  }
+  return state;
+}
+
+Result<StartResult> start_container(const ContainerStore& store, const std::string& id, const StartOptions& options) {
+  ContainerState state = BRICK_TRY(observe_container(store, id));
+  if (state.running()) return StartResult{};
+  const std::string what = "starting container `" + state.name + "`";
+
+  std::string exe = options.monitor_binary;
+  if (exe.empty()) {
+    char self[PATH_MAX];
+    ssize_t len = ::readlink("/proc/self/exe", self, sizeof self - 1);
+    if (len < 0) return fail(Error::from_errno("finding the brick binary").context(what));
+    exe.assign(self, static_cast<size_t>(len));
+  }
+  const bool attach = options.attach_stdout >= 0 || options.attach_stderr >= 0;
+  // Built before fork: the children below only dup, close and exec.
+  std::vector<std::string> args = {exe,     "--root", store.root(), "--run-root", store.run_root(), "container-monitor",
+                                   state.id};
+  if (attach) args.push_back("--attach");
+  std::vector<char*> argv;
+  for (std::string& a : args) argv.push_back(a.data());
+  argv.push_back(nullptr);
+
+  int sync[2], exitp[2];
+  if (::pipe2(sync, O_CLOEXEC) < 0) return fail(Error::from_errno("creating a pipe").context(what));
+  UniqueFd sync_r(sync[0]), sync_w(sync[1]);
+  if (::pipe2(exitp, O_CLOEXEC) < 0) return fail(Error::from_errno("creating a pipe").context(what));
+  UniqueFd exit_r(exitp[0]), exit_w(exitp[1]);
+  UniqueFd null(::open("/dev/null", O_RDWR | O_CLOEXEC));
+  if (!null) return fail(Error::from_errno("opening /dev/null").context(what));
+  const int sources[4] = {sync_w.get(), exit_w.get(),
+                          attach && options.attach_stdout >= 0 ? options.attach_stdout : null.get(),
+                          attach && options.attach_stderr >= 0 ? options.attach_stderr : null.get()};
+
+  pid_t pid = ::fork();
+  if (pid < 0) return fail(Error::from_errno("forking the monitor").context(what));
+  if (pid == 0) {
+    // First child: a new session, so no terminal signal reaches the monitor,
+    // and a second fork, so the monitor is no child of the CLI.
+    ::setsid();
+    if (::fork() != 0) ::_exit(0);
+    int high[4];
+    for (int i = 0; i < 4; ++i)
+      if ((high[i] = ::fcntl(sources[i], F_DUPFD_CLOEXEC, 10)) < 0) ::_exit(125);
+    for (int i = 0; i < 4; ++i)
+      if (::dup2(high[i], kMonitorSyncFd + i) < 0) ::_exit(125);
+    for (int i = 0; i < 3; ++i)
+      if (::dup2(null.get(), i) < 0) ::_exit(125);
+    // Every other descriptor the CLI had stays behind.
+    ::close_range(kMonitorAttachErrFd + 1, ~0U, 0);
+    ::execv(exe.c_str(), argv.data());
+    const char msg[] = "125 executing the monitor failed\n";
+    [[maybe_unused]] ssize_t n = ::write(kMonitorSyncFd, msg, sizeof msg - 1);
+    ::_exit(125);
+  }
+  int status = 0;
+  while (::waitpid(pid, &status, 0) < 0 && errno == EINTR) {
+  }
+  sync_w.reset();
+  exit_w.reset();
+
+  std::string report;
+  BRICK_TRY_CTX(read_all(sync_r.get(), report), what);
+  if (report.empty()) return fail(Error("the monitor exited without a report").context(what));
+  StartResult result;
+  size_t space = report.find(' ');
+  result.code = std::atoi(report.substr(0, space).c_str());
+  if (space != std::string::npos) {
+    result.error = report.substr(space + 1);
+    while (!result.error.empty() && result.error.back() == '\n') result.error.pop_back();
+  }
+  if (result.code == 0) result.exit_fd = std::move(exit_r);
+  return result;
+}
+
+Result<int> read_exit_code(const ContainerStore& store, const std::string& id, int exit_fd) {
+  std::string text;
+  BRICK_TRY(read_all(exit_fd, text));
+  if (!text.empty()) return std::atoi(text.c_str());
+  ContainerState state = BRICK_TRY(observe_container(store, id));
+  return state.exit_code;
+}
+
+Status stop_container(const ContainerStore& store, const std::string& id, int signal, std::optional<int> timeout) {
+  ContainerState state = BRICK_TRY(observe_container(store, id));
+  if (!state.running()) return {};  // docker: stopping a stopped container succeeds
+  if (signal == 0) signal = BRICK_TRY(parse_signal(state.stop_signal));
+  json req = {{"op", "stop"}, {"signal", signal}, {"timeout", timeout.value_or(state.stop_timeout)}};
+  auto reply = request(store, state, req);
+  // The monitor may have finished between our look and our request.
+  if (!reply && monitor_alive(store, state.id)) return fail(std::move(reply).error().context("stopping `" + id + "`"));
+  return wait_monitor(store, state.id);
+}
+
+Status kill_container(const ContainerStore& store, const std::string& id, int signal) {
+  ContainerState state = BRICK_TRY(running_state(store, id));
+  BRICK_TRY(request(store, state, {{"op", "kill"}, {"signal", signal}}));
+  return {};
+}
+
+Status pause_container(const ContainerStore& store, const std::string& id) {
+  ContainerState state = BRICK_TRY(running_state(store, id));
+  BRICK_TRY(request(store, state, {{"op", "pause"}}));
+  return {};
+}
+
+Status unpause_container(const ContainerStore& store, const std::string& id) {
+  ContainerState state = BRICK_TRY(running_state(store, id));
+  BRICK_TRY(request(store, state, {{"op", "unpause"}}));
+  return {};
+}
+
+Result<ContainerStats> container_stats(const ContainerStore& store, const std::string& id) {
+  ContainerState state = BRICK_TRY(running_state(store, id));
+  json j = BRICK_TRY(request(store, state, {{"op", "stats"}}));
+  ContainerStats s;
+  s.memory = j.value("memory", uint64_t{0});
+  s.memory_limit = j.value("memory_limit", uint64_t{0});
+  s.pids = j.value("pids", uint64_t{0});
+  s.cpu_ns = j.value("cpu_ns", uint64_t{0});
+  return s;
+}
+
+// Blocks until the monitor of `id` (a full id) is gone: it holds this lock
+// for its whole life. No lock file: no monitor ever ran or it is long gone.
+Status wait_monitor(const ContainerStore& store, const std::string& id) {
+  const std::string path = store.run_dir(id) + "/monitor.lock";
+  UniqueFd fd(::open(path.c_str(), O_RDONLY | O_CLOEXEC));
+  if (!fd) return {};
+  while (::flock(fd.get(), LOCK_SH) < 0)
+    if (errno != EINTR) return fail_errno("waiting for container `" + id + "`");
+  return {};
+}
+
+Result<int> wait_container(const ContainerStore& store, const std::string& id) {
+  ContainerState state = BRICK_TRY(store.find(id));
+  BRICK_TRY(wait_monitor(store, state.id));
+  auto after = store.load(state.id);
+  if (!after) return state.exit_code;  // removed (--rm): the last code we saw
+  return after->exit_code;
+}
+
+Status remove_container(const ContainerStore& store, const std::string& id, bool force) {
+  ContainerState state = BRICK_TRY(observe_container(store, id));
+  if (state.running()) {
+    if (!force)
+      return fail("cannot remove container \"/" + state.name + "\": container is " +
+                  std::string(to_string(state.status)) + ": stop the container before removing or force remove");
+    BRICK_TRY(stop_container(store, state.id, SIGKILL, 0));
+  }
+  BRICK_TRY(wait_monitor(store, state.id));
+  return store.remove(state.id);
+}
+
+}  // namespace brick::runtime

@@ -1,0 +1,353 @@
+#include "runtime/container_store.hpp"
+
+#include <fcntl.h>
+#include <sys/mount.h>
+#include <sys/stat.h>
+
+#include <algorithm>
+#include <cerrno>
+#include <filesystem>
+#include <nlohmann/json.hpp>
+
+#include "base/file.hpp"
+#include "base/ids.hpp"
+
+namespace brick::runtime {
+
+using nlohmann::json;
+namespace fs = std::filesystem;
+
+namespace {
+
+template <class T>
+void read(const json& j, const char* key, T& out) {
+  auto it = j.find(key);
+  if (it != j.end() && !it->is_null()) it->get_to(out);
+}
+
+Status make_dir(const std::string& path) {
+  std::error_code ec;
+  fs::create_directories(path, ec);
+  if (ec) return fail(Error("creating `" + path + "`: " + ec.message(), ec.value()));
+  return {};
+}
+
+// A small subset of docker's names-generator lists; enough variety for a
+// single host, and a retry suffix when they collide.
+constexpr const char* kAdjectives[] = {"admiring", "brave",   "clever", "dazzling", "eager",    "focused",
+                                       "gallant",  "happy",   "jolly",  "keen",     "lucid",    "modest",
+                                       "nifty",    "optimal", "quirky", "relaxed",  "serene",   "tender",
+                                       "upbeat",   "vibrant", "wizard", "xenial",   "youthful", "zealous"};
+constexpr const char* kNames[] = {"babbage", "curie",   "darwin",  "einstein", "fermi",   "galileo",
+                                  "hopper",  "jepsen",  "knuth",   "lovelace", "meitner", "noether",
+                                  "pasteur", "ritchie", "shannon", "thompson", "turing",  "wozniak"};
+
+std::string generated_name(const std::string& random) {
+  unsigned a = static_cast<unsigned>(std::stoul(random.substr(0, 4), nullptr, 16));
+  unsigned b = static_cast<unsigned>(std::stoul(random.substr(4, 4), nullptr, 16));
+  return std::string(kAdjectives[a % std::size(kAdjectives)]) + "_" + kNames[b % std::size(kNames)];
+}
+
+}  // namespace
+
+std::string_view to_string(ContainerStatus status) {
+  switch (status) {
+    case ContainerStatus::created: return "created";
+    case ContainerStatus::running: return "running";
+    case ContainerStatus::paused: return "paused";
+    case ContainerStatus::restarting: return "restarting";
+    case ContainerStatus::exited: return "exited";
+  }
+  return "unknown";
+}
+
+Result<ContainerStatus> parse_container_status(std::string_view text) {
+  for (ContainerStatus s : {ContainerStatus::created, ContainerStatus::running, ContainerStatus::paused,
+                            ContainerStatus::restarting, ContainerStatus::exited})
+    if (to_string(s) == text) return s;
+  return fail("unknown container status `" + std::string(text) + "`");
+}
+
+Result<RestartPolicy> parse_restart_policy(std::string_view text) {
+  RestartPolicy p;
+  std::string_view name = text.substr(0, text.find(':'));
+  if (name.empty() || name == "no") {
+    p.name = "no";
+  } else if (name == "always" || name == "unless-stopped" || name == "on-failure") {
+    p.name = std::string(name);
+  } else {
+    return fail("invalid restart policy `" + std::string(text) + "`");
+  }
+  if (size_t colon = text.find(':'); colon != std::string_view::npos) {
+    if (p.name != "on-failure")
+      return fail("invalid restart policy `" + std::string(text) +
+                  "`: maximum retry count can only be used with "
+                  "'on-failure'");
+    std::string_view count = text.substr(colon + 1);
+    int n = 0;
+    if (count.empty()) return fail("invalid restart policy `" + std::string(text) + "`");
+    for (char c : count) {
+      if (c < '0' || c > '9' || n > 100000000) return fail("invalid restart policy `" + std::string(text) + "`");
+      n = n * 10 + (c - '0');
+    }
+    p.max_retries = n;
+  }
+  return p;
+}
+
+std::string to_string(const RestartPolicy& policy) {
+  if (policy.name == "on-failure" && policy.max_retries > 0)
+    return policy.name + ":" + std::to_string(policy.max_retries);
+  return policy.name;
+}
+
+Result<SocketAddress> socket_address(const std::string& dir, const std::string& name) {
+  SocketAddress a;
+  a.dir_fd = UniqueFd(::open(dir.c_str(), O_PATH | O_DIRECTORY | O_CLOEXEC));
+  if (!a.dir_fd) return fail_errno("opening `" + dir + "`");
+  a.path = "/proc/self/fd/" + std::to_string(a.dir_fd.get()) + "/" + name;
+  return a;
+}
+
+bool valid_container_name(std::string_view name) {
+  if (name.size() < 2) return false;
+  auto alnum = [](char c) { return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9'); };
+  if (!alnum(name[0])) return false;
+  return std::all_of(name.begin() + 1, name.end(),
+                     [&](char c) { return alnum(c) || c == '_' || c == '.' || c == '-'; });
+}
+
+std::string state_to_json(const ContainerState& s) {
+  json j = {
+      {"id", s.id},
+      {"name", s.name},
+      {"image", s.image},
+      {"image_id", s.image_id},
+      {"labels", s.labels},
+      {"created", s.created},
+      {"started", s.started},
+      {"finished", s.finished},
+      {"status", std::string(to_string(s.status))},
+      {"pid", s.pid},
+      {"exit_code", s.exit_code},
+      {"oom_killed", s.oom_killed},
+      {"restart_count", s.restart_count},
+      {"monitor_pid", s.monitor_pid},
+      {"stop_signal", s.stop_signal},
+      {"stop_timeout", s.stop_timeout},
+      {"restart_policy", {{"name", s.restart_policy.name}, {"max_retries", s.restart_policy.max_retries}}},
+      {"auto_remove", s.auto_remove},
+      {"stopped_by_user", s.stopped_by_user},
+      {"error", s.error},
+      {"log_path", s.log_path},
+      {"log_options", {{"max_size", s.log_options.max_size}, {"max_file", s.log_options.max_file}}},
+      {"layers", s.layers},
+      {"read_only_rootfs", s.read_only_rootfs},
+      {"cgroup_dirs", s.cgroup_dirs},
+  };
+  if (s.health) {
+    json log = json::array();
+    for (const HealthResult& r : s.health->log)
+      log.push_back({{"start", r.start}, {"end", r.end}, {"exit_code", r.exit_code}, {"output", r.output}});
+    j["health"] = {{"status", s.health->status}, {"failing_streak", s.health->failing_streak}, {"log", log}};
+  }
+  return j.dump(2) + "\n";
+}
+
+Result<ContainerState> parse_state(std::string_view text) {
+  json j = json::parse(text, nullptr, false);
+  if (j.is_discarded() || !j.is_object()) return fail("parsing container state: not a JSON object");
+  ContainerState s;
+  try {
+    read(j, "id", s.id);
+    read(j, "name", s.name);
+    read(j, "image", s.image);
+    read(j, "image_id", s.image_id);
+    read(j, "labels", s.labels);
+    read(j, "created", s.created);
+    read(j, "started", s.started);
+    read(j, "finished", s.finished);
+    std::string status = "created";
+    read(j, "status", status);
+    s.status = BRICK_TRY_CTX(parse_container_status(status), "parsing container state");
+    read(j, "pid", s.pid);
+    read(j, "exit_code", s.exit_code);
+    read(j, "oom_killed", s.oom_killed);
+    read(j, "restart_count", s.restart_count);
+    read(j, "monitor_pid", s.monitor_pid);
+    read(j, "stop_signal", s.stop_signal);
+    read(j, "stop_timeout", s.stop_timeout);
+    if (auto it = j.find("restart_policy"); it != j.end() && it->is_object()) {
+      read(*it, "name", s.restart_policy.name);
+      read(*it, "max_retries", s.restart_policy.max_retries);
+    }
+    read(j, "auto_remove", s.auto_remove);
+    read(j, "stopped_by_user", s.stopped_by_user);
+    read(j, "error", s.error);
+    read(j, "log_path", s.log_path);
+    if (auto it = j.find("log_options"); it != j.end() && it->is_object()) {
+      read(*it, "max_size", s.log_options.max_size);
+      read(*it, "max_file", s.log_options.max_file);
+    }
+    read(j, "layers", s.layers);
+    read(j, "read_only_rootfs", s.read_only_rootfs);
+    read(j, "cgroup_dirs", s.cgroup_dirs);
+    if (auto it = j.find("health"); it != j.end() && it->is_object()) {
+      Health h;
+      read(*it, "status", h.status);
+      read(*it, "failing_streak", h.failing_streak);
+      if (auto log = it->find("log"); log != it->end() && log->is_array()) {
+        for (const json& r : *log) {
+          HealthResult result;
+          read(r, "start", result.start);
+          read(r, "end", result.end);
+          read(r, "exit_code", result.exit_code);
+          read(r, "output", result.output);
+          h.log.push_back(std::move(result));
+        }
+      }
+      s.health = std::move(h);
+    }
+  } catch (const json::exception& e) {
+    return fail(std::string("parsing container state: ") + e.what());
+  }
+  return s;
+}
+
+Result<ContainerStore> ContainerStore::open(const std::string& root, const std::string& run_root) {
+  // Absolute, so a monitor started from here finds them from anywhere.
+  ContainerStore store(fs::absolute(root).lexically_normal().string(),
+                       fs::absolute(run_root).lexically_normal().string());
+  BRICK_TRY(make_dir(root + "/containers"));
+  BRICK_TRY(make_dir(run_root + "/containers"));
+  return store;
+}
+
+std::string ContainerStore::dir(const std::string& id) const { return containers() + "/" + id; }
+std::string ContainerStore::run_dir(const std::string& id) const { return run_root_ + "/containers/" + id; }
+
+Result<ContainerState> ContainerStore::create(ContainerState state, const ContainerSpec& spec) {
+  if (!state.name.empty() && state.name[0] == '/') state.name.erase(0, 1);
+  if (!state.name.empty() && !valid_container_name(state.name))
+    return fail("Invalid container name (" + state.name + "), only [a-zA-Z0-9][a-zA-Z0-9_.-] are allowed");
+  // Names are unique: check and write under one lock.
+  FileLock lock = BRICK_TRY(FileLock::acquire(containers() + "/.lock"));
+  std::vector<ContainerState> existing = BRICK_TRY(list());
+  auto holder = [&](const std::string& name) -> const ContainerState* {
+    for (const ContainerState& c : existing)
+      if (c.name == name) return &c;
+    return nullptr;
+  };
+  if (state.name.empty()) {
+    for (int attempt = 0; state.name.empty() || holder(state.name); ++attempt) {
+      std::string random = BRICK_TRY(random_hex(4));
+      state.name = generated_name(random) + (attempt > 4 ? std::to_string(attempt) : "");
+    }
+  } else if (const ContainerState* c = holder(state.name)) {
+    return fail(Error("Conflict. The container name \"/" + state.name + "\" is already in use by container \"" + c->id +
+                          "\". You have to remove (or rename) that container to be able to reuse that name.",
+                      EEXIST));
+  }
+  state.id = BRICK_TRY(random_hex(32));
+  state.created = format_rfc3339_nanos(now_unix_nanos());
+  state.status = ContainerStatus::created;
+  const std::string d = dir(state.id);
+  state.log_path = d + "/" + state.id + "-json.log";
+  if (::mkdir(d.c_str(), 0700) < 0) return fail_errno("creating `" + d + "`");
+  auto written = [&]() -> Status {
+    BRICK_TRY(write_file_atomic(d + "/config.json", spec_to_json(spec), 0600));
+    BRICK_TRY(write_file_atomic(d + "/state.json", state_to_json(state), 0600));
+    return {};
+  }();
+  if (!written) {
+    std::error_code ec;
+    fs::remove_all(d, ec);
+    return fail(std::move(written).error().context("creating container `" + state.name + "`"));
+  }
+  return state;
+}
+
+Result<ContainerState> ContainerStore::load(const std::string& id) const {
+  std::string text = BRICK_TRY(read_file(dir(id) + "/state.json"));
+  return BRICK_TRY_CTX(parse_state(text), "container `" + id + "`");
+}
+
+Result<ContainerSpec> ContainerStore::load_spec(const std::string& id) const {
+  std::string text = BRICK_TRY(read_file(dir(id) + "/config.json"));
+  return BRICK_TRY_CTX(parse_spec(text), "container `" + id + "`");
+}
+
+Status ContainerStore::save(const ContainerState& state) const {
+  return write_file_atomic(dir(state.id) + "/state.json", state_to_json(state), 0600);
+}
+
+Result<std::vector<ContainerState>> ContainerStore::list() const {
+  std::vector<ContainerState> out;
+  std::error_code ec;
+  for (const fs::directory_entry& e : fs::directory_iterator(containers(), ec)) {
+    const std::string id = e.path().filename().string();
+    if (id.size() != 64 || !e.is_directory()) continue;
+    auto state = load(id);
+    // A record being created or removed right now has no state.json (yet).
+    if (!state) {
+      if (state.error().errno_value() == ENOENT) continue;
+      return fail(std::move(state).error());
+    }
+    out.push_back(std::move(*state));
+  }
+  if (ec) return fail(Error("listing `" + containers() + "`: " + ec.message(), ec.value()));
+  std::sort(out.begin(), out.end(), [](const ContainerState& a, const ContainerState& b) {
+    return a.created != b.created ? a.created > b.created : a.id < b.id;
+  });
+  return out;
+}
+
+Result<std::vector<ContainerState>> ContainerStore::list_by_labels(
+    const std::map<std::string, std::string>& labels) const {
+  std::vector<ContainerState> all = BRICK_TRY(list());
+  std::vector<ContainerState> out;
+  for (ContainerState& c : all) {
+    bool match = std::all_of(labels.begin(), labels.end(), [&](const auto& kv) {
+      auto it = c.labels.find(kv.first);
+      return it != c.labels.end() && (kv.second.empty() || it->second == kv.second);
+    });
+    if (match) out.push_back(std::move(c));
+  }
+  return out;
+}
+
+Result<ContainerState> ContainerStore::find(const std::string& name_or_id) const {
+  std::string key = name_or_id;
+  if (!key.empty() && key[0] == '/') key.erase(0, 1);
+  if (key.empty()) return fail("No such container: " + name_or_id);
+  std::vector<ContainerState> all = BRICK_TRY(list());
+  // docker's order: full id, then name, then id prefix.
+  for (ContainerState& c : all)
+    if (c.id == key) return std::move(c);
+  for (ContainerState& c : all)
+    if (c.name == key) return std::move(c);
+  const ContainerState* match = nullptr;
+  for (const ContainerState& c : all) {
+    if (!c.id.starts_with(key)) continue;
+    if (match) return fail("multiple containers found with provided prefix: " + key);
+    match = &c;
+  }
+  if (!match) return fail(Error("No such container: " + name_or_id, ENOENT));
+  return *match;
+}
+
+Status ContainerStore::remove(const std::string& id) const {
+  if (id.size() != 64) return fail("removing container `" + id + "`: not a container id");
+  const std::string d = dir(id);
+  // A rootfs still mounted would let remove_all reach into the overlay.
+  if (::umount2((d + "/rootfs").c_str(), MNT_DETACH) < 0 && errno != EINVAL && errno != ENOENT)
+    return fail_errno("removing container `" + id + "`: unmounting its rootfs");
+  std::error_code ec;
+  fs::remove_all(d, ec);
+  if (ec) return fail(Error("removing `" + d + "`: " + ec.message(), ec.value()));
+  fs::remove_all(run_dir(id), ec);
+  if (ec) return fail(Error("removing `" + run_dir(id) + "`: " + ec.message(), ec.value()));
+  return {};
+}
+
+}  // namespace brick::runtime

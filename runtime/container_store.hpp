@@ -1,0 +1,140 @@
+// Container records: what brick knows about each container, on disk, with no
+// daemon to ask.
+//
+//   <root>/containers/<id>/config.json   the ContainerSpec (OCI config.json)
+//   <root>/containers/<id>/state.json    ContainerState below
+//   <root>/containers/<id>/<id>-json.log the json-file log (and .1, .2 ...)
+//   <run-root>/containers/<id>/monitor.sock  the monitor's control socket
+//   <run-root>/containers/<id>/monitor.lock  held by the monitor while it lives
+//
+// Every record is written atomically. While a monitor lives it is the only
+// writer of state.json; the CLI changes a running container by asking the
+// monitor through its socket (runtime/container.hpp).
+#pragma once
+
+#include <cstdint>
+#include <map>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "base/error.hpp"
+#include "base/unique_fd.hpp"
+#include "runtime/log_file.hpp"
+#include "runtime/spec.hpp"
+
+namespace brick::runtime {
+
+enum class ContainerStatus { created, running, paused, restarting, exited };
+std::string_view to_string(ContainerStatus status);
+Result<ContainerStatus> parse_container_status(std::string_view text);
+
+// docker's --restart: no, always, unless-stopped, on-failure[:N].
+struct RestartPolicy {
+  std::string name = "no";
+  int max_retries = 0;  // on-failure only; 0 is unlimited
+  bool operator==(const RestartPolicy&) const = default;
+};
+Result<RestartPolicy> parse_restart_policy(std::string_view text);
+std::string to_string(const RestartPolicy& policy);
+
+struct HealthResult {
+  std::string start, end;
+  int exit_code = 0;
+  std::string output;
+};
+
+struct Health {
+  std::string status;  // starting, healthy, unhealthy
+  int failing_streak = 0;
+  std::vector<HealthResult> log;  // the last results, oldest first
+};
+
+struct ContainerState {
+  std::string id;  // 64 hex
+  std::string name;
+  std::string image;     // as the user named it
+  std::string image_id;  // config digest
+  std::map<std::string, std::string> labels;
+  std::string created, started, finished;  // RFC 3339 with nanoseconds
+  ContainerStatus status = ContainerStatus::created;
+  int pid = 0;  // the container's PID 1 on the host, while running
+  int exit_code = 0;
+  bool oom_killed = false;
+  int restart_count = 0;
+  std::optional<Health> health;
+  int monitor_pid = 0;
+  std::string stop_signal = "SIGTERM";
+  int stop_timeout = 10;  // seconds
+  RestartPolicy restart_policy;
+  bool auto_remove = false;      // --rm
+  bool stopped_by_user = false;  // set by stop/kill: the restart policy stands down
+  std::string error;             // why the last start failed
+  std::string log_path;
+  LogOptions log_options;
+  // The image's layer directories, bottom to top, and whether the rootfs is
+  // read-only: the monitor mounts the overlay at each start.
+  std::vector<std::string> layers;
+  bool read_only_rootfs = false;
+  std::vector<std::string> cgroup_dirs;  // while running
+
+  bool running() const {
+    return status == ContainerStatus::running || status == ContainerStatus::paused ||
+           status == ContainerStatus::restarting;
+  }
+};
+
+std::string state_to_json(const ContainerState& state);
+Result<ContainerState> parse_state(std::string_view json_text);
+
+class ContainerStore {
+ public:
+  // Opens (creating) `<root>/containers` and `<run_root>/containers`.
+  static Result<ContainerStore> open(const std::string& root, const std::string& run_root);
+
+  const std::string& root() const { return root_; }          // --root
+  const std::string& run_root() const { return run_root_; }  // --run-root
+  std::string dir(const std::string& id) const;              // <root>/containers/<id>
+  std::string run_dir(const std::string& id) const;          // <run-root>/containers/<id>
+
+  // Writes a new record: a fresh id, `state.name` made unique (a generated
+  // adjective_surname when empty; "Conflict" error naming the holder when
+  // taken), created time, log path. Returns the stored state.
+  Result<ContainerState> create(ContainerState state, const ContainerSpec& spec);
+
+  Result<ContainerState> load(const std::string& id) const;
+  Result<ContainerSpec> load_spec(const std::string& id) const;
+  Status save(const ContainerState& state) const;
+
+  // By name (a leading '/' allowed), full id or unique id prefix; "No such
+  // container: X" otherwise, "multiple containers" for an ambiguous prefix.
+  Result<ContainerState> find(const std::string& name_or_id) const;
+  // Every record, newest first.
+  Result<std::vector<ContainerState>> list() const;
+  // Those carrying every label in `labels` (an empty value matches any value).
+  Result<std::vector<ContainerState>> list_by_labels(const std::map<std::string, std::string>& labels) const;
+
+  // Deletes the record, its logs and its run directory.
+  Status remove(const std::string& id) const;
+
+ private:
+  ContainerStore(std::string root, std::string run_root) : root_(std::move(root)), run_root_(std::move(run_root)) {}
+  std::string containers() const { return root_ + "/containers"; }
+  std::string root_;
+  std::string run_root_;
+};
+
+// A sockaddr_un for `dir`/`name` that works whatever the length of `dir`:
+// sun_path holds only 108 bytes, so the path goes through `dir_fd`, an open
+// O_PATH descriptor of `dir`, as /proc/self/fd/<dir_fd>/<name>.
+struct SocketAddress {
+  UniqueFd dir_fd;
+  std::string path;
+};
+Result<SocketAddress> socket_address(const std::string& dir, const std::string& name);
+
+// Whether `name` is a valid container name: [a-zA-Z0-9][a-zA-Z0-9_.-]+.
+bool valid_container_name(std::string_view name);
+
+}  // namespace brick::runtime

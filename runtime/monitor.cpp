@@ -1,0 +1,476 @@
+#include "runtime/monitor.hpp"
+
+#include <fcntl.h>
+#include <poll.h>
+#include <signal.h>
+#include <sys/prctl.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/timerfd.h>
+#include <sys/un.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <cstring>
+#include <nlohmann/json.hpp>
+#include <optional>
+#include <string>
+
+#include "base/file.hpp"
+#include "base/openat2.hpp"
+#include "base/strings.hpp"
+#include "images/rootfs.hpp"
+#include "runtime/cgroup.hpp"
+#include "runtime/container.hpp"
+#include "runtime/container_store.hpp"
+#include "runtime/log_file.hpp"
+#include "runtime/spawn.hpp"
+
+namespace brick::runtime {
+
+namespace {
+
+using nlohmann::json;
+
+constexpr int64_t kMs = 1000000;
+// docker's restart manager: 100 ms, doubling, reset once a run lasted 10 s.
+constexpr int64_t kBackoffStart = 100 * kMs;
+constexpr int64_t kBackoffResetAfter = 10000 * kMs;
+
+void write_text(int fd, const std::string& text) {
+  if (fd < 0) return;
+  std::string_view rest = text;
+  while (!rest.empty()) {
+    ssize_t n = ::write(fd, rest.data(), rest.size());
+    if (n < 0 && errno == EINTR) continue;
+    if (n <= 0) return;
+    rest.remove_prefix(static_cast<size_t>(n));
+  }
+}
+
+// docker's exit codes for a start that failed: the exec step's errno tells
+// "not found" (127) from "found but not executable" (126); any other step is
+// brick's own failure (125).
+int start_failure_code(const Error& e) {
+  if (!e.innermost().starts_with("executing `")) return 125;
+  if (e.errno_value() == ENOENT || e.errno_value() == ENOTDIR) return 127;
+  return 126;
+}
+
+void arm(int timer_fd, int64_t nanos) {
+  struct itimerspec its {};
+  if (nanos > 0) {
+    its.it_value.tv_sec = nanos / 1000000000;
+    its.it_value.tv_nsec = nanos % 1000000000;
+  }
+  ::timerfd_settime(timer_fd, 0, &its, nullptr);
+}
+
+// How many times the kernel's OOM killer acted in this cgroup: v1's
+// memory.oom_control and v2's memory.events both carry `oom_kill N`.
+uint64_t oom_kills(const Cgroup& cgroup) {
+  std::string dir = cgroup.directory("memory");
+  if (dir.empty()) return 0;
+  for (const char* file : {"memory.oom_control", "memory.events"}) {
+    auto text = read_file(dir + "/" + file);
+    if (!text) continue;
+    for (const std::string& line : split(*text, '\n'))
+      if (line.starts_with("oom_kill ")) return std::strtoull(line.c_str() + 9, nullptr, 10);
+  }
+  return 0;
+}
+
+class Monitor {
+ public:
+  Monitor(const MonitorArgs& args, ContainerStore store, ContainerState state, ContainerSpec spec)
+      : args_(args), store_(std::move(store)), state_(std::move(state)), spec_(std::move(spec)) {}
+
+  int run();
+
+ private:
+  Status setup();
+  // One run of the container: spawn, pump output, serve requests, reap.
+  Status start_once();
+  void serve_until_exit();
+  void finish_run(ExitStatus status);
+  bool should_restart() const;
+  bool wait_backoff(int64_t delay);
+  void teardown();
+  void save();
+  void pump(int index);
+  void serve_client(int listen_fd);
+  json handle(const json& request);
+  void report_start(int code, const std::string& message);
+
+  MonitorArgs args_;
+  ContainerStore store_;
+  ContainerState state_;
+  ContainerSpec spec_;
+  std::optional<FileLock> lock_;
+  std::optional<images::MountGuard> rootfs_;
+  std::optional<CgroupLayout> layout_;
+  std::optional<Cgroup> cgroup_;
+  std::optional<LogWriter> log_;
+  ChildProcess child_;
+  UniqueFd out_[2];  // read ends of the container's stdout and stderr
+  UniqueFd listen_, timer_, null_;
+  int sync_fd_ = kMonitorSyncFd;
+  int attach_[2] = {-1, -1};
+  bool stop_requested_ = false;
+  bool killed_after_grace_ = false;
+  int64_t run_started_ = 0;
+  int64_t backoff_ = kBackoffStart;
+};
+
+void Monitor::save() {
+  if (auto s = store_.save(state_); !s) {
+    // Nowhere to report but the record itself; keep running the container.
+    state_.error = s.error().message();
+  }
+}
+
+void Monitor::report_start(int code, const std::string& message) {
+  if (sync_fd_ < 0) return;
+  write_text(sync_fd_, std::to_string(code) + (message.empty() ? "" : " " + message) + "\n");
+  ::close(sync_fd_);
+  sync_fd_ = -1;
+}
+
+Status Monitor::setup() {
+  const std::string run_dir = store_.run_dir(state_.id);
+  if (::mkdir(run_dir.c_str(), 0700) < 0 && errno != EEXIST) return fail_errno("creating `" + run_dir + "`");
+  auto lock = FileLock::try_acquire(run_dir + "/monitor.lock");
+  if (!lock) return fail("container `" + state_.name + "` already has a monitor");
+  lock_.emplace(std::move(*lock));
+
+  null_ = UniqueFd(::open("/dev/null", O_RDWR | O_CLOEXEC));
+  if (!null_) return fail_errno("opening /dev/null");
+  timer_ = UniqueFd(::timerfd_create(CLOCK_MONOTONIC, TFD_CLOEXEC | TFD_NONBLOCK));
+  if (!timer_) return fail_errno("creating a timer");
+
+  const std::string sock_path = run_dir + "/monitor.sock";
+  SocketAddress where = BRICK_TRY(socket_address(run_dir, "monitor.sock"));
+  struct sockaddr_un addr {};
+  addr.sun_family = AF_UNIX;
+  std::memcpy(addr.sun_path, where.path.c_str(), where.path.size() + 1);
+  ::unlink(sock_path.c_str());
+  listen_ = UniqueFd(::socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC | SOCK_NONBLOCK, 0));
+  if (!listen_) return fail_errno("creating the monitor socket");
+  if (::bind(listen_.get(), reinterpret_cast<sockaddr*>(&addr), sizeof addr) < 0 || ::listen(listen_.get(), 16) < 0)
+    return fail_errno("listening on `" + sock_path + "`");
+
+  layout_ = BRICK_TRY(detect_host_cgroup_layout());
+  images::ImageInfo image;
+  image.name = state_.image;
+  image.layer_dirs = state_.layers;
+  rootfs_ = BRICK_TRY(images::prepare_rootfs(image, store_.dir(state_.id), state_.read_only_rootfs));
+  spec_.root.path = store_.dir(state_.id) + "/rootfs";
+  // docker's default hostname: the short id, known only once the record exists.
+  if (spec_.hostname.empty() && spec_.has_namespace("uts")) spec_.hostname = state_.id.substr(0, 12);
+  spec_.root.readonly = spec_.root.readonly || state_.read_only_rootfs;
+  // docker creates a missing working directory; beneath the rootfs, so a
+  // symlink in the image cannot point it elsewhere.
+  if (!spec_.process.cwd.empty() && spec_.process.cwd != "/" && !state_.read_only_rootfs) {
+    UniqueFd root(::open(spec_.root.path.c_str(), O_PATH | O_DIRECTORY | O_CLOEXEC));
+    if (!root) return fail_errno("opening rootfs `" + spec_.root.path + "`");
+    BRICK_TRY_CTX(mkdir_beneath(root.get(), spec_.process.cwd),
+                  "creating working directory `" + spec_.process.cwd + "`");
+  }
+  log_ = BRICK_TRY(LogWriter::open(state_.log_path, state_.log_options));
+  return {};
+}
+
+Status Monitor::start_once() {
+  int p_out[2], p_err[2];
+  if (::pipe2(p_out, O_CLOEXEC) < 0) return fail_errno("creating the stdout pipe");
+  UniqueFd out_r(p_out[0]), out_w(p_out[1]);
+  if (::pipe2(p_err, O_CLOEXEC) < 0) return fail_errno("creating the stderr pipe");
+  UniqueFd err_r(p_err[0]), err_w(p_err[1]);
+
+  std::string cgroup_path = spec_.linux.cgroups_path.empty() ? "brick/" + state_.id : spec_.linux.cgroups_path;
+  Cgroup cgroup = BRICK_TRY(Cgroup::create(*layout_, cgroup_path, spec_.linux.resources));
+  SpawnOptions options;
+  options.stdin_fd = null_.get();
+  options.stdout_fd = out_w.get();
+  options.stderr_fd = err_w.get();
+  options.before_start = [&cgroup](pid_t pid) { return cgroup.add_process(pid); };
+  ChildProcess child = BRICK_TRY(spawn_container(spec_, options));
+  out_w.reset();
+  err_w.reset();
+  ::fcntl(out_r.get(), F_SETFL, O_NONBLOCK);
+  ::fcntl(err_r.get(), F_SETFL, O_NONBLOCK);
+  out_[0] = std::move(out_r);
+  out_[1] = std::move(err_r);
+  child_ = std::move(child);
+  cgroup_.emplace(std::move(cgroup));
+  run_started_ = now_unix_nanos();
+  state_.status = ContainerStatus::running;
+  state_.pid = child_.pid();
+  state_.started = format_rfc3339_nanos(run_started_);
+  state_.finished.clear();
+  state_.exit_code = 0;
+  state_.oom_killed = false;
+  state_.error.clear();
+  state_.cgroup_dirs = cgroup_->directories();
+  save();
+  return {};
+}
+
+void Monitor::pump(int index) {
+  char buf[65536];
+  for (;;) {
+    ssize_t n = ::read(out_[index].get(), buf, sizeof buf);
+    if (n < 0 && errno == EINTR) continue;
+    if (n < 0) return;  // EAGAIN: drained for now
+    if (n == 0) {
+      (void)log_->flush(index, now_unix_nanos());
+      out_[index].reset();
+      return;
+    }
+    (void)log_->write(index, std::string_view(buf, static_cast<size_t>(n)), now_unix_nanos());
+    if (attach_[index] >= 0) {
+      std::string_view rest(buf, static_cast<size_t>(n));
+      while (!rest.empty()) {
+        ssize_t w = ::write(attach_[index], rest.data(), rest.size());
+        if (w < 0 && errno == EINTR) continue;
+        if (w <= 0) {  // the attached CLI went away: keep logging, stop copying
+          attach_[index] = -1;
+          break;
+        }
+        rest.remove_prefix(static_cast<size_t>(w));
+      }
+    }
+  }
+}
+
+json Monitor::handle(const json& request) {
+  const std::string op = request.value("op", "");
+  auto error = [](const std::string& what) { return json{{"ok", false}, {"error", what}}; };
+  if (op == "stop" || op == "kill") {
+    int signal = request.value("signal", op == "stop" ? SIGTERM : SIGKILL);
+    stop_requested_ = true;
+    state_.stopped_by_user = true;
+    save();
+    if (child_.running()) {
+      // A frozen process cannot act on its signal; docker thaws first too.
+      if (state_.status == ContainerStatus::paused && cgroup_) {
+        (void)cgroup_->thaw();
+        state_.status = ContainerStatus::running;
+      }
+      if (auto s = child_.kill(signal); !s) return error(s.error().message());
+      if (op == "stop") {
+        int timeout = request.value("timeout", state_.stop_timeout);
+        if (signal == SIGKILL || timeout <= 0)
+          (void)cgroup_->kill_all(SIGKILL);
+        else
+          arm(timer_.get(), static_cast<int64_t>(timeout) * 1000000000);
+      }
+    }
+    return {{"ok", true}};
+  }
+  if (op == "pause" || op == "unpause") {
+    if (!child_.running() || !cgroup_) return error("container " + state_.id + " is not running");
+    bool pause = op == "pause";
+    if (pause && state_.status == ContainerStatus::paused)
+      return error("container " + state_.id + " is already paused");
+    if (!pause && state_.status != ContainerStatus::paused) return error("container " + state_.id + " is not paused");
+    if (auto s = pause ? cgroup_->freeze() : cgroup_->thaw(); !s) return error(s.error().message());
+    state_.status = pause ? ContainerStatus::paused : ContainerStatus::running;
+    save();
+    return {{"ok", true}};
+  }
+  if (op == "stats") {
+    if (!cgroup_) return error("container " + state_.id + " is not running");
+    auto stats = cgroup_->stats();
+    if (!stats) return error(stats.error().message());
+    int64_t limit = spec_.linux.resources.memory_limit.value_or(-1);
+    return {{"ok", true},
+            {"memory", stats->memory_usage},
+            {"memory_limit", limit > 0 ? limit : 0},
+            {"pids", stats->pids_current},
+            {"cpu_ns", stats->cpu_usage_ns}};
+  }
+  return error("unknown request `" + op + "`");
+}
+
+void Monitor::serve_client(int listen_fd) {
+  UniqueFd client(::accept4(listen_fd, nullptr, nullptr, SOCK_CLOEXEC));
+  if (!client) return;
+  // A client sends its one request at once; do not let a silent one stall
+  // the output pump for long.
+  struct timeval tv {
+    1, 0
+  };
+  ::setsockopt(client.get(), SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof tv);
+  ::setsockopt(client.get(), SOL_SOCKET, SO_SNDTIMEO, &tv, sizeof tv);
+  std::string text;
+  char buf[4096];
+  while (text.find('\n') == std::string::npos && text.size() < 65536) {
+    ssize_t n = ::read(client.get(), buf, sizeof buf);
+    if (n < 0 && errno == EINTR) continue;
+    if (n <= 0) break;
+    text.append(buf, static_cast<size_t>(n));
+  }
+  json request = json::parse(text, nullptr, false);
+  json reply = request.is_object() ? handle(request) : json{{"ok", false}, {"error", "not a JSON request"}};
+  write_text(client.get(), reply.dump() + "\n");
+}
+
+void Monitor::serve_until_exit() {
+  for (;;) {
+    struct pollfd fds[5] = {};
+    fds[0] = {out_[0].get(), POLLIN, 0};
+    fds[1] = {out_[1].get(), POLLIN, 0};
+    fds[2] = {child_.running() ? child_.pidfd() : -1, POLLIN, 0};
+    fds[3] = {listen_.get(), POLLIN, 0};
+    fds[4] = {timer_.get(), POLLIN, 0};
+    // Once the process is gone, wait for the last output only briefly: a
+    // daemonized grandchild outside the pid namespace cannot exist, but a
+    // pipe can stay open in a process that is being torn down.
+    int timeout = child_.running() ? -1 : 2000;
+    if (!child_.running() && !out_[0] && !out_[1]) return;
+    int n = ::poll(fds, 5, timeout);
+    if (n < 0 && errno == EINTR) continue;
+    if (n == 0) return;
+    for (int i = 0; i < 2; ++i)
+      if (fds[i].revents) pump(i);
+    if (fds[3].revents & POLLIN) serve_client(listen_.get());
+    if (fds[4].revents & POLLIN) {
+      uint64_t ticks;
+      [[maybe_unused]] ssize_t r = ::read(timer_.get(), &ticks, sizeof ticks);
+      // The grace period is over: everything in the cgroup goes.
+      if (child_.running() && cgroup_) {
+        killed_after_grace_ = true;
+        (void)cgroup_->kill_all(SIGKILL);
+      }
+    }
+    if (child_.running() && (fds[2].revents & POLLIN)) {
+      auto status = child_.wait();
+      finish_run(status ? *status : ExitStatus{255, 0});
+    }
+  }
+}
+
+void Monitor::finish_run(ExitStatus status) {
+  arm(timer_.get(), 0);
+  state_.exit_code = status.exit_code();
+  state_.finished = format_rfc3339_nanos(now_unix_nanos());
+  state_.pid = 0;
+  state_.status = ContainerStatus::exited;
+  if (cgroup_) {
+    state_.oom_killed = oom_kills(*cgroup_) > 0;
+    // What the pid namespace's teardown left (nothing, normally) goes now.
+    if (auto s = cgroup_->destroy(); !s) state_.error = s.error().message();
+    cgroup_.reset();
+  }
+  state_.cgroup_dirs.clear();
+  save();
+}
+
+bool Monitor::should_restart() const {
+  if (stop_requested_ || state_.stopped_by_user) return false;
+  const RestartPolicy& p = state_.restart_policy;
+  if (p.name == "always" || p.name == "unless-stopped") return true;
+  if (p.name == "on-failure")
+    return state_.exit_code != 0 && (p.max_retries == 0 || state_.restart_count < p.max_retries);
+  return false;
+}
+
+// Sleeps `delay` while still answering requests; false when a stop came.
+bool Monitor::wait_backoff(int64_t delay) {
+  const int64_t until = now_unix_nanos() + delay;
+  for (;;) {
+    if (stop_requested_) return false;
+    int64_t left = until - now_unix_nanos();
+    if (left <= 0) return true;
+    struct pollfd fd = {listen_.get(), POLLIN, 0};
+    int n = ::poll(&fd, 1, static_cast<int>(left / kMs) + 1);
+    if (n > 0) serve_client(listen_.get());
+  }
+}
+
+void Monitor::teardown() {
+  if (rootfs_) {
+    if (auto s = rootfs_->unmount(); !s) state_.error = s.error().message();
+    rootfs_.reset();
+  }
+  const std::string run_dir = store_.run_dir(state_.id);
+  ::unlink((run_dir + "/monitor.sock").c_str());
+  state_.monitor_pid = 0;
+  if (state_.auto_remove) {
+    (void)store_.remove(state_.id);
+  } else {
+    save();
+  }
+}
+
+int Monitor::run() {
+  if (args_.attach) attach_[0] = kMonitorAttachOutFd, attach_[1] = kMonitorAttachErrFd;
+  state_.monitor_pid = ::getpid();
+  state_.stopped_by_user = false;
+  if (auto s = setup(); !s) {
+    state_.error = s.error().message();
+    state_.exit_code = 125;
+    teardown();
+    report_start(125, state_.error);
+    return 1;
+  }
+  bool first = true;
+  for (;;) {
+    if (auto s = start_once(); !s) {
+      int code = start_failure_code(s.error());
+      state_.error = s.error().message();
+      state_.exit_code = code;
+      state_.status = first ? ContainerStatus::created : ContainerStatus::exited;
+      state_.pid = 0;
+      if (first) {
+        teardown();
+        report_start(code, state_.error);
+        return 0;
+      }
+      save();
+    } else {
+      if (first) report_start(0, "");
+      serve_until_exit();
+    }
+    first = false;
+    if (!should_restart()) break;
+    // Back-off doubles with each restart and starts over after a long run.
+    if (now_unix_nanos() - run_started_ >= kBackoffResetAfter) backoff_ = kBackoffStart;
+    state_.status = ContainerStatus::restarting;
+    save();
+    if (!wait_backoff(backoff_)) {
+      state_.status = ContainerStatus::exited;
+      break;
+    }
+    backoff_ *= 2;
+    ++state_.restart_count;
+  }
+  const int exit_code = state_.exit_code;
+  teardown();
+  write_text(kMonitorExitFd, std::to_string(exit_code) + "\n");
+  return 0;
+}
+
+}  // namespace
+
+int run_monitor(const MonitorArgs& args) {
+  ::prctl(PR_SET_CHILD_SUBREAPER, 1, 0, 0, 0);
+  ::signal(SIGPIPE, SIG_IGN);
+  ::signal(SIGHUP, SIG_IGN);
+  ::signal(SIGINT, SIG_IGN);
+  auto fail_start = [](const Error& e) {
+    write_text(kMonitorSyncFd, "125 " + e.message() + "\n");
+    return 1;
+  };
+  auto store = ContainerStore::open(args.root, args.run_root);
+  if (!store) return fail_start(store.error());
+  auto state = store->load(args.id);
+  if (!state) return fail_start(state.error());
+  auto spec = store->load_spec(args.id);
+  if (!spec) return fail_start(spec.error());
+  Monitor monitor(args, std::move(*store), std::move(*state), std::move(*spec));
+  return monitor.run();
+}
+
+}  // namespace brick::runtime

@@ -1,0 +1,41 @@
+// The monitor: one small process per running container, the brick binary
+// re-executed (`brick container-monitor ID`, hidden). It detaches from the
+// CLI (double fork + setsid, done by start_container in container.hpp), is
+// the parent and subreaper of the container's PID 1, mounts the rootfs and
+// makes the cgroup, writes the container's stdout/stderr into the json-file
+// log, records exit code, times and OOM kills, applies the restart policy
+// with docker's back-off, and at the end tears down cgroup and mount (and
+// the record, with --rm).
+//
+// It serves requests on `<run-root>/containers/<id>/monitor.sock`, one JSON
+// object per connection, answered with one JSON object:
+//   {"op":"stop","signal":15,"timeout":10}  the stop signal, SIGKILL of the
+//                                           whole cgroup after `timeout` s
+//   {"op":"kill","signal":9}
+//   {"op":"pause"} / {"op":"unpause"}       the freezer
+//   {"op":"stats"}  -> {"memory":B,"memory_limit":B,"pids":N,"cpu_ns":N}
+// Answers are {"ok":true,...} or {"ok":false,"error":"..."}.
+#pragma once
+
+#include <string>
+
+#include "base/error.hpp"
+
+namespace brick::runtime {
+
+// Fixed descriptor numbers the launcher hands the monitor.
+inline constexpr int kMonitorSyncFd = 3;       // start report: "0\n" or "<125|126|127> message"
+inline constexpr int kMonitorExitFd = 4;       // "<exit code>\n" once the container is done for good
+inline constexpr int kMonitorAttachOutFd = 5;  // with --attach: a copy of stdout goes here...
+inline constexpr int kMonitorAttachErrFd = 6;  // ...and of stderr here
+
+struct MonitorArgs {
+  std::string root, run_root, id;
+  bool attach = false;
+};
+
+// The monitor's body; returns its process exit status. Expects fds 3 and 4
+// (and 5, 6 with attach) open as above and nothing else beyond 0-2.
+int run_monitor(const MonitorArgs& args);
+
+}  // namespace brick::runtime
