@@ -6,9 +6,11 @@
 #include <algorithm>
 #include <cstdio>
 #include <ctime>
+#include <functional>
 #include <iostream>
 #include <memory>
 #include <nlohmann/json.hpp>
+#include <set>
 
 #include "base/file.hpp"
 #include "base/temp_dir.hpp"
@@ -17,6 +19,7 @@
 #include "cli/output.hpp"
 #include "images/reference.hpp"
 #include "images/store.hpp"
+#include "runtime/container_store.hpp"
 
 namespace brick::cli {
 namespace {
@@ -161,9 +164,18 @@ Status run_inspect(const ImageOptions& o, const Store& store) {
   return {};
 }
 
-Status run_rm(const ImageOptions& o, Store& store) {
-  // No container records exist yet; when they do, their images go here.
-  images::InUse in_use;
+// The images of every container brick has a record of, running or not: as
+// docker does, `rm` refuses them without -f and `prune` keeps them.
+Result<images::InUse> images_of_containers(const Context& ctx) {
+  // Reading the images must not create the container store.
+  if (::access((ctx.global.root + "/containers").c_str(), F_OK) != 0) return images::InUse();
+  auto containers = BRICK_TRY(runtime::ContainerStore::open(ctx.global.root, ctx.global.run_root));
+  std::set<std::string> ids;
+  for (const auto& c : BRICK_TRY(containers.list())) ids.insert(c.image_id);
+  return images::InUse([ids = std::move(ids)](const std::string& image_id) { return ids.contains(image_id); });
+}
+
+Status run_rm(const ImageOptions& o, Store& store, const images::InUse& in_use) {
   Status status;
   for (const auto& name : o.names) {
     auto lines = store.remove(name, o.force, in_use);
@@ -177,8 +189,8 @@ Status run_rm(const ImageOptions& o, Store& store) {
   return status;
 }
 
-Status run_prune(Store& store) {
-  auto report = BRICK_TRY(store.prune({}));
+Status run_prune(Store& store, const images::InUse& in_use) {
+  auto report = BRICK_TRY(store.prune(in_use));
   if (!report.deleted_images.empty()) {
     std::cout << "Deleted Images:\n";
     for (const auto& id : report.deleted_images) std::cout << "deleted: " << id << "\n";
@@ -194,7 +206,7 @@ CLI::App* add_image_command(CLI::App& app, Context& ctx) {
   CLI::App* cmd = app.add_subcommand("image", "Manage images");
   auto o = std::make_shared<ImageOptions>();
   // Each subcommand leaves an action that opens the store under --root.
-  auto on = [o, &ctx](CLI::App* sub, Status (*fn)(const ImageOptions&, Store&)) {
+  auto on = [o, &ctx](CLI::App* sub, std::function<Status(const ImageOptions&, Store&)> fn) {
     sub->callback([o, &ctx, fn] {
       ctx.action = [o, &ctx, fn]() -> Status {
         Store store = BRICK_TRY(Store::open(ctx.global.root));
@@ -242,11 +254,17 @@ CLI::App* add_image_command(CLI::App& app, Context& ctx) {
   rm->alias("remove");
   rm->add_flag("-f,--force", o->force, "Force removal of the image");
   rm->add_option("names", o->names, "IMAGE...")->required();
-  on(rm, [](const ImageOptions& opt, Store& s) { return run_rm(opt, s); });
+  on(rm, [&ctx](const ImageOptions& opt, Store& s) -> Status {
+    images::InUse in_use = BRICK_TRY(images_of_containers(ctx));
+    return run_rm(opt, s, in_use);
+  });
 
   auto* prune = cmd->add_subcommand("prune", "Remove untagged images and unused blobs and layers");
   prune->add_flag("-f,--force", o->force, "Do not prompt for confirmation (brick never prompts)");
-  on(prune, [](const ImageOptions&, Store& s) { return run_prune(s); });
+  on(prune, [&ctx](const ImageOptions&, Store& s) -> Status {
+    images::InUse in_use = BRICK_TRY(images_of_containers(ctx));
+    return run_prune(s, in_use);
+  });
 
   show_help_without_subcommand(cmd, ctx);
   return cmd;
