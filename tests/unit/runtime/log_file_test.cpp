@@ -25,7 +25,7 @@ TEST_CASE("times round-trip with nanoseconds") {
   CHECK_FALSE(parse_rfc3339_nanos("2026-11-18T11:06:40"));
 }
 
-TEST_CASE("--since takes times, unix seconds and durations") {
+TEST_CASE("since (logs --since) takes times, unix seconds and durations") {
   CHECK(parse_since("2026-11-18T11:06:40Z", 0).value() == kT0);
   CHECK(parse_since("1795000000", 0).value() == kT0);
   CHECK(parse_since("1795000000.25", 0).value() == kT0 + 250000000);
