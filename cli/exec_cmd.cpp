@@ -1,0 +1,134 @@
+#include "cli/exec_cmd.hpp"
+
+#include <fcntl.h>
+#include <sys/syscall.h>
+#include <unistd.h>
+
+#include <memory>
+
+#include "base/unique_fd.hpp"
+#include "runtime/container_store.hpp"
+#include "runtime/exec.hpp"
+#include "runtime/user.hpp"
+
+namespace brick::cli {
+namespace {
+
+using namespace brick::runtime;
+
+struct ExecOptions {
+  bool interactive = false;
+  bool tty = false;
+  bool detach = false;
+  std::vector<std::string> env;
+  std::string workdir;
+  std::string user;
+  std::vector<std::string> command;  // CONTAINER CMD...
+};
+
+// The process `exec` starts: the container's own process settings (env,
+// user, capabilities, rlimits, no_new_privs), with the command and what the
+// flags change.
+Result<Process> exec_process(const ExecOptions& o, const ContainerSpec& spec, int root_fd) {
+  Process p = spec.process;
+  p.terminal = false;
+  p.args.assign(o.command.begin() + 1, o.command.end());
+  for (const std::string& e : o.env) {
+    std::string key = e.substr(0, e.find('='));
+    std::erase_if(p.env, [&](const std::string& have) { return have.substr(0, have.find('=')) == key; });
+    // `-e KEY` without a value passes the caller's, as docker does.
+    if (e.find('=') != std::string::npos) {
+      p.env.push_back(e);
+    } else if (const char* value = ::getenv(key.c_str())) {
+      p.env.push_back(key + "=" + value);
+    }
+  }
+  if (!o.workdir.empty()) {
+    if (o.workdir.front() != '/') return fail("the working directory `" + o.workdir + "` is not absolute");
+    p.cwd = o.workdir;
+  }
+  if (!o.user.empty()) {
+    ResolvedUser u = BRICK_TRY(resolve_user(root_fd, o.user));
+    p.user = {u.uid, u.gid, u.additional_gids};
+    std::erase_if(p.env, [](const std::string& e) { return e.starts_with("HOME="); });
+    p.env.push_back("HOME=" + u.home);
+  }
+  return p;
+}
+
+Status run_exec(const ExecOptions& o, Context& ctx) {
+  if (o.tty) return fail("-t/--tty is not supported yet");
+  auto store = BRICK_TRY(ContainerStore::open(ctx.global.root, ctx.global.run_root));
+  ContainerState c = BRICK_TRY(store.find(o.command.front()));
+  if (c.status != ContainerStatus::running || c.pid <= 0) return fail("container " + c.id + " is not running");
+  // A pidfd pins the process: checked against the record after it is open,
+  // the pid cannot have been recycled by the time it is used.
+  UniqueFd pidfd(static_cast<int>(::syscall(SYS_pidfd_open, c.pid, 0)));
+  if (!pidfd) return fail(Error::from_errno("container " + c.id + " is not running"));
+  ContainerState now = BRICK_TRY(store.load(c.id));
+  if (now.pid != c.pid || now.status != ContainerStatus::running) return fail("container " + c.id + " is not running");
+  ContainerSpec spec = BRICK_TRY(store.load_spec(c.id));
+  // Users are names in the container's own /etc/passwd.
+  UniqueFd root_fd(::open(("/proc/" + std::to_string(c.pid) + "/root").c_str(), O_PATH | O_DIRECTORY | O_CLOEXEC));
+  if (!root_fd) return fail(Error::from_errno("opening the root of container " + c.id));
+  Process process = BRICK_TRY(exec_process(o, spec, root_fd.get()));
+
+  UniqueFd null_fd;
+  runtime::ExecOptions options;
+  options.container_pid = c.pid;
+  options.container_pidfd = pidfd.get();
+  if (!o.interactive || o.detach) {
+    null_fd = UniqueFd(::open("/dev/null", O_RDWR | O_CLOEXEC));
+    if (!null_fd) return fail_errno("opening /dev/null");
+    options.stdin_fd = null_fd.get();
+  }
+  if (o.detach) options.stdout_fd = options.stderr_fd = null_fd.get();
+  const std::vector<std::string> cgroups = c.cgroup_dirs;
+  options.before_start = [&cgroups](pid_t pid) -> Status {
+    const std::string text = std::to_string(pid);
+    for (const std::string& dir : cgroups) {
+      UniqueFd procs(::open((dir + "/cgroup.procs").c_str(), O_WRONLY | O_CLOEXEC));
+      if (!procs || ::write(procs.get(), text.data(), text.size()) != static_cast<ssize_t>(text.size()))
+        return fail(Error::from_errno("joining the container's cgroup `" + dir + "`"));
+    }
+    return {};
+  };
+  auto child = exec_in_container(process, spec.linux, options);
+  if (!child) {
+    // docker's codes: 127 not found, 126 found but not executable.
+    int err = child.error().errno_value();
+    ctx.error_exit_code = err == ENOENT ? 127 : err == EACCES || err == ENOEXEC || err == EISDIR ? 126 : 1;
+    return fail(std::move(child.error()));
+  }
+  if (o.detach) {
+    child->release();
+    return {};
+  }
+  ExitStatus status = BRICK_TRY(child->wait());
+  ctx.exit_code = status.exit_code();
+  return {};
+}
+
+}  // namespace
+
+void add_exec_command(CLI::App& app, Context& ctx) {
+  auto o = std::make_shared<ExecOptions>();
+  CLI::App* cmd = app.add_subcommand("exec", "Execute a command in a running container");
+  cmd->add_flag("-i,--interactive", o->interactive, "Keep STDIN open even if not attached");
+  cmd->add_flag("-t,--tty", o->tty, "Allocate a pseudo-TTY (not supported yet)");
+  cmd->add_flag("-d,--detach", o->detach, "Detached mode: run command in the background");
+  cmd->add_option("-e,--env", o->env, "Set environment variables")->type_name("list")->allow_extra_args(false);
+  cmd->add_option("-w,--workdir", o->workdir, "Working directory inside the container")->type_name("string");
+  cmd->add_option("-u,--user", o->user, "Username or UID (format: \"<name|uid>[:<group|gid>]\")")->type_name("string");
+  // Everything from CONTAINER on is the command's: `exec web sh -c 'exit 3'`.
+  cmd->prefix_command();
+  cmd->callback([o, cmd, &ctx] {
+    o->command = cmd->remaining();
+    ctx.action = [o, &ctx]() -> Status {
+      if (o->command.size() < 2) return fail("\"brick exec\" requires at least 2 arguments: CONTAINER COMMAND...");
+      return run_exec(*o, ctx);
+    };
+  });
+}
+
+}  // namespace brick::cli
