@@ -120,22 +120,7 @@ std::string describe(const ExecPlan& plan, const Process& process, const ChildEr
 Result<ExecPlan> make_plan(const Process& process, const Linux& linux, const ExecOptions& options, int pidfd) {
   ExecPlan plan;
   plan.target_pidfd = pidfd;
-  for (const Namespace& ns : linux.namespaces) {
-    if (ns.type == "pid")
-      plan.ns_flags |= CLONE_NEWPID;
-    else if (ns.type == "network")
-      plan.ns_flags |= CLONE_NEWNET;
-    else if (ns.type == "ipc")
-      plan.ns_flags |= CLONE_NEWIPC;
-    else if (ns.type == "uts")
-      plan.ns_flags |= CLONE_NEWUTS;
-    else if (ns.type == "mount")
-      plan.ns_flags |= CLONE_NEWNS;
-    else if (ns.type == "cgroup")
-      plan.ns_flags |= CLONE_NEWCGROUP;
-    else
-      return fail("the " + ns.type + " namespace is not supported yet");
-  }
+  for (const Namespace& ns : linux.namespaces) plan.ns_flags |= BRICK_TRY(namespace_flag(ns.type));
   if (!(plan.ns_flags & CLONE_NEWNS)) return fail("a container needs a mount namespace");
   // The container's own limits, as its PID 1 has them now.
   for (int resource = 0; resource < RLIM_NLIMITS; ++resource) {

@@ -16,6 +16,7 @@
 #include <optional>
 
 #include "base/file.hpp"
+#include "base/json.hpp"
 #include "base/scope_exit.hpp"
 #include "base/strings.hpp"
 #include "base/unique_fd.hpp"
@@ -231,63 +232,51 @@ const DockerProfile& default_profile() {
 
 using nlohmann::json;
 
-template <class T>
-void read(const json& j, const char* key, T& out) {
-  auto it = j.find(key);
-  if (it != j.end() && !it->is_null()) it->get_to(out);
-}
-
-template <class T>
-void read(const json& j, const char* key, std::optional<T>& out) {
-  auto it = j.find(key);
-  if (it != j.end() && !it->is_null()) out = it->get<T>();
-}
-
 void read_filter(const json& j, const char* key, std::vector<std::string>& caps, std::vector<std::string>& arches,
                  std::string* min_kernel) {
   auto it = j.find(key);
   if (it == j.end() || !it->is_object()) return;
-  read(*it, "caps", caps);
-  read(*it, "arches", arches);
-  if (min_kernel != nullptr) read(*it, "minKernel", *min_kernel);
+  json_read(*it, "caps", caps);
+  json_read(*it, "arches", arches);
+  if (min_kernel != nullptr) json_read(*it, "minKernel", *min_kernel);
 }
 
 DockerProfile profile_from_json(const json& j) {
   if (!j.is_object()) throw json::type_error::create(302, "a profile is a JSON object", &j);
   DockerProfile p;
-  read(j, "defaultAction", p.default_action);
-  read(j, "defaultErrnoRet", p.default_errno_ret);
+  json_read(j, "defaultAction", p.default_action);
+  json_read(j, "defaultErrnoRet", p.default_errno_ret);
   // archMap: the entry for this machine's architecture and its
   // sub-architectures; the older `architectures` list is taken as it is.
   if (auto it = j.find("archMap"); it != j.end() && it->is_array()) {
     for (const json& entry : *it) {
       std::string arch;
-      read(entry, "architecture", arch);
+      json_read(entry, "architecture", arch);
       if (kNativeArches.empty() || arch != kNativeArches.front()) continue;
       p.architectures.push_back(arch);
       std::vector<std::string> subs;
-      read(entry, "subArchitectures", subs);
+      json_read(entry, "subArchitectures", subs);
       p.architectures.insert(p.architectures.end(), subs.begin(), subs.end());
     }
   } else {
-    read(j, "architectures", p.architectures);
+    json_read(j, "architectures", p.architectures);
   }
   if (auto it = j.find("syscalls"); it != j.end() && it->is_array()) {
     for (const json& entry : *it) {
       DockerRule rule;
-      read(entry, "names", rule.names);
+      json_read(entry, "names", rule.names);
       std::string name;
-      read(entry, "name", name);
+      json_read(entry, "name", name);
       if (!name.empty()) rule.names.push_back(name);
-      read(entry, "action", rule.action);
-      read(entry, "errnoRet", rule.errno_ret);
+      json_read(entry, "action", rule.action);
+      json_read(entry, "errnoRet", rule.errno_ret);
       if (auto args = entry.find("args"); args != entry.end() && args->is_array()) {
         for (const json& a : *args) {
           SeccompArg arg;
-          read(a, "index", arg.index);
-          read(a, "value", arg.value);
-          read(a, "valueTwo", arg.value_two);
-          read(a, "op", arg.op);
+          json_read(a, "index", arg.index);
+          json_read(a, "value", arg.value);
+          json_read(a, "valueTwo", arg.value_two);
+          json_read(a, "op", arg.op);
           rule.args.push_back(arg);
         }
       }

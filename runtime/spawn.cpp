@@ -167,20 +167,14 @@ Result<Plan> make_plan(const ContainerSpec& spec, const SpawnOptions& options) {
   for (const Namespace& ns : spec.linux.namespaces) {
     if (!ns.path.empty())
       return fail("joining the " + ns.type + " namespace at `" + ns.path + "` is not supported yet");
-    if (ns.type == "pid")
-      plan.clone_flags |= CLONE_NEWPID;
-    else if (ns.type == "network")
-      plan.clone_flags |= CLONE_NEWNET;
-    else if (ns.type == "ipc")
-      plan.clone_flags |= CLONE_NEWIPC;
-    else if (ns.type == "uts")
-      plan.clone_flags |= CLONE_NEWUTS, plan.uts_ns = true;
-    else if (ns.type == "mount")
-      plan.clone_flags |= CLONE_NEWNS;
-    else if (ns.type == "cgroup")
+    const int flag = BRICK_TRY(namespace_flag(ns.type));
+    // The cgroup namespace is unshared after before_start, so that its root
+    // is the container's cgroup; the others come with the clone.
+    if (flag == CLONE_NEWCGROUP)
       plan.cgroup_ns = true;
     else
-      return fail("the " + ns.type + " namespace is not supported yet");
+      plan.clone_flags |= flag;
+    if (flag == CLONE_NEWUTS) plan.uts_ns = true;
   }
   // Everything below mounts, pivots and remounts: outside a private mount
   // namespace it would rearrange the host.

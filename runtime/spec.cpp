@@ -1,9 +1,12 @@
 #include "runtime/spec.hpp"
 
+#include <sched.h>
+
 #include <algorithm>
 #include <nlohmann/json.hpp>
 #include <optional>
 
+#include "base/json.hpp"
 #include "runtime/seccomp.hpp"
 
 namespace brick::runtime {
@@ -11,19 +14,6 @@ namespace brick::runtime {
 using nlohmann::json;
 
 namespace {
-
-// Reads `key` into `out` when present (and not null); leaves the default otherwise.
-template <class T>
-void read(const json& j, const char* key, T& out) {
-  auto it = j.find(key);
-  if (it != j.end() && !it->is_null()) it->get_to(out);
-}
-
-template <class T>
-void read(const json& j, const char* key, std::optional<T>& out) {
-  auto it = j.find(key);
-  if (it != j.end() && !it->is_null()) out = it->get<T>();
-}
 
 template <class T>
 void write(json& j, const char* key, const std::optional<T>& value) {
@@ -65,15 +55,15 @@ json resources_to_json(const CgroupResources& r) {
 CgroupResources resources_from_json(const json& j) {
   CgroupResources r;
   const json& memory = object_or_empty(j, "memory");
-  read(memory, "limit", r.memory_limit);
-  read(memory, "reservation", r.memory_reservation);
-  read(memory, "swap", r.memory_swap);
+  json_read(memory, "limit", r.memory_limit);
+  json_read(memory, "reservation", r.memory_reservation);
+  json_read(memory, "swap", r.memory_swap);
   const json& cpu = object_or_empty(j, "cpu");
-  read(cpu, "shares", r.cpu_shares);
-  read(cpu, "quota", r.cpu_quota);
-  read(cpu, "period", r.cpu_period);
-  read(cpu, "cpus", r.cpuset_cpus);
-  read(cpu, "mems", r.cpuset_mems);
+  json_read(cpu, "shares", r.cpu_shares);
+  json_read(cpu, "quota", r.cpu_quota);
+  json_read(cpu, "period", r.cpu_period);
+  json_read(cpu, "cpus", r.cpuset_cpus);
+  json_read(cpu, "mems", r.cpuset_mems);
   const json& unified = object_or_empty(j, "unified");
   if (auto it = unified.find("cpu.weight"); it != unified.end()) {
     const std::string text = it->get<std::string>();
@@ -84,17 +74,17 @@ CgroupResources resources_from_json(const json& j) {
     }
     r.cpu_weight = weight;
   }
-  read(object_or_empty(j, "pids"), "limit", r.pids_limit);
+  json_read(object_or_empty(j, "pids"), "limit", r.pids_limit);
   if (auto it = j.find("devices"); it != j.end() && it->is_array()) {
     for (const json& d : *it) {
       DeviceRule rule;
-      read(d, "allow", rule.allow);
+      json_read(d, "allow", rule.allow);
       std::string type = "a";
-      read(d, "type", type);
+      json_read(d, "type", type);
       rule.type = type.empty() ? 'a' : type[0];
-      read(d, "major", rule.major);
-      read(d, "minor", rule.minor);
-      read(d, "access", rule.access);
+      json_read(d, "major", rule.major);
+      json_read(d, "minor", rule.minor);
+      json_read(d, "access", rule.access);
       r.devices.push_back(rule);
     }
   }
@@ -118,22 +108,22 @@ json seccomp_to_json(const Seccomp& s) {
 
 Seccomp seccomp_from_json(const json& j) {
   Seccomp s;
-  read(j, "defaultAction", s.default_action);
-  read(j, "defaultErrnoRet", s.default_errno_ret);
-  read(j, "architectures", s.architectures);
+  json_read(j, "defaultAction", s.default_action);
+  json_read(j, "defaultErrnoRet", s.default_errno_ret);
+  json_read(j, "architectures", s.architectures);
   if (auto it = j.find("syscalls"); it != j.end() && it->is_array()) {
     for (const json& entry : *it) {
       SeccompSyscall sc;
-      read(entry, "names", sc.names);
-      read(entry, "action", sc.action);
-      read(entry, "errnoRet", sc.errno_ret);
+      json_read(entry, "names", sc.names);
+      json_read(entry, "action", sc.action);
+      json_read(entry, "errnoRet", sc.errno_ret);
       if (auto args = entry.find("args"); args != entry.end() && args->is_array()) {
         for (const json& a : *args) {
           SeccompArg arg;
-          read(a, "index", arg.index);
-          read(a, "value", arg.value);
-          read(a, "valueTwo", arg.value_two);
-          read(a, "op", arg.op);
+          json_read(a, "index", arg.index);
+          json_read(a, "value", arg.value);
+          json_read(a, "valueTwo", arg.value_two);
+          json_read(a, "op", arg.op);
           sc.args.push_back(arg);
         }
       }
@@ -144,6 +134,16 @@ Seccomp seccomp_from_json(const json& j) {
 }
 
 }  // namespace
+
+Result<int> namespace_flag(std::string_view type) {
+  static constexpr std::pair<std::string_view, int> kFlags[] = {
+      {"pid", CLONE_NEWPID}, {"network", CLONE_NEWNET}, {"ipc", CLONE_NEWIPC},
+      {"uts", CLONE_NEWUTS}, {"mount", CLONE_NEWNS},    {"cgroup", CLONE_NEWCGROUP},
+  };
+  for (const auto& [name, flag] : kFlags)
+    if (name == type) return flag;
+  return fail("the " + std::string(type) + " namespace is not supported yet");
+}
 
 bool ContainerSpec::has_namespace(std::string_view type) const {
   return std::any_of(linux.namespaces.begin(), linux.namespaces.end(),
@@ -273,43 +273,43 @@ void to_json(json& j, const ContainerSpec& spec) {
 void from_json(const json& j, ContainerSpec& spec) {
   if (!j.is_object()) throw json::type_error::create(302, "config is not an object", &j);
   spec = ContainerSpec{};
-  read(j, "ociVersion", spec.oci_version);
+  json_read(j, "ociVersion", spec.oci_version);
   const json& p = object_or_empty(j, "process");
-  read(p, "terminal", spec.process.terminal);
+  json_read(p, "terminal", spec.process.terminal);
   const json& user = object_or_empty(p, "user");
-  read(user, "uid", spec.process.user.uid);
-  read(user, "gid", spec.process.user.gid);
-  read(user, "additionalGids", spec.process.user.additional_gids);
-  read(p, "args", spec.process.args);
-  read(p, "env", spec.process.env);
-  read(p, "cwd", spec.process.cwd);
+  json_read(user, "uid", spec.process.user.uid);
+  json_read(user, "gid", spec.process.user.gid);
+  json_read(user, "additionalGids", spec.process.user.additional_gids);
+  json_read(p, "args", spec.process.args);
+  json_read(p, "env", spec.process.env);
+  json_read(p, "cwd", spec.process.cwd);
   const json& caps = object_or_empty(p, "capabilities");
-  read(caps, "bounding", spec.process.capabilities.bounding);
-  read(caps, "effective", spec.process.capabilities.effective);
-  read(caps, "inheritable", spec.process.capabilities.inheritable);
-  read(caps, "permitted", spec.process.capabilities.permitted);
-  read(caps, "ambient", spec.process.capabilities.ambient);
+  json_read(caps, "bounding", spec.process.capabilities.bounding);
+  json_read(caps, "effective", spec.process.capabilities.effective);
+  json_read(caps, "inheritable", spec.process.capabilities.inheritable);
+  json_read(caps, "permitted", spec.process.capabilities.permitted);
+  json_read(caps, "ambient", spec.process.capabilities.ambient);
   if (auto it = p.find("rlimits"); it != p.end() && it->is_array()) {
     for (const json& r : *it) {
       Rlimit limit;
-      read(r, "type", limit.type);
-      read(r, "hard", limit.hard);
-      read(r, "soft", limit.soft);
+      json_read(r, "type", limit.type);
+      json_read(r, "hard", limit.hard);
+      json_read(r, "soft", limit.soft);
       spec.process.rlimits.push_back(limit);
     }
   }
-  read(p, "noNewPrivileges", spec.process.no_new_privileges);
+  json_read(p, "noNewPrivileges", spec.process.no_new_privileges);
   const json& root = object_or_empty(j, "root");
-  read(root, "path", spec.root.path);
-  read(root, "readonly", spec.root.readonly);
-  read(j, "hostname", spec.hostname);
+  json_read(root, "path", spec.root.path);
+  json_read(root, "readonly", spec.root.readonly);
+  json_read(j, "hostname", spec.hostname);
   if (auto it = j.find("mounts"); it != j.end() && it->is_array()) {
     for (const json& m : *it) {
       Mount mount;
-      read(m, "destination", mount.destination);
-      read(m, "type", mount.type);
-      read(m, "source", mount.source);
-      read(m, "options", mount.options);
+      json_read(m, "destination", mount.destination);
+      json_read(m, "type", mount.type);
+      json_read(m, "source", mount.source);
+      json_read(m, "options", mount.options);
       spec.mounts.push_back(std::move(mount));
     }
   }
@@ -317,30 +317,30 @@ void from_json(const json& j, ContainerSpec& spec) {
   if (auto it = l.find("namespaces"); it != l.end() && it->is_array()) {
     for (const json& ns : *it) {
       Namespace entry;
-      read(ns, "type", entry.type);
-      read(ns, "path", entry.path);
+      json_read(ns, "type", entry.type);
+      json_read(ns, "path", entry.path);
       spec.linux.namespaces.push_back(std::move(entry));
     }
   }
   if (auto it = l.find("devices"); it != l.end() && it->is_array()) {
     for (const json& d : *it) {
       LinuxDevice dev;
-      read(d, "path", dev.path);
+      json_read(d, "path", dev.path);
       std::string type = "c";
-      read(d, "type", type);
+      json_read(d, "type", type);
       dev.type = type.empty() ? 'c' : type[0];
-      read(d, "major", dev.major);
-      read(d, "minor", dev.minor);
-      read(d, "fileMode", dev.file_mode);
-      read(d, "uid", dev.uid);
-      read(d, "gid", dev.gid);
+      json_read(d, "major", dev.major);
+      json_read(d, "minor", dev.minor);
+      json_read(d, "fileMode", dev.file_mode);
+      json_read(d, "uid", dev.uid);
+      json_read(d, "gid", dev.gid);
       spec.linux.devices.push_back(std::move(dev));
     }
   }
-  read(l, "maskedPaths", spec.linux.masked_paths);
-  read(l, "readonlyPaths", spec.linux.readonly_paths);
-  read(l, "sysctl", spec.linux.sysctl);
-  read(l, "cgroupsPath", spec.linux.cgroups_path);
+  json_read(l, "maskedPaths", spec.linux.masked_paths);
+  json_read(l, "readonlyPaths", spec.linux.readonly_paths);
+  json_read(l, "sysctl", spec.linux.sysctl);
+  json_read(l, "cgroupsPath", spec.linux.cgroups_path);
   spec.linux.resources = resources_from_json(object_or_empty(l, "resources"));
   if (auto it = l.find("seccomp"); it != l.end() && it->is_object()) spec.linux.seccomp = seccomp_from_json(*it);
 }

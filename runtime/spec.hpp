@@ -124,6 +124,10 @@ struct ContainerSpec {
   bool has_namespace(std::string_view type) const;
 };
 
+// The clone/setns flag of a spec namespace type ("pid" -> CLONE_NEWPID);
+// an error naming the type for one brick does not support (user, time).
+Result<int> namespace_flag(std::string_view type);
+
 // runc's `runc spec` defaults with docker's capability list: /proc, /dev
 // (tmpfs), /dev/pts, /dev/shm, /dev/mqueue, read-only /sys; the masked and
 // read-only /proc paths; pid, network, ipc, uts, mount and cgroup namespaces;
