@@ -29,7 +29,7 @@ using nlohmann::json;
 struct Options {
   std::vector<std::string> names;
   bool all = false, quiet = false, force = false, follow = false, timestamps = false, no_trunc = false;
-  bool no_stream = false, attach = false;
+  bool no_stream = false, attach = false, volumes = false;
   std::string format, since, until, tail = "all", signal;
   std::optional<int> timeout;
   std::vector<std::string> filters;
@@ -454,6 +454,15 @@ Status run_stats(const Options& o, const Context& ctx) {
 
 }  // namespace
 
+void remove_anonymous_volumes(const std::string& root, const std::vector<std::string>& names) {
+  if (names.empty()) return;
+  auto store = volumes::VolumeStore::open(root);
+  for (const std::string& name : names) {
+    auto removed = store ? store->remove(name) : Status(fail(store.error()));
+    if (!removed) std::cerr << "brick: warning: anonymous volume `" << name << "`: " << removed.error().full() << "\n";
+  }
+}
+
 // The monitor's `prepare`: run's -v/--mount/--tmpfs, resolved once the
 // rootfs is mounted so an empty named volume gets the image's content.
 // A mount at a default mount's destination (--tmpfs /dev/shm) replaces it.
@@ -554,10 +563,15 @@ void add_container_commands(CLI::App& app, Context& ctx) {
 
   auto* rm = app.add_subcommand("rm", "Remove one or more containers");
   rm->add_flag("-f,--force", o->force, "Force the removal of a running container (uses SIGKILL)");
+  rm->add_flag("-v,--volumes", o->volumes, "Remove anonymous volumes associated with the container");
   names(rm);
   on(rm, [](const Options& opt, Context& c) {
-    return each(opt, c, [&opt](ContainerStore& store, const std::string& name) {
-      return remove_container(store, name, opt.force);
+    return each(opt, c, [&opt, &c](ContainerStore& store, const std::string& name) -> Status {
+      std::vector<std::string> anonymous;
+      if (auto state = store.find(name); state && opt.volumes) anonymous = state->anonymous_volumes;
+      BRICK_TRY(remove_container(store, name, opt.force));
+      remove_anonymous_volumes(c.global.root, anonymous);
+      return {};
     });
   });
 
@@ -602,9 +616,12 @@ void add_container_commands(CLI::App& app, Context& ctx) {
   monitor->add_option("id", o->id)->required();
   monitor->add_flag("--attach", o->attach);
   on(monitor, [](const Options& opt, Context& c) -> Status {
-    MonitorArgs args{c.global.root, c.global.run_root, opt.id, opt.attach, {}};
+    MonitorArgs args{c.global.root, c.global.run_root, opt.id, opt.attach, {}, {}};
     args.prepare = [root = c.global.root](ContainerState& state, ContainerSpec& spec) {
       return mount_volumes(root, state, spec);
+    };
+    args.removed = [root = c.global.root](const ContainerState& state) {
+      remove_anonymous_volumes(root, state.anonymous_volumes);
     };
     c.exit_code = run_monitor(args);
     return {};

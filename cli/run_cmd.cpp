@@ -156,7 +156,7 @@ Status check_mounts(const RunOptions& o, const Context& ctx, CreateOptions& c) {
     std::string entry = flag;
     if (r.kind == volumes::MountKind::volume) {
       std::string name = BRICK_TRY(volume_name(r));
-      if (r.source.empty()) entry = name + ":" + flag;
+      if (r.source.empty()) entry = name + ":" + flag, c.anonymous_volumes.push_back(name);
       c.volumes.push_back(name);
     }
     c.volume_flags.push_back(entry);
@@ -166,7 +166,7 @@ Status check_mounts(const RunOptions& o, const Context& ctx, CreateOptions& c) {
     std::string entry = flag;
     if (r.kind == volumes::MountKind::volume) {
       std::string name = BRICK_TRY(volume_name(r));
-      if (r.source.empty()) entry += ",source=" + name;
+      if (r.source.empty()) entry += ",source=" + name, c.anonymous_volumes.push_back(name);
       c.volumes.push_back(name);
     }
     c.mount_flags.push_back(entry);
@@ -307,7 +307,10 @@ Result<CreateOptions> build(const RunOptions& o, const Context& ctx) {
     }
   }
   c.spec = std::move(spec);
-  BRICK_TRY(check_mounts(o, ctx, c));
+  if (auto s = check_mounts(o, ctx, c); !s) {
+    remove_anonymous_volumes(ctx.global.root, c.anonymous_volumes);
+    return fail(std::move(s).error());
+  }
   return c;
 }
 
@@ -324,9 +327,14 @@ void proxy_signals() {
 }
 
 Status run(const RunOptions& o, Context& ctx, bool start) {
-  CreateOptions create = BRICK_TRY(build(o, ctx));
   ContainerStore store = BRICK_TRY(ContainerStore::open(ctx.global.root, ctx.global.run_root));
-  ContainerState state = BRICK_TRY(create_container(store, create));
+  CreateOptions create = BRICK_TRY(build(o, ctx));
+  auto created = create_container(store, create);
+  if (!created) {
+    remove_anonymous_volumes(ctx.global.root, create.anonymous_volumes);
+    return fail(std::move(created).error());
+  }
+  ContainerState state = std::move(*created);
   if (!start) {
     std::cout << state.id << "\n";
     return {};

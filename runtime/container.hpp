@@ -39,7 +39,8 @@ struct CreateOptions {
   std::vector<std::string> group_add;
   std::vector<std::string> volume_flags, mount_flags, tmpfs_flags;
   std::string mount_base_dir;
-  std::vector<std::string> volumes;  // named volumes known at create time
+  std::vector<std::string> volumes;            // named volumes known at create time
+  std::vector<std::string> anonymous_volumes;  // made for this container
 };
 
 // Writes the record (status `created`); starts nothing.

@@ -152,6 +152,7 @@ std::string state_to_json(const ContainerState& s) {
       {"tmpfs_flags", s.tmpfs_flags},
       {"mount_base_dir", s.mount_base_dir},
       {"volumes", s.volumes},
+      {"anonymous_volumes", s.anonymous_volumes},
   };
   if (s.health) {
     json log = json::array();
@@ -208,6 +209,7 @@ Result<ContainerState> parse_state(std::string_view text) {
     read(j, "tmpfs_flags", s.tmpfs_flags);
     read(j, "mount_base_dir", s.mount_base_dir);
     read(j, "volumes", s.volumes);
+    read(j, "anonymous_volumes", s.anonymous_volumes);
     if (auto it = j.find("health"); it != j.end() && it->is_object()) {
       Health h;
       read(*it, "status", h.status);

@@ -87,7 +87,8 @@ struct ContainerState {
   std::vector<std::string> group_add;
   std::vector<std::string> volume_flags, mount_flags, tmpfs_flags;
   std::string mount_base_dir;
-  std::vector<std::string> volumes;  // named volumes this container uses (in-use for `volume rm`)
+  std::vector<std::string> volumes;            // named volumes this container uses (in-use for `volume rm`)
+  std::vector<std::string> anonymous_volumes;  // those made for it: gone with `rm -v` and `run --rm`
 
   bool running() const {
     return status == ContainerStatus::running || status == ContainerStatus::paused ||

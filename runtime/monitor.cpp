@@ -406,7 +406,7 @@ void Monitor::teardown() {
   ::unlink((run_dir + "/monitor.sock").c_str());
   state_.monitor_pid = 0;
   if (state_.auto_remove) {
-    (void)store_.remove(state_.id);
+    if (store_.remove(state_.id) && args_.removed) args_.removed(state_);
   } else {
     save();
   }

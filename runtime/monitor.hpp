@@ -41,6 +41,9 @@ struct MonitorArgs {
   // add spec.mounts and record in `state` the volumes used; a failure fails
   // the start with 125.
   std::function<Status(ContainerState& state, ContainerSpec& spec)> prepare;
+  // Runs after an auto-removed (--rm) container's record is gone: its
+  // anonymous volumes go too, as with docker.
+  std::function<void(const ContainerState& state)> removed;
 };
 
 // The monitor's body; returns its process exit status. Expects fds 3 and 4

@@ -103,6 +103,17 @@ b start "$id" >/dev/null
 b wait "$id" >/dev/null
 b volume prune -f >/dev/null
 b volume ls -q | grep -q "^$anon\$" || fail "prune removed an anonymous volume in use"
-b rm "$id" >/dev/null
+b rm -v "$id" >/dev/null
+! b volume ls -q | grep -q "^$anon\$" || fail "rm -v left the anonymous volume"
 b volume rm data1 >/dev/null || fail "volume rm after the container is gone"
+# run --rm takes its anonymous volumes along, and keeps the named ones.
+before=$(b volume ls -q | sort)
+b run --rm -v /anon2 --mount type=volume,dst=/anon3 -v keepme:/k "$IMG" true
+[ "$(b volume ls -q | sort)" = "$(printf '%s\n' $before keepme | sort)" ] ||
+  fail "run --rm volumes: $(b volume ls -q | tr '\n' ' ')"
+# A create that fails leaves no anonymous volume behind.
+b create --name taken "$IMG" true >/dev/null
+if b create --name taken -v /anon4 "$IMG" true 2>/dev/null; then fail "a duplicate name was accepted"; fi
+[ "$(b volume ls -q | sort)" = "$(printf '%s\n' $before keepme | sort)" ] || fail "a failed create left a volume"
+b rm taken >/dev/null
 echo "run_options: ok"

@@ -61,6 +61,7 @@ TEST_CASE("state round-trips through JSON") {
   s.tmpfs_flags = {"/run"};
   s.mount_base_dir = "/srv";
   s.volumes = {"data"};
+  s.anonymous_volumes = {"data"};
   ContainerState back = parse_state(state_to_json(s)).value();
   CHECK(back.name == "web");
   CHECK(back.status == ContainerStatus::exited);
@@ -79,6 +80,7 @@ TEST_CASE("state round-trips through JSON") {
   CHECK(back.tmpfs_flags == s.tmpfs_flags);
   CHECK(back.mount_base_dir == "/srv");
   CHECK(back.volumes == s.volumes);
+  CHECK(back.anonymous_volumes == s.anonymous_volumes);
   CHECK_FALSE(parse_state("{\"status\":\"sleeping\"}"));
   CHECK_FALSE(parse_state("[]"));
 }
