@@ -17,6 +17,8 @@
 #include "cli/output.hpp"
 #include "runtime/container.hpp"
 #include "runtime/monitor.hpp"
+#include "volumes/mounts.hpp"
+#include "volumes/volume_store.hpp"
 
 namespace brick::cli {
 namespace {
@@ -27,7 +29,7 @@ using nlohmann::json;
 struct Options {
   std::vector<std::string> names;
   bool all = false, quiet = false, force = false, follow = false, timestamps = false, no_trunc = false;
-  bool no_stream = false, attach = false;
+  bool no_stream = false, attach = false, volumes = false;
   std::string format, since, until, tail = "all", signal;
   std::optional<int> timeout;
   std::vector<std::string> filters;
@@ -297,8 +299,9 @@ json inspect_json(const ContainerStore& store, const ContainerState& c) {
   }
   json args = json::array();
   for (size_t i = 1; i < s.process.args.size(); ++i) args.push_back(s.process.args[i]);
-  std::string user = std::to_string(s.process.user.uid) +
-                     (s.process.user.gid != 0 ? ":" + std::to_string(s.process.user.gid) : std::string());
+  std::string user = !c.user.empty() ? c.user
+                                     : std::to_string(s.process.user.uid) +
+                                           (s.process.user.gid != 0 ? ":" + std::to_string(s.process.user.gid) : "");
   return {
       {"Id", c.id},
       {"Created", c.created},
@@ -451,6 +454,48 @@ Status run_stats(const Options& o, const Context& ctx) {
 
 }  // namespace
 
+void remove_anonymous_volumes(const std::string& root, const std::vector<std::string>& names) {
+  if (names.empty()) return;
+  auto store = volumes::VolumeStore::open(root);
+  for (const std::string& name : names) {
+    auto removed = store ? store->remove(name) : Status(fail(store.error()));
+    if (!removed) std::cerr << "brick: warning: anonymous volume `" << name << "`: " << removed.error().full() << "\n";
+  }
+}
+
+// The monitor's `prepare`: run's -v/--mount/--tmpfs, resolved once the
+// rootfs is mounted so an empty named volume gets the image's content.
+// A mount at a default mount's destination (--tmpfs /dev/shm) replaces it.
+static Status mount_volumes(const std::string& root, ContainerState& state, ContainerSpec& spec) {
+  if (state.volume_flags.empty() && state.mount_flags.empty() && state.tmpfs_flags.empty()) return {};
+  volumes::VolumeStore store = BRICK_TRY(volumes::VolumeStore::open(root));
+  volumes::MountContext mc;
+  mc.store = &store;
+  mc.base_dir = state.mount_base_dir;
+  mc.rootfs = spec.root.path;
+  volumes::ResolvedMounts out;
+  for (const std::string& flag : state.volume_flags) {
+    volumes::MountRequest r = BRICK_TRY_CTX(volumes::parse_volume_flag(flag), "-v `" + flag + "`");
+    BRICK_TRY_CTX(volumes::add_mount(r, mc, out), "-v `" + flag + "`");
+  }
+  for (const std::string& flag : state.mount_flags) {
+    volumes::MountRequest r = BRICK_TRY_CTX(volumes::parse_mount_flag(flag), "--mount `" + flag + "`");
+    BRICK_TRY_CTX(volumes::add_mount(r, mc, out), "--mount `" + flag + "`");
+  }
+  for (const std::string& flag : state.tmpfs_flags) {
+    volumes::MountRequest r = BRICK_TRY_CTX(volumes::parse_tmpfs_flag(flag), "--tmpfs `" + flag + "`");
+    BRICK_TRY_CTX(volumes::add_mount(r, mc, out), "--tmpfs `" + flag + "`");
+  }
+  for (runtime::Mount& m : out.mounts) {
+    std::erase_if(spec.mounts, [&](const runtime::Mount& d) { return d.destination == m.destination; });
+    spec.mounts.push_back(std::move(m));
+  }
+  for (const std::string& name : out.volumes)
+    if (std::find(state.volumes.begin(), state.volumes.end(), name) == state.volumes.end())
+      state.volumes.push_back(name);
+  return {};
+}
+
 void add_container_commands(CLI::App& app, Context& ctx) {
   add_run_commands(app, ctx);
   auto o = std::make_shared<Options>();
@@ -518,10 +563,15 @@ void add_container_commands(CLI::App& app, Context& ctx) {
 
   auto* rm = app.add_subcommand("rm", "Remove one or more containers");
   rm->add_flag("-f,--force", o->force, "Force the removal of a running container (uses SIGKILL)");
+  rm->add_flag("-v,--volumes", o->volumes, "Remove anonymous volumes associated with the container");
   names(rm);
   on(rm, [](const Options& opt, Context& c) {
-    return each(opt, c, [&opt](ContainerStore& store, const std::string& name) {
-      return remove_container(store, name, opt.force);
+    return each(opt, c, [&opt, &c](ContainerStore& store, const std::string& name) -> Status {
+      std::vector<std::string> anonymous;
+      if (auto state = store.find(name); state && opt.volumes) anonymous = state->anonymous_volumes;
+      BRICK_TRY(remove_container(store, name, opt.force));
+      remove_anonymous_volumes(c.global.root, anonymous);
+      return {};
     });
   });
 
@@ -566,7 +616,14 @@ void add_container_commands(CLI::App& app, Context& ctx) {
   monitor->add_option("id", o->id)->required();
   monitor->add_flag("--attach", o->attach);
   on(monitor, [](const Options& opt, Context& c) -> Status {
-    c.exit_code = run_monitor({c.global.root, c.global.run_root, opt.id, opt.attach});
+    MonitorArgs args{c.global.root, c.global.run_root, opt.id, opt.attach, {}, {}};
+    args.prepare = [root = c.global.root](ContainerState& state, ContainerSpec& spec) {
+      return mount_volumes(root, state, spec);
+    };
+    args.removed = [root = c.global.root](const ContainerState& state) {
+      remove_anonymous_volumes(root, state.anonymous_volumes);
+    };
+    c.exit_code = run_monitor(args);
     return {};
   });
 }

@@ -12,5 +12,9 @@ namespace brick::cli {
 void add_container_commands(CLI::App& app, Context& ctx);
 // `run` and `create` (cli/run_cmd.cpp); add_container_commands calls it.
 void add_run_commands(CLI::App& app, Context& ctx);
+// Removes the anonymous volumes made for a container (`rm -v`, `run --rm`, a
+// create that failed); one still in use elsewhere or already gone is left
+// with a warning on stderr.
+void remove_anonymous_volumes(const std::string& root, const std::vector<std::string>& names);
 
 }  // namespace brick::cli

@@ -15,6 +15,7 @@
 #include "cli/network_cmd.hpp"
 #include "cli/output.hpp"
 #include "cli/volume_cmd.hpp"
+#include "runtime/seccomp.hpp"
 
 namespace {
 
@@ -54,6 +55,8 @@ int run(int argc, char** argv) {
     return app.exit(e) == 0 ? 0 : 1;
   }
   brick::Status result = setup_logging(ctx.global.log_level);
+  // Compiled seccomp filters outlive this process (every `run` and monitor is a new one).
+  if (!ctx.global.run_root.empty()) brick::runtime::set_seccomp_cache_directory(ctx.global.run_root + "/seccomp");
   if (result && ctx.action) result = ctx.action();
   if (result && !ctx.action) std::cout << app.help();
   if (!result) {

@@ -2,10 +2,14 @@
 // on top of the image's config, then a record and (for run) a monitor.
 #include <poll.h>
 #include <signal.h>
+#include <sys/prctl.h>
 #include <sys/resource.h>
 #include <unistd.h>
 
+#include <algorithm>
+#include <bit>
 #include <cerrno>
+#include <climits>
 #include <cmath>
 #include <iostream>
 #include <memory>
@@ -14,7 +18,11 @@
 #include "base/strings.hpp"
 #include "cli/container_cmd.hpp"
 #include "images/store.hpp"
+#include "runtime/capabilities.hpp"
 #include "runtime/container.hpp"
+#include "runtime/security.hpp"
+#include "volumes/mounts.hpp"
+#include "volumes/volume_store.hpp"
 
 namespace brick::cli {
 namespace {
@@ -33,6 +41,9 @@ struct RunOptions {
   std::vector<std::string> command;  // IMAGE [CMD...]
   std::string log_max_size, log_max_file;
   std::vector<std::string> log_opts;
+  bool init = false, privileged = false;
+  std::vector<std::string> cap_add, cap_drop, security_opt, group_add;
+  std::vector<std::string> volumes, mounts, tmpfs;
 };
 
 // docker's units.RAMInBytes: "32m", "1g", "512k", "100" (bytes).
@@ -123,16 +134,48 @@ Status apply_env(std::vector<std::string>& env, const std::string& entry) {
   return {};
 }
 
-Result<std::pair<uint32_t, uint32_t>> parse_user(const std::string& user) {
-  auto [u, g] = [&] {
-    size_t colon = user.find(':');
-    return std::pair{user.substr(0, colon), colon == std::string::npos ? std::string() : user.substr(colon + 1)};
-  }();
-  auto num = [](const std::string& s) { return !s.empty() && s.find_first_not_of("0123456789") == std::string::npos; };
-  if (!num(u) || (!g.empty() && !num(g)))
-    return fail("user `" + user + "`: only numeric uid[:gid] is supported so far (names need the image's /etc/passwd)");
-  uint32_t uid = static_cast<uint32_t>(std::stoul(u));
-  return std::pair{uid, g.empty() ? uint32_t{0} : static_cast<uint32_t>(std::stoul(g))};
+// Checks -v/--mount/--tmpfs now (a usage error is 125 before anything
+// exists), makes the anonymous volumes (one per container, not per start)
+// and records the named ones, so `volume rm` sees them in use from create
+// on. The monitor mounts them (cli/container_cmd.cpp), once the rootfs is
+// there to fill an empty volume from.
+Status check_mounts(const RunOptions& o, const Context& ctx, CreateOptions& c) {
+  if (o.volumes.empty() && o.mounts.empty() && o.tmpfs.empty()) return {};
+  char cwd[PATH_MAX];
+  if (::getcwd(cwd, sizeof cwd) == nullptr) return fail_errno("reading the working directory");
+  c.mount_base_dir = cwd;
+  std::optional<volumes::VolumeStore> store;
+  auto volume_name = [&](volumes::MountRequest& r) -> Result<std::string> {
+    if (!r.source.empty()) return r.source;
+    if (!store) store.emplace(BRICK_TRY(volumes::VolumeStore::open(ctx.global.root)));
+    volumes::Volume v = BRICK_TRY(store->create_anonymous(r.volume_opts, r.volume_labels));
+    return v.name;
+  };
+  for (const std::string& flag : o.volumes) {
+    volumes::MountRequest r = BRICK_TRY_CTX(volumes::parse_volume_flag(flag), "-v `" + flag + "`");
+    std::string entry = flag;
+    if (r.kind == volumes::MountKind::volume) {
+      std::string name = BRICK_TRY(volume_name(r));
+      if (r.source.empty()) entry = name + ":" + flag, c.anonymous_volumes.push_back(name);
+      c.volumes.push_back(name);
+    }
+    c.volume_flags.push_back(entry);
+  }
+  for (const std::string& flag : o.mounts) {
+    volumes::MountRequest r = BRICK_TRY_CTX(volumes::parse_mount_flag(flag), "--mount `" + flag + "`");
+    std::string entry = flag;
+    if (r.kind == volumes::MountKind::volume) {
+      std::string name = BRICK_TRY(volume_name(r));
+      if (r.source.empty()) entry += ",source=" + name, c.anonymous_volumes.push_back(name);
+      c.volumes.push_back(name);
+    }
+    c.mount_flags.push_back(entry);
+  }
+  for (const std::string& flag : o.tmpfs) {
+    BRICK_TRY_CTX(volumes::parse_tmpfs_flag(flag), "--tmpfs `" + flag + "`");
+    c.tmpfs_flags.push_back(flag);
+  }
+  return {};
 }
 
 Result<CreateOptions> build(const RunOptions& o, const Context& ctx) {
@@ -204,12 +247,11 @@ Result<CreateOptions> build(const RunOptions& o, const Context& ctx) {
   spec.process.cwd = !o.workdir.empty() ? o.workdir : !cfg.working_dir.empty() ? cfg.working_dir : "/";
   if (spec.process.cwd[0] != '/')
     return fail("the working directory '" + spec.process.cwd + "' is invalid, it needs to be an absolute path");
-  const std::string user = !o.user.empty() ? o.user : cfg.user;
-  if (!user.empty()) {
-    auto [uid, gid] = BRICK_TRY(parse_user(user));
-    spec.process.user.uid = uid;
-    spec.process.user.gid = gid;
-  }
+  // Names need the image's /etc/passwd and /etc/group: the monitor resolves
+  // them once the rootfs is mounted (an unknown one fails the start, 125).
+  c.user = !o.user.empty() ? o.user : cfg.user;
+  c.group_add = o.group_add;
+  c.init = o.init;
   spec.hostname = o.hostname;  // empty: the monitor uses the short id
   if (o.network == "host") {
     std::erase_if(spec.linux.namespaces, [](const Namespace& ns) { return ns.type == "network"; });
@@ -241,7 +283,34 @@ Result<CreateOptions> build(const RunOptions& o, const Context& ctx) {
     std::erase_if(spec.process.rlimits, [&](const Rlimit& x) { return x.type == r.type; });
     spec.process.rlimits.push_back(r);
   }
+  if (o.privileged || !o.cap_add.empty() || !o.cap_drop.empty() || !o.security_opt.empty()) {
+    SecurityOptions security{o.cap_add, o.cap_drop, o.privileged, o.security_opt};
+    BRICK_TRY(apply_security_options(spec, security));
+    // "Every capability" is every one this process can hand on (podman's
+    // rule): brick itself may run with a reduced bounding set.
+    const bool all =
+        o.privileged || std::ranges::any_of(o.cap_add, [](const std::string& c) { return to_lower(c) == "all"; });
+    if (all) {
+      auto held = [](const std::string& name) {
+        auto mask = capability_mask({name});
+        return mask && ::prctl(PR_CAPBSET_READ, std::countr_zero(*mask)) == 1;
+      };
+      for (auto* set : {&spec.process.capabilities.bounding, &spec.process.capabilities.effective,
+                        &spec.process.capabilities.permitted})
+        std::erase_if(*set, [&](const std::string& name) { return !held(name); });
+    }
+    if (o.privileged) {
+      // docker: every device allowed, /sys writable.
+      spec.linux.resources.devices = {DeviceRule{true, 'a', -1, -1, "rwm"}};
+      for (Mount& m : spec.mounts)
+        if (m.destination == "/sys") std::erase(m.options, "ro");
+    }
+  }
   c.spec = std::move(spec);
+  if (auto s = check_mounts(o, ctx, c); !s) {
+    remove_anonymous_volumes(ctx.global.root, c.anonymous_volumes);
+    return fail(std::move(s).error());
+  }
   return c;
 }
 
@@ -258,9 +327,14 @@ void proxy_signals() {
 }
 
 Status run(const RunOptions& o, Context& ctx, bool start) {
-  CreateOptions create = BRICK_TRY(build(o, ctx));
   ContainerStore store = BRICK_TRY(ContainerStore::open(ctx.global.root, ctx.global.run_root));
-  ContainerState state = BRICK_TRY(create_container(store, create));
+  CreateOptions create = BRICK_TRY(build(o, ctx));
+  auto created = create_container(store, create);
+  if (!created) {
+    remove_anonymous_volumes(ctx.global.root, create.anonymous_volumes);
+    return fail(std::move(created).error());
+  }
+  ContainerState state = std::move(*created);
   if (!start) {
     std::cout << state.id << "\n";
     return {};
@@ -321,6 +395,19 @@ void add_flags(CLI::App* cmd, const std::shared_ptr<RunOptions>& o) {
   cmd->add_option("--log-opt", o->log_opts, "Log driver options (max-size, max-file)")
       ->type_name("list")
       ->allow_extra_args(false);
+  cmd->add_flag("--init", o->init, "Run an init inside the container that forwards signals and reaps processes");
+  cmd->add_flag("--privileged", o->privileged, "Give extended privileges to this container");
+  cmd->add_option("--cap-add", o->cap_add, "Add Linux capabilities")->type_name("list")->allow_extra_args(false);
+  cmd->add_option("--cap-drop", o->cap_drop, "Drop Linux capabilities")->type_name("list")->allow_extra_args(false);
+  cmd->add_option("--security-opt", o->security_opt, "Security Options")->type_name("list")->allow_extra_args(false);
+  cmd->add_option("--group-add", o->group_add, "Add additional groups to join")
+      ->type_name("list")
+      ->allow_extra_args(false);
+  cmd->add_option("-v,--volume", o->volumes, "Bind mount a volume")->type_name("list")->allow_extra_args(false);
+  cmd->add_option("--mount", o->mounts, "Attach a filesystem mount to the container")
+      ->type_name("mount")
+      ->allow_extra_args(false);
+  cmd->add_option("--tmpfs", o->tmpfs, "Mount a tmpfs directory")->type_name("list")->allow_extra_args(false);
   cmd->add_flag("-i,--interactive", o->interactive, "Keep STDIN open even if not attached (not supported yet)");
   cmd->add_flag("-t,--tty", o->tty, "Allocate a pseudo-TTY (not supported yet)");
   // Everything from IMAGE on is the container's: `run busybox sh -c 'exit 42'`.

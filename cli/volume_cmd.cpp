@@ -7,6 +7,8 @@
 
 #include "cli/help.hpp"
 #include "cli/output.hpp"
+#include "runtime/container_store.hpp"
+#include "volumes/mounts.hpp"
 #include "volumes/volume_store.hpp"
 
 namespace brick::cli {
@@ -24,10 +26,18 @@ struct VolumeOptions {
   bool quiet = false;
   bool force = false;
   bool all = false;
+  volumes::InUse in_use;  // filled by rm and prune from the container records
 };
 
-// No container records exist yet; when they do, their volumes go here.
-const volumes::InUse kNoneInUse;
+// A volume is in use while a container record (running or not) names it,
+// as docker refuses to remove a volume of a stopped container.
+Result<volumes::InUse> volumes_in_use(const Context& ctx) {
+  runtime::ContainerStore containers = BRICK_TRY(runtime::ContainerStore::open(ctx.global.root, ctx.global.run_root));
+  std::vector<std::string> used;
+  for (const runtime::ContainerState& c : BRICK_TRY(containers.list()))
+    used.insert(used.end(), c.volumes.begin(), c.volumes.end());
+  return volumes::in_use_by(used);
+}
 
 Result<volumes::Options> parse_pairs(const std::vector<std::string>& pairs, const char* flag) {
   volumes::Options out;
@@ -110,7 +120,7 @@ Status run_inspect(const VolumeOptions& o, VolumeStore& store) {
 Status run_rm(const VolumeOptions& o, VolumeStore& store) {
   Status status;
   for (const auto& name : o.names) {
-    auto s = store.remove(name, o.force, kNoneInUse);
+    auto s = store.remove(name, o.force, o.in_use);
     if (!s) {
       if (!status) std::cerr << "brick: " << status.error().full() << "\n";
       status = std::move(s);
@@ -122,7 +132,7 @@ Status run_rm(const VolumeOptions& o, VolumeStore& store) {
 }
 
 Status run_prune(const VolumeOptions& o, VolumeStore& store) {
-  auto report = BRICK_TRY(store.prune(kNoneInUse, o.all));
+  auto report = BRICK_TRY(store.prune(o.in_use, o.all));
   if (!report.deleted.empty()) {
     std::cout << "Deleted Volumes:\n";
     for (const auto& n : report.deleted) std::cout << n << "\n";
@@ -141,6 +151,7 @@ CLI::App* add_volume_command(CLI::App& app, Context& ctx) {
     sub->callback([o, &ctx, fn] {
       ctx.action = [o, &ctx, fn]() -> Status {
         VolumeStore store = BRICK_TRY(VolumeStore::open(ctx.global.root));
+        o->in_use = BRICK_TRY(volumes_in_use(ctx));
         return fn(*o, store);
       };
     });

@@ -121,6 +121,15 @@ Result<ContainerState> create_container(const ContainerStore& store, const Creat
   s.auto_remove = o.auto_remove;
   s.log_options = o.log_options;
   s.read_only_rootfs = o.spec.root.readonly;
+  s.init = o.init;
+  s.user = o.user;
+  s.group_add = o.group_add;
+  s.volume_flags = o.volume_flags;
+  s.mount_flags = o.mount_flags;
+  s.tmpfs_flags = o.tmpfs_flags;
+  s.mount_base_dir = o.mount_base_dir;
+  s.volumes = o.volumes;
+  s.anonymous_volumes = o.anonymous_volumes;
   if (o.auto_remove && o.restart_policy.name != "no")
     return fail("conflicting options: cannot specify both --restart and --rm");
   BRICK_TRY(parse_signal(o.stop_signal));

@@ -33,6 +33,14 @@ struct CreateOptions {
   int stop_timeout = 10;
   bool auto_remove = false;
   LogOptions log_options;
+  bool init = false;
+  // Resolved by the monitor against the mounted rootfs (ContainerState).
+  std::string user;
+  std::vector<std::string> group_add;
+  std::vector<std::string> volume_flags, mount_flags, tmpfs_flags;
+  std::string mount_base_dir;
+  std::vector<std::string> volumes;            // named volumes known at create time
+  std::vector<std::string> anonymous_volumes;  // made for this container
 };
 
 // Writes the record (status `created`); starts nothing.

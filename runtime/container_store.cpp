@@ -144,6 +144,15 @@ std::string state_to_json(const ContainerState& s) {
       {"layers", s.layers},
       {"read_only_rootfs", s.read_only_rootfs},
       {"cgroup_dirs", s.cgroup_dirs},
+      {"init", s.init},
+      {"user", s.user},
+      {"group_add", s.group_add},
+      {"volume_flags", s.volume_flags},
+      {"mount_flags", s.mount_flags},
+      {"tmpfs_flags", s.tmpfs_flags},
+      {"mount_base_dir", s.mount_base_dir},
+      {"volumes", s.volumes},
+      {"anonymous_volumes", s.anonymous_volumes},
   };
   if (s.health) {
     json log = json::array();
@@ -192,6 +201,15 @@ Result<ContainerState> parse_state(std::string_view text) {
     read(j, "layers", s.layers);
     read(j, "read_only_rootfs", s.read_only_rootfs);
     read(j, "cgroup_dirs", s.cgroup_dirs);
+    read(j, "init", s.init);
+    read(j, "user", s.user);
+    read(j, "group_add", s.group_add);
+    read(j, "volume_flags", s.volume_flags);
+    read(j, "mount_flags", s.mount_flags);
+    read(j, "tmpfs_flags", s.tmpfs_flags);
+    read(j, "mount_base_dir", s.mount_base_dir);
+    read(j, "volumes", s.volumes);
+    read(j, "anonymous_volumes", s.anonymous_volumes);
     if (auto it = j.find("health"); it != j.end() && it->is_object()) {
       Health h;
       read(*it, "status", h.status);

@@ -78,6 +78,17 @@ struct ContainerState {
   std::vector<std::string> layers;
   bool read_only_rootfs = false;
   std::vector<std::string> cgroup_dirs;  // while running
+  // Resolved by the monitor once the rootfs is mounted: `-u` against the
+  // image's /etc/passwd and /etc/group (empty user and group_add: the spec's
+  // ids stand), and `-v`/`--mount`/`--tmpfs` as given (relative bind sources
+  // against mount_base_dir), so a named volume gets the image's content.
+  bool init = false;  // --init: brick's reaper is PID 1
+  std::string user;
+  std::vector<std::string> group_add;
+  std::vector<std::string> volume_flags, mount_flags, tmpfs_flags;
+  std::string mount_base_dir;
+  std::vector<std::string> volumes;            // named volumes this container uses (in-use for `volume rm`)
+  std::vector<std::string> anonymous_volumes;  // those made for it: gone with `rm -v` and `run --rm`
 
   bool running() const {
     return status == ContainerStatus::running || status == ContainerStatus::paused ||

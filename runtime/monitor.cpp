@@ -25,6 +25,7 @@
 #include "runtime/container_store.hpp"
 #include "runtime/log_file.hpp"
 #include "runtime/spawn.hpp"
+#include "runtime/user.hpp"
 
 namespace brick::runtime {
 
@@ -176,6 +177,12 @@ Status Monitor::setup() {
     BRICK_TRY_CTX(mkdir_beneath(root.get(), spec_.process.cwd),
                   "creating working directory `" + spec_.process.cwd + "`");
   }
+  // `-u NAME[:GROUP]` and --group-add: names only the image's files know.
+  if (!state_.user.empty() || !state_.group_add.empty()) BRICK_TRY(apply_user(spec_, state_.user, state_.group_add));
+  if (args_.prepare) {
+    BRICK_TRY(args_.prepare(state_, spec_));
+    save();
+  }
   log_ = BRICK_TRY(LogWriter::open(state_.log_path, state_.log_options));
   return {};
 }
@@ -194,6 +201,7 @@ Status Monitor::start_once() {
   options.stdout_fd = out_w.get();
   options.stderr_fd = err_w.get();
   options.before_start = [&cgroup](pid_t pid) { return cgroup.add_process(pid); };
+  options.init = state_.init;
   ChildProcess child = BRICK_TRY(spawn_container(spec_, options));
   out_w.reset();
   err_w.reset();
@@ -398,7 +406,7 @@ void Monitor::teardown() {
   ::unlink((run_dir + "/monitor.sock").c_str());
   state_.monitor_pid = 0;
   if (state_.auto_remove) {
-    (void)store_.remove(state_.id);
+    if (store_.remove(state_.id) && args_.removed) args_.removed(state_);
   } else {
     save();
   }

@@ -17,9 +17,12 @@
 // Answers are {"ok":true,...} or {"ok":false,"error":"..."}.
 #pragma once
 
+#include <functional>
 #include <string>
 
 #include "base/error.hpp"
+#include "runtime/container_store.hpp"
+#include "runtime/spec.hpp"
 
 namespace brick::runtime {
 
@@ -32,6 +35,15 @@ inline constexpr int kMonitorAttachErrFd = 6;  // ...and of stderr here
 struct MonitorArgs {
   std::string root, run_root, id;
   bool attach = false;
+  // Runs once, after the rootfs is mounted (spec.root.path set) and the user
+  // resolved, before the first spawn: the caller's mounts that need the
+  // image's content (named volumes live in a module above this one). It may
+  // add spec.mounts and record in `state` the volumes used; a failure fails
+  // the start with 125.
+  std::function<Status(ContainerState& state, ContainerSpec& spec)> prepare;
+  // Runs after an auto-removed (--rm) container's record is gone: its
+  // anonymous volumes go too, as with docker.
+  std::function<void(const ContainerState& state)> removed;
 };
 
 // The monitor's body; returns its process exit status. Expects fds 3 and 4

@@ -53,6 +53,15 @@ TEST_CASE("state round-trips through JSON") {
   s.labels = {{"a", "b"}};
   s.health = Health{"healthy", 0, {{"s", "e", 0, "ok"}}};
   s.log_options = {1000, 3};
+  s.init = true;
+  s.user = "nobody:nogroup";
+  s.group_add = {"audio"};
+  s.volume_flags = {"data:/data:ro"};
+  s.mount_flags = {"type=tmpfs,dst=/t"};
+  s.tmpfs_flags = {"/run"};
+  s.mount_base_dir = "/srv";
+  s.volumes = {"data"};
+  s.anonymous_volumes = {"data"};
   ContainerState back = parse_state(state_to_json(s)).value();
   CHECK(back.name == "web");
   CHECK(back.status == ContainerStatus::exited);
@@ -63,6 +72,15 @@ TEST_CASE("state round-trips through JSON") {
   REQUIRE(back.health);
   CHECK(back.health->log.at(0).output == "ok");
   CHECK(back.log_options.max_file == 3);
+  CHECK(back.init);
+  CHECK(back.user == "nobody:nogroup");
+  CHECK(back.group_add == s.group_add);
+  CHECK(back.volume_flags == s.volume_flags);
+  CHECK(back.mount_flags == s.mount_flags);
+  CHECK(back.tmpfs_flags == s.tmpfs_flags);
+  CHECK(back.mount_base_dir == "/srv");
+  CHECK(back.volumes == s.volumes);
+  CHECK(back.anonymous_volumes == s.anonymous_volumes);
   CHECK_FALSE(parse_state("{\"status\":\"sleeping\"}"));
   CHECK_FALSE(parse_state("[]"));
 }
