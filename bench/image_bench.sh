@@ -94,7 +94,7 @@ RESET
 chmod +x "$work/reset"
 
 json=bench/results/image-$size.json
-hyperfine --warmup 1 --min-runs 5 --export-json "$json" \
+hyperfine --warmup 1 --min-runs ${RUNS:-5} --export-json "$json" \
   --prepare "$work/reset" \
   -n "tar -xzf" "tar -xzf $work/layer.tar.gz -C $work/x" \
   -n "brick load (gzip)" "$brick --root $work/root image load -q -i $work/image-gz.tar" \
