@@ -164,14 +164,17 @@ Status Monitor::setup() {
   images::ImageInfo image;
   image.name = state_.image;
   image.layer_dirs = state_.layers;
-  rootfs_ = BRICK_TRY(images::prepare_rootfs(image, store_.dir(state_.id), state_.read_only_rootfs));
+  // Always with an upper layer, as docker does: mount points the image lacks
+  // (a volume's target, /proc in a bare image) are made there, and spawn
+  // remounts the root read-only after the mounts (spec root.readonly).
+  rootfs_ = BRICK_TRY(images::prepare_rootfs(image, store_.dir(state_.id), false));
   spec_.root.path = store_.dir(state_.id) + "/rootfs";
   // docker's default hostname: the short id, known only once the record exists.
   if (spec_.hostname.empty() && spec_.has_namespace("uts")) spec_.hostname = state_.id.substr(0, 12);
   spec_.root.readonly = spec_.root.readonly || state_.read_only_rootfs;
   // docker creates a missing working directory; beneath the rootfs, so a
   // symlink in the image cannot point it elsewhere.
-  if (!spec_.process.cwd.empty() && spec_.process.cwd != "/" && !state_.read_only_rootfs) {
+  if (!spec_.process.cwd.empty() && spec_.process.cwd != "/") {
     UniqueFd root(::open(spec_.root.path.c_str(), O_PATH | O_DIRECTORY | O_CLOEXEC));
     if (!root) return fail_errno("opening rootfs `" + spec_.root.path + "`");
     BRICK_TRY_CTX(mkdir_beneath(root.get(), spec_.process.cwd),

@@ -116,4 +116,8 @@ b create --name taken "$IMG" true >/dev/null
 if b create --name taken -v /anon4 "$IMG" true 2>/dev/null; then fail "a duplicate name was accepted"; fi
 [ "$(b volume ls -q | sort)" = "$(printf '%s\n' $before keepme | sort)" ] || fail "a failed create left a volume"
 b rm taken >/dev/null
+# --read-only: the root refuses writes; a --tmpfs on it takes them.
+out=$(b run --rm --read-only --tmpfs /scratch "$IMG" sh -c 'touch /x 2>/dev/null && echo wrote; touch /scratch/y && echo tmpfs')
+[ "$out" = tmpfs ] || fail "--read-only: $out"
+
 echo "run_options: ok"
