@@ -9,6 +9,7 @@
 
 #include "base/strings.hpp"
 #include "compose/serialize.hpp"
+#include "gpu/cdi.hpp"
 #include "images/archive.hpp"
 
 namespace brick::orchestrator {
@@ -317,6 +318,200 @@ std::string depends_on_label(const compose::Service& s) {
   return join(deps, ",");
 }
 
+// compose `volumes:` (already in long form) and `tmpfs:` → mount requests;
+// named volumes by their full names, with their declarations beside them.
+Status mount_requests(const compose::Project& p, const compose::Service& s, DesiredContainer& c) {
+  for (size_t i = 0; i < s.volumes.size(); ++i) {
+    const compose::ServiceVolume& v = s.volumes[i];
+    std::string what = "service `" + s.name + "`: volumes[" + std::to_string(i) + "] (" + v.target + ")";
+    volumes::MountRequest m;
+    m.target = v.target;
+    m.read_only = v.read_only;
+    if (v.type == "bind") {
+      m.kind = volumes::MountKind::bind;
+      if (!v.source || v.source->empty()) return fail(what + ": a bind mount needs a source");
+      m.source = *v.source;
+      m.propagation = v.bind_propagation.value_or("");
+      m.create_host_path = v.bind_create_host_path.value_or(true);
+      m.selinux = v.bind_selinux.value_or("");
+    } else if (v.type == "volume") {
+      m.kind = volumes::MountKind::volume;
+      m.nocopy = v.volume_nocopy.value_or(false);
+      m.subpath = v.volume_subpath.value_or("");
+      if (v.source && !v.source->empty()) {
+        auto decl = p.volumes.find(*v.source);
+        if (decl == p.volumes.end()) return fail(what + ": volume `" + *v.source + "` is not declared in `volumes`");
+        m.source = decl->second.name;
+        if (decl->second.driver && *decl->second.driver != "local")
+          return fail(what + ": volume `" + *v.source + "`: driver `" + *decl->second.driver +
+                      "` is not supported (only `local`)");
+        c.volume_decls[m.source] = {decl->second.external, decl->second.driver_opts, decl->second.labels};
+      }
+    } else if (v.type == "tmpfs") {
+      m.kind = volumes::MountKind::tmpfs;
+      if (v.tmpfs_size) {
+        if (*v.tmpfs_size < 0) return fail(what + ": tmpfs size cannot be negative");
+        m.tmpfs_size = static_cast<uint64_t>(*v.tmpfs_size);
+      }
+      m.tmpfs_mode = v.tmpfs_mode;
+    } else {
+      return fail(what + ": mount type `" + v.type + "` is not supported (bind, volume or tmpfs)");
+    }
+    c.mounts.push_back(std::move(m));
+  }
+  for (const auto& t : s.tmpfs) {
+    auto m = volumes::parse_tmpfs_flag(t);
+    if (!m) return fail("service `" + s.name + "`: tmpfs `" + t + "`: " + m.error().full());
+    c.mounts.push_back(std::move(*m));
+  }
+  return {};
+}
+
+Result<std::optional<uint32_t>> id_number(const std::string& what, const std::optional<std::string>& text) {
+  if (!text || text->empty()) return std::optional<uint32_t>{};
+  if (!all_digits(*text) || text->size() > 10 || std::stoull(*text) > UINT32_MAX)
+    return fail(what + ": `" + *text + "` is not a numeric id");
+  return std::optional<uint32_t>(static_cast<uint32_t>(std::stoull(*text)));
+}
+
+// compose `secrets:`/`configs:` of a service → file requests: content from
+// the top-level object's file, environment variable or inline content.
+Result<std::vector<volumes::FileMountRequest>> file_requests(const compose::Project& p, const compose::Service& s,
+                                                             const std::vector<compose::FileReference>& refs,
+                                                             const std::map<std::string, compose::FileObject>& objects,
+                                                             const std::string& kind) {
+  std::vector<volumes::FileMountRequest> out;
+  for (const auto& ref : refs) {
+    std::string what = "service `" + s.name + "`: " + kind + "s: `" + ref.source + "`";
+    auto obj = objects.find(ref.source);
+    if (obj == objects.end()) return fail(what + " is not declared in the top-level `" + kind + "s`");
+    const compose::FileObject& o = obj->second;
+    if (o.external) return fail(what + ": external " + kind + "s exist only in swarm mode");
+    volumes::FileMountRequest r;
+    r.name = ref.source;
+    r.target = ref.target.value_or("");
+    if (o.file) {
+      r.file = *o.file;
+    } else if (o.content) {
+      r.content = *o.content;
+    } else if (o.environment) {
+      auto v = p.environment.find(*o.environment);
+      if (v == p.environment.end()) return fail(what + ": environment variable `" + *o.environment + "` is not set");
+      r.content = v->second;
+    } else {
+      return fail(what + ": no `file`, `environment` or `content`");
+    }
+    r.uid = BRICK_TRY(id_number(what + ": uid", ref.uid));
+    r.gid = BRICK_TRY(id_number(what + ": gid", ref.gid));
+    r.mode = ref.mode;
+    out.push_back(std::move(r));
+  }
+  return out;
+}
+
+Result<std::vector<net::PortMapping>> port_mappings(const compose::Service& s) {
+  std::vector<net::PortMapping> out;
+  for (const auto& port : s.ports) {
+    auto m = net::port_from_long(port.target, port.published.value_or(""), port.host_ip.value_or(""), port.protocol);
+    if (!m) return fail("service `" + s.name + "`: ports: " + std::to_string(port.target) + ": " + m.error().full());
+    out.insert(out.end(), m->begin(), m->end());
+  }
+  return out;
+}
+
+// The networks to join, highest priority first, then by name (compose's
+// order); none with a network_mode.
+Result<std::vector<NetworkAttachment>> network_attachments(const compose::Project& p, const compose::Service& s) {
+  std::vector<NetworkAttachment> out;
+  if (s.network_mode && !s.network_mode->empty()) return out;
+  std::map<std::string, std::optional<compose::ServiceNetwork>> wanted = s.networks;
+  if (wanted.empty()) wanted.emplace("default", std::nullopt);
+  for (const auto& [key, how] : wanted) {
+    NetworkAttachment a;
+    a.key = key;
+    auto decl = p.networks.find(key);
+    if (decl != p.networks.end())
+      a.name = decl->second.name;
+    else if (key == "default")
+      a.name = p.name + "_default";
+    else
+      return fail("service `" + s.name + "`: network `" + key + "` is not declared in `networks`");
+    a.aliases.push_back(s.name);
+    if (how) {
+      for (const auto& alias : how->aliases)
+        if (std::find(a.aliases.begin(), a.aliases.end(), alias) == a.aliases.end()) a.aliases.push_back(alias);
+      a.ipv4_address = how->ipv4_address.value_or("");
+      a.ipv6_address = how->ipv6_address.value_or("");
+      a.mac_address = how->mac_address.value_or("");
+      a.priority = how->priority.value_or(0);
+    }
+    out.push_back(std::move(a));
+  }
+  std::stable_sort(out.begin(), out.end(),
+                   [](const NetworkAttachment& a, const NetworkAttachment& b) { return a.priority > b.priority; });
+  return out;
+}
+
+Result<std::vector<net::HostEntry>> extra_hosts(const compose::Service& s, const std::string& host_gateway) {
+  std::vector<net::HostEntry> out;
+  for (const auto& text : s.extra_hosts) {
+    // Unknown gateway: checked with a stand-in, then left as the word.
+    bool unresolved = host_gateway.empty() && text.ends_with("host-gateway");
+    auto e = net::parse_extra_host(text, unresolved ? std::string_view("192.0.2.1") : std::string_view(host_gateway));
+    if (!e) return fail("service `" + s.name + "`: extra_hosts: " + e.error().full());
+    if (unresolved) e->address = "host-gateway";
+    out.push_back(std::move(*e));
+  }
+  return out;
+}
+
+bool is_gpu_request(const compose::DeviceRequest& d) {
+  if (std::find(d.capabilities.begin(), d.capabilities.end(), "gpu") != d.capabilities.end()) return true;
+  return d.driver && *d.driver == "nvidia";
+}
+
+gpu::GpuRequest gpu_request(const compose::DeviceRequest& d, const std::string& service, const std::string& holder) {
+  gpu::GpuRequest g;
+  g.service = service;
+  g.holder = holder;
+  g.driver = d.driver.value_or("nvidia");
+  g.count = d.count;
+  g.device_ids = d.device_ids;
+  if (!d.count && d.device_ids.empty()) g.count = -1;  // compose: no count and no ids take every GPU
+  auto shared = d.options.find("shared");
+  g.shared = shared != d.options.end() && gpu::option_true(shared->second);
+  g.capabilities = d.capabilities;
+  if (std::find(g.capabilities.begin(), g.capabilities.end(), "gpu") == g.capabilities.end())
+    g.capabilities.insert(g.capabilities.begin(), "gpu");
+  return g;
+}
+
+// deploy.resources.reservations.devices, then `gpus:`; CDI names and host
+// device nodes from `devices:`.
+Status device_requests(const compose::Project& p, const compose::Service& s, DesiredContainer& c) {
+  std::string holder = p.name + "/" + c.name;
+  if (s.deploy) {
+    const auto& devices = s.deploy->reservations.devices;
+    for (size_t i = 0; i < devices.size(); ++i) {
+      if (!is_gpu_request(devices[i]))
+        return fail("service `" + s.name + "`: deploy.resources.reservations.devices[" + std::to_string(i) +
+                    "]: only GPU reservations (capabilities: [gpu]) are supported");
+      c.gpus.push_back(gpu_request(devices[i], s.name, holder));
+    }
+  }
+  if (s.gpus)
+    for (const auto& d : *s.gpus) c.gpus.push_back(gpu_request(d, s.name, holder));
+  for (const auto& d : s.devices) {
+    if (d.cdi) {
+      if (!gpu::is_cdi_name(d.source))
+        return fail("service `" + s.name + "`: devices: `" + d.source + "` is not a CDI device name");
+      c.cdi_devices.push_back(d.source);
+    } else {
+      c.devices.push_back({d.source, d.target.empty() ? d.source : d.target, d.permissions});
+    }
+  }
+  return {};
+}
 }  // namespace
 
 std::string config_hash(const compose::Service& service) {
@@ -435,6 +630,20 @@ Result<DesiredContainer> translate(const TranslateInput& in) {
   c.restart = BRICK_TRY(restart_policy(s));
   c.healthcheck = healthcheck(s, image);
   c.spec = std::move(spec);
+
+  BRICK_TRY(mount_requests(project, s, c));
+  auto secrets = BRICK_TRY(file_requests(project, s, s.secrets, project.secrets, "secret"));
+  c.secrets = std::move(secrets);
+  auto configs = BRICK_TRY(file_requests(project, s, s.configs, project.configs, "config"));
+  c.configs = std::move(configs);
+  auto ports = BRICK_TRY(port_mappings(s));
+  c.ports = std::move(ports);
+  auto networks = BRICK_TRY(network_attachments(project, s));
+  c.networks = std::move(networks);
+  c.dns = {s.dns, s.dns_search, s.dns_opt};
+  auto hosts = BRICK_TRY(extra_hosts(s, in.host_gateway));
+  c.extra_hosts = std::move(hosts);
+  BRICK_TRY(device_requests(project, s, c));
 
   // Image labels, then the service's, then compose's own (docker merges the
   // image's into the container's; compose's are set last so none is spoofed).

@@ -4,8 +4,10 @@
 // later run finds and reconciles it.
 //
 // Pure: no files, no syscalls. What the host imposes (the caller's hard
-// rlimits) comes in as data. Networks, ports, volumes, secrets, configs and
-// GPUs are not translated here: their modules add them to the spec.
+// rlimits) comes in as data. Volumes, secrets, configs, ports, networks,
+// DNS, extra hosts and GPUs come out as requests in their modules' types
+// (volumes/mounts.hpp, net/ports.hpp, net/resolv.hpp, gpu/ledger.hpp) for the
+// caller to carry out; nothing is created here.
 #pragma once
 
 #include <chrono>
@@ -18,8 +20,12 @@
 
 #include "base/error.hpp"
 #include "compose/project.hpp"
+#include "gpu/ledger.hpp"
 #include "images/image_config.hpp"
+#include "net/ports.hpp"
+#include "net/resolv.hpp"
 #include "runtime/spec.hpp"
+#include "volumes/mounts.hpp"
 
 namespace brick::orchestrator {
 
@@ -81,6 +87,25 @@ struct TranslateInput {
   std::string container_id;
   HardLimits hard_limits;
   std::string version;  // for com.docker.compose.version
+  // The address `host-gateway` in extra_hosts stands for; "" keeps the word
+  // `host-gateway` as the entry's address for the caller to replace.
+  std::string host_gateway;
+};
+
+// One network the container joins, in the order to join them.
+struct NetworkAttachment {
+  std::string key;                                      // the network's name in the compose file
+  std::string name;                                     // its real name (`<project>_<key>` or `name:`)
+  std::vector<std::string> aliases;                     // the service name, then the service's aliases
+  std::string ipv4_address, ipv6_address, mac_address;  // "" = assigned
+  int priority = 0;                                     // higher joins first (compose's order)
+  bool operator==(const NetworkAttachment&) const = default;
+};
+
+// A host device node given to the container (`devices: [/dev/x:/dev/y:rwm]`).
+struct DeviceMapping {
+  std::string source, target, permissions = "rwm";
+  bool operator==(const DeviceMapping&) const = default;
 };
 
 struct DesiredContainer {
@@ -107,11 +132,35 @@ struct DesiredContainer {
   // `service:X`, `container:X`, `host`, `none`, or "" (the service's networks).
   std::string network_mode;
   std::string ipc, pid, uts;  // as written; "host" already drops the namespace
+
+  // `volumes:` then `tmpfs:`, in the order written; named volumes by their
+  // full names (`<project>_<key>` or `name:`).
+  std::vector<volumes::MountRequest> mounts;
+  // The project's declared volumes this container uses, by full name
+  // (MountContext::declared).
+  std::map<std::string, volumes::VolumeDecl> volume_decls;
+  std::vector<volumes::FileMountRequest> secrets;
+  std::vector<volumes::FileMountRequest> configs;
+  std::vector<net::PortMapping> ports;
+  // Empty when network_mode is set; `<project>_default` when the service
+  // names no network.
+  std::vector<NetworkAttachment> networks;
+  net::DnsSpec dns;
+  std::vector<net::HostEntry> extra_hosts;
+  // deploy.resources.reservations.devices and `gpus:`; holder is
+  // `<project>/<container name>`.
+  std::vector<gpu::GpuRequest> gpus;
+  std::vector<std::string> cdi_devices;  // `devices:` entries that are CDI names
+  std::vector<DeviceMapping> devices;    // the other `devices:` entries
 };
 
 // Fails, naming the service and the field, on: no command at all, a ulimit
 // above the caller's hard limit or soft above hard, an unknown ulimit or
-// restart policy, cpus together with cpu_period/cpu_quota.
+// restart policy, cpus together with cpu_period/cpu_quota, a volume, secret,
+// config or network the project does not declare, an external secret or
+// config (swarm only), a mount type brick has no support for (npipe,
+// cluster, image), a bad port, tmpfs or extra_hosts entry, a non-GPU device
+// reservation.
 Result<DesiredContainer> translate(const TranslateInput& input);
 
 }  // namespace brick::orchestrator

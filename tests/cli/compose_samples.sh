@@ -10,7 +10,7 @@ tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT
 run() { env -i PATH="$PATH" HOME=/root "$brick" --root "$tmp/root" compose "$@"; }
 
-for sample in quickstart demo-env; do
+for sample in quickstart demo-env ml-dev; do
   dir=$src/samples/$sample
   run --project-directory "$dir" config -q || fail "$sample: config exited $?"
 done
@@ -49,6 +49,40 @@ DRY-RUN MODE -  Container demo-env-dashboard-1  Create'
 out=$(run "${d[@]}" create --dry-run) || fail "demo-env create --dry-run exited $?"
 [[ $out == "$expected" ]] || fail "demo-env plan:
 $out"
+
+# ml-dev (issue 8): runs without a GPU by default; the `gpu` profile adds a
+# trainer reserving one GPU, or as many as TRAINER_GPUS says.
+m=(--project-directory "$src/samples/ml-dev")
+[[ $(run "${m[@]}" config --services) == $'dataset-prepare\ntracking\nnotebook\ntrainer' ]] ||
+  fail "ml-dev services: $(run "${m[@]}" config --services)"
+out=$(run "${m[@]}" config) || fail "ml-dev config exited $?"
+grep -q 'driver: nvidia' <<<"$out" && fail "ml-dev: a GPU reserved without the gpu profile"
+grep -q 'host_ip: 127.0.0.1' <<<"$out" || fail "ml-dev: tracking not on 127.0.0.1"
+grep -q 'condition: service_completed_successfully' <<<"$out" || fail "ml-dev: trainer does not wait for the data"
+grep -q 'shm_size: "2147483648"' <<<"$out" || fail "ml-dev: trainer shm_size"
+out=$(run "${m[@]}" --profile gpu config) || fail "ml-dev --profile gpu config exited $?"
+sed -n '/^  trainer-gpu:/,/^  [a-z]/p' <<<"$out" | grep -q 'count: 1' || fail "ml-dev gpu: trainer-gpu does not reserve 1 GPU:
+$out"
+out=$(env -i PATH="$PATH" HOME=/root TRAINER_GPUS=all "$brick" --root "$tmp/root" compose "${m[@]}" --profile gpu config) || fail "ml-dev TRAINER_GPUS=all config exited $?"
+sed -n '/^  trainer-gpu:/,/^  [a-z]/p' <<<"$out" | grep -q 'count: -1' || fail "ml-dev gpu: TRAINER_GPUS=all"
+expected='DRY-RUN MODE -  Network ml-dev_default  Create
+DRY-RUN MODE -  Volume "ml-dev_datasets"  Create
+DRY-RUN MODE -  Volume "ml-dev_runs"  Create
+DRY-RUN MODE -  Container ml-dev-dataset-prepare-1  Create
+DRY-RUN MODE -  Container ml-dev-tracking-1  Create
+DRY-RUN MODE -  Container ml-dev-dataset-prepare-1  Start
+DRY-RUN MODE -  Container ml-dev-tracking-1  Start
+DRY-RUN MODE -  Container ml-dev-notebook-1  Create
+DRY-RUN MODE -  Container ml-dev-trainer-1  Create
+DRY-RUN MODE -  Container ml-dev-notebook-1  Start
+DRY-RUN MODE -  Container ml-dev-trainer-1  Start'
+out=$(run "${m[@]}" up --dry-run) || fail "ml-dev up --dry-run exited $?"
+[[ $out == "$expected" ]] || fail "ml-dev plan:
+$out"
+out=$(run "${m[@]}" --profile gpu up --dry-run) || fail "ml-dev --profile gpu up --dry-run exited $?"
+grep -q 'Container ml-dev-trainer-gpu-1  Create' <<<"$out" || fail "ml-dev gpu plan:
+$out"
+[[ ! -e $tmp/root ]] || fail "an ml-dev dry run created $tmp/root"
 
 # Selection, --no-deps and --scale shape the plan.
 out=$(run "${q[@]}" up --dry-run --no-deps --scale worker=2 worker) || fail "up worker exited $?"
