@@ -132,7 +132,7 @@ CLI::App* add_network_command(CLI::App& app, Context& ctx) {
   auto on = [o, &ctx](CLI::App* sub, Status (*fn)(NetworkOptions&, NetworkStore&)) {
     sub->callback([o, &ctx, fn] {
       ctx.action = [o, &ctx, fn]() -> Status {
-        NetworkStore store = BRICK_TRY(NetworkStore::open(ctx.global.root, net::kernel_host()));
+        NetworkStore store = BRICK_TRY(NetworkStore::open(ctx.global.root, net::kernel_host(ctx.global.run_root)));
         return fn(*o, store);
       };
     });

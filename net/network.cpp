@@ -14,6 +14,7 @@
 #include "base/file.hpp"
 #include "base/ids.hpp"
 #include "base/scope_exit.hpp"
+#include "net/nat.hpp"
 #include "net/netlink.hpp"
 
 namespace brick::net {
@@ -58,6 +59,7 @@ Result<std::string> string_field(const nlohmann::json& json, const char* key) {
 
 class KernelHost : public NetworkHost {
  public:
+  explicit KernelHost(std::string run_root) : run_root_(std::move(run_root)) {}
   Result<std::vector<Prefix>> prefixes_in_use() override { return BRICK_TRY(netlink())->ipv4_in_use(); }
   Result<bool> link_exists(const std::string& name) override {
     auto index = BRICK_TRY(netlink())->ifindex_of(name);
@@ -77,8 +79,16 @@ class KernelHost : public NetworkHost {
     if (!index) return index.error().errno_value() == ENODEV ? Status{} : fail(index.error());
     return nl->delete_link(*index);
   }
+  Status setup_rules(const Network& network) override {
+    NetworkNat nat = BRICK_TRY(NetworkNat::setup(run_root_, network));
+    // The store undoes it through teardown_rules if a later step fails.
+    nat.keep();
+    return {};
+  }
+  Status teardown_rules(const Network& network) override { return teardown_network_nat(run_root_, network.bridge); }
 
  private:
+  std::string run_root_;
   Result<Netlink*> netlink() {
     if (!netlink_) netlink_ = BRICK_TRY_CTX(Netlink::open(), "opening rtnetlink");
     return &*netlink_;
@@ -92,7 +102,7 @@ Status NetworkHost::write_record(const std::string& path, std::string_view data)
   return write_file_atomic(path, data);
 }
 
-std::shared_ptr<NetworkHost> kernel_host() { return std::make_shared<KernelHost>(); }
+std::shared_ptr<NetworkHost> kernel_host(const std::string& run_root) { return std::make_shared<KernelHost>(run_root); }
 
 bool valid_network_name(std::string_view name) {
   if (name.empty() || !std::isalnum(static_cast<unsigned char>(name[0]))) return false;
@@ -289,7 +299,11 @@ Result<Network> NetworkStore::create(const NetworkSpec& spec) {
                   "creating bridge `" + n.bridge + "`");
     // From here on a failure must take the bridge back out.
     ScopeExit undo([&] { (void)host_->delete_link(n.bridge); });
+    BRICK_TRY(host_->setup_rules(n));
+    // Undone before the bridge goes (declared after `undo`).
+    ScopeExit undo_rules([&] { (void)host_->teardown_rules(n); });
     BRICK_TRY_CTX(host_->write_record(record_path(n.name), record), "writing the record");
+    undo_rules.release();
     undo.release();
     return n;
   };
@@ -306,6 +320,9 @@ Result<Network> NetworkStore::update(const std::string& name_or_id, const std::f
 }
 
 Status NetworkStore::remove_locked(const Network& n) {
+  // Rules first: while they stand the bridge and record still name them, so a
+  // failure here leaves a network `rm` can retry.
+  BRICK_TRY(host_->teardown_rules(n));
   BRICK_TRY_CTX(host_->delete_link(n.bridge), "deleting bridge `" + n.bridge + "`");
   std::string path = record_path(n.name);
   if (::unlink(path.c_str()) != 0 && errno != ENOENT) return fail_errno("removing `" + path + "`");

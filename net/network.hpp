@@ -81,12 +81,18 @@ class NetworkHost {
   virtual Status create_bridge(const std::string& name, int mtu, Ipv4 gateway, const Prefix& subnet) = 0;
   // Deleting a link that is already gone succeeds.
   virtual Status delete_link(const std::string& name) = 0;
+  // The network's NAT and isolation rules (net/nat.hpp), made once its
+  // bridge exists. On failure nothing is left.
+  virtual Status setup_rules(const Network& network) = 0;
+  // Removes them; rules already gone, or never made, are fine.
+  virtual Status teardown_rules(const Network& network) = 0;
   // How a record reaches the disk (write_file_atomic); a seam for faults.
   virtual Status write_record(const std::string& path, std::string_view data);
 };
 
-// The NetworkHost over rtnetlink, opened on first use.
-std::shared_ptr<NetworkHost> kernel_host();
+// The NetworkHost over rtnetlink, opened on first use, and libnftables; the
+// rules' lock lives under `run_root` (--run-root).
+std::shared_ptr<NetworkHost> kernel_host(const std::string& run_root);
 
 // Whether a container is attached to the network with this name.
 using InUse = std::function<bool(const std::string& network_name)>;
@@ -100,7 +106,8 @@ class NetworkStore {
   const std::string& dir() const { return dir_; }
 
   // Chooses the subnet (avoiding the host's prefixes and other networks),
-  // creates the bridge, then writes the record. Any failure leaves neither.
+  // creates the bridge and its NAT/isolation rules, then writes the record.
+  // Any failure leaves none of them.
   Result<Network> create(const NetworkSpec& spec);
   // Every network, by name.
   Result<std::vector<Network>> list() const;
@@ -111,8 +118,8 @@ class NetworkStore {
   // When `change` fails nothing is written. How attachments take and give
   // back addresses.
   Result<Network> update(const std::string& name_or_id, const std::function<Status(Network&)>& change);
-  // Refuses while `in_use` says a container is attached; deletes the bridge,
-  // then the record. Returns the network's name.
+  // Refuses while `in_use` says a container is attached; deletes the rules,
+  // the bridge, then the record. Returns the network's name.
   Result<std::string> remove(const std::string& name_or_id, const InUse& in_use = {});
   // Removes every network not in use; returns their names.
   Result<std::vector<std::string>> prune(const InUse& in_use = {});

@@ -72,7 +72,7 @@ struct World {
   TempDir rootfs = busybox_rootfs();
   TempDir scratch = *TempDir::create("brick-net");
   std::string run_root = env("BRICK_RUN_ROOT");
-  NetworkStore store = *NetworkStore::open(env("BRICK_ROOT"), kernel_host());
+  NetworkStore store = *NetworkStore::open(env("BRICK_ROOT"), kernel_host(run_root));
 
   // Starts `args` in a fresh network namespace; `before` runs in
   // before_start with the child's pid (attach there).

@@ -6,9 +6,11 @@
 #include <sys/stat.h>
 
 #include <catch2/catch.hpp>
+#include <cstdlib>
 
 #include "base/file.hpp"
 #include "base/temp_dir.hpp"
+#include "net/nat.hpp"
 #include "net/netlink.hpp"
 #include "net/network.hpp"
 
@@ -35,10 +37,16 @@ bool bridge_up(const std::string& name) {
   return flags && (std::stoul(*flags, nullptr, 16) & 1) && exists("/sys/class/net/" + name + "/bridge");
 }
 
+// sandbox.sh gives every test run its own.
+std::string run_root() {
+  const char* r = std::getenv("BRICK_RUN_ROOT");
+  return r ? r : "/run/brick";
+}
+
 // The real host, but the record write fails: the bridge already exists then.
 class FailingWrite : public NetworkHost {
  public:
-  std::shared_ptr<NetworkHost> real = kernel_host();
+  std::shared_ptr<NetworkHost> real = kernel_host(run_root());
   Result<std::vector<Prefix>> prefixes_in_use() override { return real->prefixes_in_use(); }
   Result<bool> link_exists(const std::string& n) override { return real->link_exists(n); }
   Status create_bridge(const std::string& n, int mtu, Ipv4 gw, const Prefix& s) override {
@@ -47,8 +55,15 @@ class FailingWrite : public NetworkHost {
     return {};
   }
   Status delete_link(const std::string& n) override { return real->delete_link(n); }
+  Status setup_rules(const Network& n) override {
+    BRICK_TRY(real->setup_rules(n));
+    rules_made = nat_table_text().value_or("").find(n.bridge) != std::string::npos;
+    return {};
+  }
+  Status teardown_rules(const Network& n) override { return real->teardown_rules(n); }
   Status write_record(const std::string&, std::string_view) override { return fail(Error("injected", EIO)); }
   bool created = false;
+  bool rules_made = false;
 };
 
 NetworkSpec spec(const std::string& name, std::map<std::string, std::string> options = {}) {
@@ -65,7 +80,7 @@ TEST_CASE("two networks: distinct subnets, bridges up with gateways, removed cle
   TempDir root = TempDir::create("netinteg").value();
   auto netlink = Netlink::open();
   REQUIRE(netlink);
-  auto store = NetworkStore::open(root.path(), kernel_host());
+  auto store = NetworkStore::open(root.path(), kernel_host(run_root()));
   REQUIRE(store);
 
   auto a = store->create(spec("alpha"));
@@ -86,6 +101,12 @@ TEST_CASE("two networks: distinct subnets, bridges up with gateways, removed cle
   CHECK(has(a->ipam->subnet()));
   CHECK(has(b->ipam->subnet()));
   CHECK(exists(store->dir() + "/alpha.json"));
+  // Each network has its NAT and isolation rules.
+  std::string table = nat_table_text().value();
+  CHECK(table.find("ip saddr " + a->ipam->subnet().str() + " oifname != \"" + a->bridge + "\" masquerade") !=
+        std::string::npos);
+  CHECK(table.find("ip saddr " + b->ipam->subnet().str() + " oifname != \"brick-beta\" masquerade") !=
+        std::string::npos);
 
   // A stray bridge with a name a record would want is refused by name.
   NetworkSpec clash = spec("gamma", {{kBridgeNameOption, "brick-beta"}});
@@ -99,6 +120,7 @@ TEST_CASE("two networks: distinct subnets, bridges up with gateways, removed cle
   CHECK_FALSE(exists("/sys/class/net/brick-beta"));
   CHECK_FALSE(exists(store->dir() + "/alpha.json"));
   CHECK(store->list()->empty());
+  CHECK(nat_table_text().value() == "");
 }
 
 TEST_CASE("a failure after the bridge exists leaves no bridge and no record") {
@@ -111,7 +133,9 @@ TEST_CASE("a failure after the bridge exists leaves no bridge and no record") {
   auto r = store->create(doomed);
   REQUIRE_FALSE(r);
   CHECK(host->created);
+  CHECK(host->rules_made);
   CHECK_FALSE(exists("/sys/class/net/brick-doomed"));
+  CHECK(nat_table_text().value() == "");
   CHECK_FALSE(exists(store->dir() + "/doomed.json"));
 }
 
@@ -123,7 +147,7 @@ TEST_CASE("a bridge that exists without a record is an error naming it") {
   auto stray =
       netlink->create_bridge("stray0", 0, parse_ipv4("10.250.0.1").value(), parse_prefix("10.250.0.0/24").value());
   REQUIRE(stray);
-  auto store = NetworkStore::open(root.path(), kernel_host());
+  auto store = NetworkStore::open(root.path(), kernel_host(run_root()));
   REQUIRE(store);
   auto r = store->create(spec("s", {{kBridgeNameOption, "stray0"}}));
   REQUIRE_FALSE(r);

@@ -19,16 +19,35 @@ class FakeHost : public NetworkHost {
   std::set<std::string> links;
   std::map<std::string, int> mtus;  // as create_bridge was asked
   bool fail_write = false;
+  bool fail_rules = false;
+  bool fail_teardown = false;
+  std::set<std::string> rules;     // bridges whose rules stand
+  std::vector<std::string> calls;  // "bridge <name>", "rules <name>", ... in order
 
   Result<std::vector<Prefix>> prefixes_in_use() override { return host_prefixes; }
   Result<bool> link_exists(const std::string& name) override { return links.contains(name); }
   Status create_bridge(const std::string& name, int mtu, Ipv4, const Prefix&) override {
     links.insert(name);
     mtus[name] = mtu;
+    calls.push_back("bridge " + name);
     return {};
   }
   Status delete_link(const std::string& name) override {
     links.erase(name);
+    calls.push_back("del-bridge " + name);
+    return {};
+  }
+  Status setup_rules(const Network& n) override {
+    if (!links.contains(n.bridge)) return fail("rules for bridge `" + n.bridge + "` before it exists");
+    if (fail_rules) return fail(Error("setting up NAT for network `" + n.name + "`: nft refused (injected)", EINVAL));
+    rules.insert(n.bridge);
+    calls.push_back("rules " + n.bridge);
+    return {};
+  }
+  Status teardown_rules(const Network& n) override {
+    if (fail_teardown) return fail(Error("removing NAT rules of bridge `" + n.bridge + "`: injected", EIO));
+    rules.erase(n.bridge);  // rules never made are fine too
+    calls.push_back("del-rules " + n.bridge);
     return {};
   }
   Status write_record(const std::string& path, std::string_view data) override {
@@ -66,6 +85,9 @@ TEST_CASE("create chooses distinct subnets, skipping the host's prefixes") {
   CHECK(a->bridge == "br-" + a->id.substr(0, 12));
   CHECK(a->bridge.size() <= 15);
   CHECK(f.host->links == std::set<std::string>{a->bridge, b->bridge});
+  CHECK(f.host->rules == std::set<std::string>{a->bridge, b->bridge});
+  CHECK(f.host->calls == std::vector<std::string>{"bridge " + a->bridge, "rules " + a->bridge, "bridge " + b->bridge,
+                                                  "rules " + b->bridge});
 
   auto list = f.store.list();
   REQUIRE(list);
@@ -165,6 +187,59 @@ TEST_CASE("a failed record write takes the bridge back out") {
   REQUIRE_FALSE(r);
   CHECK(r.error().message().find("creating network `doomed`") != std::string::npos);
   CHECK(f.host->links.empty());
+  CHECK(f.host->rules.empty());
+  CHECK(f.store.list()->empty());
+  // The rules go before their bridge.
+  REQUIRE(f.host->calls.size() == 4);
+  CHECK(f.host->calls[2].starts_with("del-rules "));
+  CHECK(f.host->calls[3].starts_with("del-bridge "));
+}
+
+TEST_CASE("a failure to set up the rules takes the bridge back out") {
+  Fixture f;
+  f.host->fail_rules = true;
+  auto r = f.store.create(spec("norules"));
+  REQUIRE_FALSE(r);
+  CHECK(r.error().message().find("creating network `norules`") != std::string::npos);
+  CHECK(r.error().message().find("nft refused") != std::string::npos);
+  CHECK(f.host->links.empty());
+  CHECK(f.host->rules.empty());
+  CHECK(f.store.list()->empty());
+  // The same name works once the rules can be made.
+  f.host->fail_rules = false;
+  REQUIRE(f.store.create(spec("norules")));
+}
+
+TEST_CASE("remove and prune take the rules down before the bridge; a failure keeps the network") {
+  Fixture f;
+  auto a = f.store.create(spec("a"));
+  REQUIRE(a);
+  auto b = f.store.create(spec("b"));
+  REQUIRE(b);
+
+  f.host->fail_teardown = true;
+  auto r = f.store.remove("a");
+  REQUIRE_FALSE(r);
+  CHECK(r.error().message().find("removing network `a`") != std::string::npos);
+  CHECK(r.error().message().find(a->bridge) != std::string::npos);
+  CHECK(f.host->links.contains(a->bridge));  // still whole: `rm` can be retried
+  CHECK(f.store.get("a"));
+  f.host->fail_teardown = false;
+
+  f.host->calls.clear();
+  REQUIRE(f.store.remove("a"));
+  CHECK(f.host->calls == std::vector<std::string>{"del-rules " + a->bridge, "del-bridge " + a->bridge});
+
+  // A network whose rules were never made (one from before brick made
+  // them, or rules already removed by hand) still goes.
+  f.host->rules.erase(b->bridge);
+  f.host->calls.clear();
+  auto pruned = f.store.prune();
+  REQUIRE(pruned);
+  CHECK(*pruned == std::vector<std::string>{"b"});
+  CHECK(f.host->calls == std::vector<std::string>{"del-rules " + b->bridge, "del-bridge " + b->bridge});
+  CHECK(f.host->links.empty());
+  CHECK(f.host->rules.empty());
   CHECK(f.store.list()->empty());
 }
 
