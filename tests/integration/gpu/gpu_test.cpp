@@ -23,11 +23,13 @@
 #include "gpu/discovery.hpp"
 #include "gpu/inject.hpp"
 #include "gpu/ledger.hpp"
+#include "integration/busybox.hpp"
 #include "runtime/cgroup.hpp"
 #include "runtime/spawn.hpp"
 #include "unit/gpu/gpu_fixture.hpp"
 
 using namespace brick;
+using namespace brick::testing;
 using namespace brick::gpu;
 using namespace brick::gpu::testing;
 namespace fs = std::filesystem;
@@ -36,16 +38,6 @@ namespace {
 
 constexpr uint32_t k64 = kLdFlagElfLibc6 | kLdFlagX8664;
 const std::string kLibDir = "/usr/lib/x86_64-linux-gnu/";
-
-TempDir busybox_rootfs() {
-  auto dir = TempDir::create("brick-rootfs");
-  REQUIRE(dir);
-  fs::create_directories(dir->path() + "/bin");
-  fs::copy_file("/bin/busybox", dir->path() + "/bin/busybox");
-  for (const char* tool : {"sh", "cat", "ls", "stat", "echo", "mknod", "env", "sort", "tr", "grep"})
-    fs::create_symlink("busybox", dir->path() + "/bin/" + tool);
-  return std::move(*dir);
-}
 
 // A host with two GPUs as the driver lays them out, NVML included.
 TempDir fake_host() {
@@ -95,10 +87,21 @@ void apply(const ContainerEdits& edits, runtime::ContainerSpec& spec) {
   for (const std::string& e : edits.env) spec.process.env.push_back(e);
 }
 
-struct Ran {
-  std::string output;
-  int code;
-};
+// Runs `spec` to its end in a cgroup of its own (so the device rules apply).
+Ran run_in_cgroup(const runtime::ContainerSpec& spec) {
+  auto layout = runtime::detect_host_cgroup_layout();
+  REQUIRE(layout);
+  auto cg = runtime::Cgroup::create(*layout, "brick-test/gpu-" + random_hex(6).value(), spec.linux.resources);
+  INFO((cg ? "" : cg.error().message()));
+  REQUIRE(cg);
+  runtime::SpawnOptions options;
+  options.before_start = [&](pid_t pid) { return cg->add_process(pid); };
+  auto ran = run_container(spec, options);
+  INFO((ran ? "" : ran.error().message()));
+  REQUIRE(ran);
+  REQUIRE(cg->destroy());
+  return *ran;
+}
 
 // Runs `script` in a container with `edits`, in a cgroup of its own.
 Ran run(const TempDir& rootfs, const ContainerEdits& edits, const std::string& script) {
@@ -106,27 +109,7 @@ Ran run(const TempDir& rootfs, const ContainerEdits& edits, const std::string& s
   spec.root.path = rootfs.path();
   spec.process.args = {"sh", "-c", script};
   apply(edits, spec);
-  auto layout = runtime::detect_host_cgroup_layout();
-  REQUIRE(layout);
-  auto cg = runtime::Cgroup::create(*layout, "brick-test/gpu-" + random_hex(6).value(), spec.linux.resources);
-  INFO((cg ? "" : cg.error().message()));
-  REQUIRE(cg);
-  int fds[2];
-  REQUIRE(::pipe2(fds, O_CLOEXEC) == 0);
-  UniqueFd read_end(fds[0]), write_end(fds[1]);
-  runtime::SpawnOptions options;
-  options.stdout_fd = options.stderr_fd = write_end.get();
-  options.before_start = [&](pid_t pid) { return cg->add_process(pid); };
-  auto child = runtime::spawn_container(spec, options);
-  write_end.reset();
-  INFO((child ? "" : child.error().message()));
-  REQUIRE(child);
-  auto output = read_fd(read_end.get());
-  REQUIRE(output);
-  auto status = child->wait();
-  REQUIRE(status);
-  REQUIRE(cg->destroy());
-  return {*output, status->exit_code()};
+  return run_in_cgroup(spec);
 }
 
 }  // namespace
@@ -272,24 +255,8 @@ TEST_CASE("a real GPU: nvidia-smi -L in a container lists only the reserved GPU"
       fs::create_symlink(fs::read_symlink(dir), rootfs->path() + dir);
   spec.process.args = {"nvidia-smi", "-L"};
   apply(*edits, spec);
-  auto layout = runtime::detect_host_cgroup_layout();
-  REQUIRE(layout);
-  auto cg = runtime::Cgroup::create(*layout, "brick-test/gpu-" + random_hex(6).value(), spec.linux.resources);
-  REQUIRE(cg);
-  int fds[2];
-  REQUIRE(::pipe2(fds, O_CLOEXEC) == 0);
-  UniqueFd read_end(fds[0]), write_end(fds[1]);
-  runtime::SpawnOptions options;
-  options.stdout_fd = options.stderr_fd = write_end.get();
-  options.before_start = [&](pid_t pid) { return cg->add_process(pid); };
-  auto child = runtime::spawn_container(spec, options);
-  write_end.reset();
-  INFO((child ? "" : child.error().message()));
-  REQUIRE(child);
-  auto output = read_fd(read_end.get());
-  REQUIRE(output);
-  REQUIRE(child->wait());
-  REQUIRE(cg->destroy());
+  Ran ran = run_in_cgroup(spec);
+  const std::string* output = &ran.output;
   INFO(*output);
   const std::string& uuid = (*chosen)[0].uuid;
   CHECK(output->find(uuid) != std::string::npos);
@@ -326,5 +293,5 @@ TEST_CASE("device nodes get their mode, owner and parent directories", "[gpu]") 
   Ran ran = run(rootfs, edits, "stat -c '%n %F %t:%T %a %u %g' /dev/dri/card0");
   INFO(ran.output);
   CHECK(ran.output == "/dev/dri/card0 character special file e2:0 640 1000 44\n");
-  CHECK(ran.code == 0);
+  CHECK(ran.status.exit_code() == 0);
 }

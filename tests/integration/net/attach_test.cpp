@@ -25,6 +25,7 @@
 
 #include "base/file.hpp"
 #include "base/temp_dir.hpp"
+#include "integration/busybox.hpp"
 #include "net/nat.hpp"
 #include "net/netlink.hpp"
 #include "net/netns.hpp"
@@ -32,6 +33,7 @@
 #include "runtime/spawn.hpp"
 
 using namespace brick;
+using namespace brick::testing;
 using namespace brick::net;
 using brick::runtime::ChildProcess;
 
@@ -39,18 +41,13 @@ namespace {
 
 namespace fs = std::filesystem;
 
-TempDir busybox_rootfs() {
-  auto dir = TempDir::create("brick-rootfs");
-  REQUIRE(dir);
-  fs::create_directories(dir->path() + "/bin");
-  fs::copy_file("/bin/busybox", dir->path() + "/bin/busybox");
-  for (const char* tool : {"sh", "echo", "cat", "sleep", "httpd", "wget", "nc", "ip", "grep", "true", "timeout"})
-    fs::create_symlink("busybox", dir->path() + "/bin/" + tool);
+TempDir web_rootfs() {
+  TempDir dir = busybox_rootfs();
   for (const char* site : {"web", "outside"}) {
-    fs::create_directories(dir->path() + "/www/" + site);
-    REQUIRE(write_file_atomic(dir->path() + "/www/" + site + "/index.html", std::string("hello from ") + site + "\n"));
+    fs::create_directories(dir.path() + "/www/" + site);
+    REQUIRE(write_file_atomic(dir.path() + "/www/" + site + "/index.html", std::string("hello from ") + site + "\n"));
   }
-  return std::move(*dir);
+  return dir;
 }
 
 std::string env(const char* name) {
@@ -69,7 +66,7 @@ struct Box {
 };
 
 struct World {
-  TempDir rootfs = busybox_rootfs();
+  TempDir rootfs = web_rootfs();
   TempDir scratch = *TempDir::create("brick-net");
   std::string run_root = env("BRICK_RUN_ROOT");
   NetworkStore store = *NetworkStore::open(env("BRICK_ROOT"), kernel_host(run_root));

@@ -17,6 +17,7 @@
 
 #include "base/file.hpp"
 #include "base/temp_dir.hpp"
+#include "integration/busybox.hpp"
 #include "runtime/capabilities.hpp"
 #include "runtime/cgroup.hpp"
 #include "runtime/exec.hpp"
@@ -25,31 +26,9 @@
 
 using namespace brick;
 using namespace brick::runtime;
+using namespace brick::testing;
 
 namespace {
-
-TempDir secure_rootfs() {
-  auto dir = TempDir::create("brick-rootfs");
-  REQUIRE(dir);
-  namespace fs = std::filesystem;
-  fs::create_directories(dir->path() + "/bin");
-  fs::create_directories(dir->path() + "/etc");
-  fs::create_directories(dir->path() + "/tmp");
-  fs::copy_file("/bin/busybox", dir->path() + "/bin/busybox");
-  for (const char* tool : {"sh",     "echo",    "cat",    "ls",   "id",    "hostname", "sleep", "test",
-                           "wc",     "grep",    "cut",    "kill", "mkdir", "mount",    "mknod", "head",
-                           "insmod", "unshare", "chroot", "true", "false", "readlink", "tr",    "sysctl"})
-    fs::create_symlink("busybox", dir->path() + "/bin/" + tool);
-  REQUIRE(write_file_atomic(dir->path() + "/etc/passwd",
-                            "root:x:0:0:root:/root:/bin/sh\n"
-                            "nobody:x:65534:65534:nobody:/nonexistent:/bin/false\n"
-                            "app:x:1000:1000::/home/app:/bin/sh\n"));
-  REQUIRE(
-      write_file_atomic(dir->path() + "/etc/group", "root:x:0:\nnogroup:x:65534:\napp:x:1000:\nextra:x:2000:app\n"));
-  // TempDir is 0700; a non-root user in the container must reach /bin.
-  std::filesystem::permissions(dir->path(), std::filesystem::perms(0755));
-  return std::move(*dir);
-}
 
 ContainerSpec spec_for(const TempDir& rootfs, std::vector<std::string> args) {
   ContainerSpec spec = default_spec();
@@ -57,26 +36,6 @@ ContainerSpec spec_for(const TempDir& rootfs, std::vector<std::string> args) {
   spec.hostname = "secure";
   spec.process.args = std::move(args);
   return spec;
-}
-
-struct Ran {
-  std::string output;  // stdout and stderr together
-  ExitStatus status;
-};
-
-Result<Ran> run(const ContainerSpec& spec, SpawnOptions options = {}) {
-  int fds[2];
-  REQUIRE(::pipe2(fds, O_CLOEXEC) == 0);
-  UniqueFd read_end(fds[0]), write_end(fds[1]);
-  options.stdout_fd = options.stderr_fd = write_end.get();
-  auto child = spawn_container(spec, options);
-  write_end.reset();
-  if (!child) return std::unexpected(child.error());
-  auto output = read_fd(read_end.get());
-  REQUIRE(output);
-  auto status = child->wait();
-  REQUIRE(status);
-  return Ran{*output, *status};
 }
 
 std::string status_line(const std::string& output, const std::string& key) {
@@ -95,8 +54,8 @@ std::string hex_mask(uint64_t mask) {
 }  // namespace
 
 TEST_CASE("docker's default capabilities, no_new_privs and seccomp filter", "[security]") {
-  TempDir rootfs = secure_rootfs();
-  auto ran = run(spec_for(rootfs, {"cat", "/proc/self/status"}));
+  TempDir rootfs = busybox_rootfs();
+  auto ran = run_container(spec_for(rootfs, {"cat", "/proc/self/status"}));
   REQUIRE(ran);
   INFO(ran->output);
   CHECK(ran->status.exit_code() == 0);
@@ -112,10 +71,10 @@ TEST_CASE("docker's default capabilities, no_new_privs and seccomp filter", "[se
 }
 
 TEST_CASE("cap_drop ALL leaves nothing; cap_add adds; seccomp=unconfined turns the filter off", "[security]") {
-  TempDir rootfs = secure_rootfs();
+  TempDir rootfs = busybox_rootfs();
   ContainerSpec spec = spec_for(rootfs, {"cat", "/proc/self/status"});
   REQUIRE(apply_security_options(spec, SecurityOptions{{}, {"ALL"}, false, {}}));
-  auto none = run(spec);
+  auto none = run_container(spec);
   REQUIRE(none);
   INFO(none->output);
   CHECK(status_line(none->output, "CapEff") == "0000000000000000");
@@ -125,7 +84,7 @@ TEST_CASE("cap_drop ALL leaves nothing; cap_add adds; seccomp=unconfined turns t
   spec = spec_for(rootfs, {"cat", "/proc/self/status"});
   REQUIRE(apply_security_options(
       spec, SecurityOptions{{"net_admin", "CAP_SYS_PTRACE"}, {"chown"}, false, {"seccomp=unconfined"}}));
-  auto some = run(spec);
+  auto some = run_container(spec);
   REQUIRE(some);
   INFO(some->output);
   uint64_t want =
@@ -135,7 +94,7 @@ TEST_CASE("cap_drop ALL leaves nothing; cap_add adds; seccomp=unconfined turns t
 }
 
 TEST_CASE("escapes fail from inside a default container", "[security]") {
-  TempDir rootfs = secure_rootfs();
+  TempDir rootfs = busybox_rootfs();
   auto host_marker = TempDir::create("brick-host");
   REQUIRE(host_marker);
   REQUIRE(write_file_atomic(host_marker->path() + "/secret", "host\n"));
@@ -166,7 +125,7 @@ TEST_CASE("escapes fail from inside a default container", "[security]") {
       "echo pids $(ls -d /proc/[0-9]* | wc -l);"
       "echo fds $(ls /proc/self/fd | wc -l);"
       "echo done";
-  auto ran = run(spec_for(rootfs, {"sh", "-c", script}), options);
+  auto ran = run_container(spec_for(rootfs, {"sh", "-c", script}), options);
   REQUIRE(ran);
   INFO(ran->output);
   CHECK(ran->output.find("MOUNTED") == std::string::npos);
@@ -187,17 +146,17 @@ TEST_CASE("escapes fail from inside a default container", "[security]") {
 }
 
 TEST_CASE("a user by name runs with its ids, groups and home", "[security]") {
-  TempDir rootfs = secure_rootfs();
+  TempDir rootfs = busybox_rootfs();
   ContainerSpec spec = spec_for(rootfs, {"sh", "-c", "id -u; id -g; id -G; echo $HOME; grep CapEff /proc/self/status"});
   REQUIRE(apply_user(spec, "nobody"));
-  auto ran = run(spec);
+  auto ran = run_container(spec);
   REQUIRE(ran);
   INFO(ran->output);
   CHECK(ran->output == "65534\n65534\n65534\n/nonexistent\nCapEff:\t0000000000000000\n");
 
   spec = spec_for(rootfs, {"sh", "-c", "id -u; id -g; id -G; echo $HOME"});
   REQUIRE(apply_user(spec, "app"));
-  auto app = run(spec);
+  auto app = run_container(spec);
   REQUIRE(app);
   CHECK(app->output == "1000\n1000\n1000 2000\n/home/app\n");
 
@@ -208,15 +167,16 @@ TEST_CASE("a user by name runs with its ids, groups and home", "[security]") {
 }
 
 TEST_CASE("init reaps orphans, forwards SIGTERM and exits with the command's status", "[security]") {
-  TempDir rootfs = secure_rootfs();
+  TempDir rootfs = busybox_rootfs();
   SpawnOptions with_init;
   with_init.init = true;
   // The subshell's sleep is orphaned to PID 1, exits, and must be reaped.
-  auto ran = run(spec_for(rootfs, {"sh", "-c",
-                                   "(sleep 0.1 &); sleep 0.5; "
-                                   "echo zombies $(cat /proc/[0-9]*/stat | cut -d' ' -f3 | grep -c Z);"
-                                   "echo pid $$; ls /proc/1/root/ >/dev/null 2>&1 || echo init-hidden; exit 3"}),
-                 with_init);
+  auto ran =
+      run_container(spec_for(rootfs, {"sh", "-c",
+                                      "(sleep 0.1 &); sleep 0.5; "
+                                      "echo zombies $(cat /proc/[0-9]*/stat | cut -d' ' -f3 | grep -c Z);"
+                                      "echo pid $$; ls /proc/1/root/ >/dev/null 2>&1 || echo init-hidden; exit 3"}),
+                    with_init);
   REQUIRE(ran);
   INFO(ran->output);
   CHECK(ran->output == "zombies 0\npid 2\ninit-hidden\n");
@@ -231,28 +191,28 @@ TEST_CASE("init reaps orphans, forwards SIGTERM and exits with the command's sta
   REQUIRE(status);
   CHECK(status->exit_code() == 128 + SIGTERM);
 
-  auto missing = run(spec_for(rootfs, {"/nope"}), with_init);
+  auto missing = run_container(spec_for(rootfs, {"/nope"}), with_init);
   REQUIRE_FALSE(missing);
   CHECK(missing.error().message() == "starting container: executing `/nope`: No such file or directory");
 }
 
 TEST_CASE("sysctls: namespaced ones are set, host-wide ones refused", "[security]") {
-  TempDir rootfs = secure_rootfs();
+  TempDir rootfs = busybox_rootfs();
   ContainerSpec spec = spec_for(rootfs, {"cat", "/proc/sys/net/ipv4/ip_forward", "/proc/sys/kernel/shmmni"});
   spec.linux.sysctl = {{"net.ipv4.ip_forward", "1"}, {"kernel.shmmni", "1234"}};
-  auto ran = run(spec);
+  auto ran = run_container(spec);
   REQUIRE(ran);
   CHECK(ran->output == "1\n1234\n");
 
   spec.linux.sysctl = {{"kernel.panic", "1"}};
-  auto refused = run(spec);
+  auto refused = run_container(spec);
   REQUIRE_FALSE(refused);
   CHECK(refused.error().message() ==
         "starting container: sysctl `kernel.panic` is not namespaced: setting it would change the host");
 }
 
 TEST_CASE("exec joins the container's namespaces, cgroup and privileges", "[security][exec]") {
-  TempDir rootfs = secure_rootfs();
+  TempDir rootfs = busybox_rootfs();
   REQUIRE(write_file_atomic(rootfs.path() + "/marker", "inside\n"));
   auto layout = detect_host_cgroup_layout();
   REQUIRE(layout);
@@ -335,7 +295,7 @@ TEST_CASE("exec joins the container's namespaces, cgroup and privileges", "[secu
 }
 
 TEST_CASE("exec reaches a container whose PID 1 is brick's init", "[security][exec]") {
-  TempDir rootfs = secure_rootfs();
+  TempDir rootfs = busybox_rootfs();
   ContainerSpec spec = spec_for(rootfs, {"sleep", "100"});
   SpawnOptions options;
   options.init = true;

@@ -14,23 +14,13 @@
 
 #include "base/file.hpp"
 #include "base/temp_dir.hpp"
+#include "integration/busybox.hpp"
 
 using namespace brick;
 using namespace brick::runtime;
+using namespace brick::testing;
 
 namespace {
-
-TempDir busybox_rootfs() {
-  auto dir = TempDir::create("brick-rootfs");
-  REQUIRE(dir);
-  namespace fs = std::filesystem;
-  fs::create_directories(dir->path() + "/bin");
-  fs::copy_file("/bin/busybox", dir->path() + "/bin/busybox");
-  for (const char* tool :
-       {"sh", "echo", "cat", "ls", "id", "hostname", "sleep", "test", "wc", "grep", "cut", "kill", "mkdir"})
-    fs::create_symlink("busybox", dir->path() + "/bin/" + tool);
-  return std::move(*dir);
-}
 
 ContainerSpec spec_for(const TempDir& rootfs, std::vector<std::string> args) {
   ContainerSpec spec = default_spec();
@@ -40,27 +30,6 @@ ContainerSpec spec_for(const TempDir& rootfs, std::vector<std::string> args) {
   return spec;
 }
 
-struct Ran {
-  std::string output;  // stdout and stderr together
-  ExitStatus status;
-};
-
-Result<Ran> run(const ContainerSpec& spec) {
-  int fds[2];
-  REQUIRE(::pipe2(fds, O_CLOEXEC) == 0);
-  UniqueFd read_end(fds[0]), write_end(fds[1]);
-  SpawnOptions options;
-  options.stdout_fd = options.stderr_fd = write_end.get();
-  auto child = spawn_container(spec, options);
-  write_end.reset();
-  if (!child) return std::unexpected(child.error());
-  auto output = read_fd(read_end.get());
-  REQUIRE(output);
-  auto status = child->wait();
-  REQUIRE(status);
-  return Ran{*output, *status};
-}
-
 }  // namespace
 
 TEST_CASE("a container runs with its own hostname, pid 1 and no leaked fds", "[spawn]") {
@@ -68,7 +37,8 @@ TEST_CASE("a container runs with its own hostname, pid 1 and no leaked fds", "[s
   // An fd the test holds without CLOEXEC must still not reach the container.
   UniqueFd leak(::open("/dev/null", O_RDONLY));
   REQUIRE(leak);
-  auto ran = run(spec_for(rootfs, {"sh", "-c", "echo hi; hostname; id -u; ls /proc/self/fd; cat /proc/1/cmdline"}));
+  auto ran =
+      run_container(spec_for(rootfs, {"sh", "-c", "echo hi; hostname; id -u; ls /proc/self/fd; cat /proc/1/cmdline"}));
   REQUIRE(ran);
   INFO(ran->output);
   CHECK(ran->status == ExitStatus{0, 0});
@@ -79,12 +49,12 @@ TEST_CASE("a container runs with its own hostname, pid 1 and no leaked fds", "[s
 
 TEST_CASE("the exit code comes back, signals as 128+n", "[spawn]") {
   TempDir rootfs = busybox_rootfs();
-  auto ran = run(spec_for(rootfs, {"sh", "-c", "exit 3"}));
+  auto ran = run_container(spec_for(rootfs, {"sh", "-c", "exit 3"}));
   REQUIRE(ran);
   CHECK(ran->status.exit_code() == 3);
   // The kernel drops signals a pid namespace's init sends itself without a
   // handler, SIGKILL included: `kill -9 $$` inside does nothing.
-  auto ignored = run(spec_for(rootfs, {"sh", "-c", "kill -9 $$; exit 4"}));
+  auto ignored = run_container(spec_for(rootfs, {"sh", "-c", "kill -9 $$; exit 4"}));
   REQUIRE(ignored);
   CHECK(ignored->status.exit_code() == 4);
   // From outside it is an ordinary SIGKILL.
@@ -99,11 +69,11 @@ TEST_CASE("the exit code comes back, signals as 128+n", "[spawn]") {
 
 TEST_CASE("a failing exec names the stage and errno", "[spawn]") {
   TempDir rootfs = busybox_rootfs();
-  auto ran = run(spec_for(rootfs, {"/nope"}));
+  auto ran = run_container(spec_for(rootfs, {"/nope"}));
   REQUIRE_FALSE(ran);
   CHECK(ran.error().errno_value() == ENOENT);
   CHECK(ran.error().message() == "starting container: executing `/nope`: No such file or directory");
-  auto not_in_path = run(spec_for(rootfs, {"nope"}));
+  auto not_in_path = run_container(spec_for(rootfs, {"nope"}));
   REQUIRE_FALSE(not_in_path);
   CHECK(not_in_path.error().errno_value() == ENOENT);
 }
@@ -112,13 +82,13 @@ TEST_CASE("a failing step before exec names its path", "[spawn]") {
   TempDir rootfs = busybox_rootfs();
   ContainerSpec spec = spec_for(rootfs, {"sh"});
   spec.mounts.push_back({"/data", "bind", "/nonexistent-source", {"rbind"}});
-  auto ran = run(spec);
+  auto ran = run_container(spec);
   REQUIRE_FALSE(ran);
   CHECK(ran.error().message().find("/nonexistent-source") != std::string::npos);
 
   spec = spec_for(rootfs, {"sh"});
   spec.process.cwd = "/missing";
-  auto no_cwd = run(spec);
+  auto no_cwd = run_container(spec);
   REQUIRE_FALSE(no_cwd);
   CHECK(no_cwd.error().message() ==
         "starting container: changing to working directory `/missing`: No such file or directory");
@@ -156,13 +126,14 @@ TEST_CASE("before_start runs before the child continues", "[spawn]") {
 
 TEST_CASE("masked and read-only paths", "[spawn]") {
   TempDir rootfs = busybox_rootfs();
-  auto ran = run(spec_for(rootfs, {"sh", "-c",
-                                   "echo kcore=$(cat /proc/kcore | wc -c);"
-                                   "echo 1 > /proc/sys/kernel/ns_last_pid && echo sys-writable;"
-                                   "cat /proc/sys/kernel/ostype;"
-                                   "mkdir /sys/brick-probe && echo sysfs-writable;"
-                                   "ls /sys/firmware | wc -l;"
-                                   "grep -E ' /(proc/sys|sys) ' /proc/self/mounts | cut -d' ' -f2,4 | cut -c1-13"}));
+  auto ran =
+      run_container(spec_for(rootfs, {"sh", "-c",
+                                      "echo kcore=$(cat /proc/kcore | wc -c);"
+                                      "echo 1 > /proc/sys/kernel/ns_last_pid && echo sys-writable;"
+                                      "cat /proc/sys/kernel/ostype;"
+                                      "mkdir /sys/brick-probe && echo sysfs-writable;"
+                                      "ls /sys/firmware | wc -l;"
+                                      "grep -E ' /(proc/sys|sys) ' /proc/self/mounts | cut -d' ' -f2,4 | cut -c1-13"}));
   REQUIRE(ran);
   INFO(ran->output);
   CHECK(ran->status.exit_code() == 0);

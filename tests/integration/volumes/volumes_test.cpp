@@ -13,30 +13,17 @@
 #include "base/file.hpp"
 #include "base/scope_exit.hpp"
 #include "base/temp_dir.hpp"
+#include "integration/busybox.hpp"
 #include "runtime/spawn.hpp"
 #include "volumes/mounts.hpp"
 
 using namespace brick;
+using namespace brick::testing;
 using namespace brick::runtime;
 using namespace brick::volumes;
 namespace fs = std::filesystem;
 
 namespace {
-
-TempDir busybox_rootfs() {
-  auto dir = TempDir::create("brick-vol-rootfs");
-  REQUIRE(dir);
-  fs::create_directories(dir->path() + "/bin");
-  fs::copy_file("/bin/busybox", dir->path() + "/bin/busybox");
-  for (const char* tool : {"sh", "echo", "cat", "ls", "grep", "sleep", "stat", "test", "touch", "cut", "mkdir"})
-    fs::create_symlink("busybox", dir->path() + "/bin/" + tool);
-  return std::move(*dir);
-}
-
-struct Ran {
-  std::string output;
-  ExitStatus status;
-};
 
 ContainerSpec spec_for(const TempDir& rootfs, const std::string& script, const std::vector<Mount>& mounts) {
   ContainerSpec spec = default_spec();
@@ -46,32 +33,8 @@ ContainerSpec spec_for(const TempDir& rootfs, const std::string& script, const s
   return spec;
 }
 
-struct Started {
-  ChildProcess child;
-  UniqueFd output;
-};
-
-Result<Started> start(const ContainerSpec& spec) {
-  int fds[2];
-  REQUIRE(::pipe2(fds, O_CLOEXEC) == 0);
-  UniqueFd read_end(fds[0]), write_end(fds[1]);
-  SpawnOptions options;
-  options.stdout_fd = options.stderr_fd = write_end.get();
-  auto child = spawn_container(spec, options);
-  if (!child) return std::unexpected(child.error());
-  return Started{std::move(*child), std::move(read_end)};
-}
-
-Ran finish(Started& s) {
-  auto output = read_fd(s.output.get());
-  REQUIRE(output);
-  auto status = s.child.wait();
-  REQUIRE(status);
-  return Ran{*output, *status};
-}
-
 Result<Ran> run(const TempDir& rootfs, const std::string& script, const std::vector<Mount>& mounts) {
-  auto s = start(spec_for(rootfs, script, mounts));
+  auto s = start_container(spec_for(rootfs, script, mounts));
   if (!s) return std::unexpected(s.error());
   return finish(*s);
 }
@@ -137,11 +100,11 @@ TEST_CASE("a named volume keeps its data for the next container, and two contain
   auto wait_for = [](const std::string& peer) {
     return "i=0; while [ ! -f /shared/" + peer + " ] && [ $i -lt 200 ]; do sleep 0.05; i=$((i+1)); done; ";
   };
-  auto a = start(spec_for(rootfs, "echo from-a > /shared/a; " + wait_for("b") + "cat /shared/b",
-                          f.resolve(rootfs, "ckpt:/shared")));
+  auto a = start_container(spec_for(rootfs, "echo from-a > /shared/a; " + wait_for("b") + "cat /shared/b",
+                                    f.resolve(rootfs, "ckpt:/shared")));
   REQUIRE(a);
-  auto b = start(spec_for(rootfs, "echo from-b > /shared/b; " + wait_for("a") + "cat /shared/a",
-                          f.resolve(rootfs, "ckpt:/shared")));
+  auto b = start_container(spec_for(rootfs, "echo from-b > /shared/b; " + wait_for("a") + "cat /shared/a",
+                                    f.resolve(rootfs, "ckpt:/shared")));
   REQUIRE(b);
   Ran ra = finish(*a), rb = finish(*b);
   CHECK(ra.output == "from-b\n");
@@ -210,9 +173,9 @@ TEST_CASE("bind propagation: rslave sees what the host mounts later, the rprivat
   slave_spec.process.args.push_back("100");
   auto private_spec = spec_for(rootfs, wait, f.resolve(rootfs, host->path() + ":/data"));
   private_spec.process.args.push_back("20");
-  auto slave = start(slave_spec);
+  auto slave = start_container(slave_spec);
   REQUIRE(slave);
-  auto priv = start(private_spec);
+  auto priv = start_container(private_spec);
   REQUIRE(priv);
   REQUIRE(::mount("tmpfs", late.c_str(), "tmpfs", 0, "size=1m") == 0);
   ScopeExit unmount_late([&] { ::umount2(late.c_str(), MNT_DETACH); });
