@@ -270,16 +270,7 @@ DockerProfile profile_from_json(const json& j) {
       if (!name.empty()) rule.names.push_back(name);
       json_read(entry, "action", rule.action);
       json_read(entry, "errnoRet", rule.errno_ret);
-      if (auto args = entry.find("args"); args != entry.end() && args->is_array()) {
-        for (const json& a : *args) {
-          SeccompArg arg;
-          json_read(a, "index", arg.index);
-          json_read(a, "value", arg.value);
-          json_read(a, "valueTwo", arg.value_two);
-          json_read(a, "op", arg.op);
-          rule.args.push_back(arg);
-        }
-      }
+      json_read(entry, "args", rule.args);
       read_filter(entry, "includes", rule.include_caps, rule.include_arches, &rule.min_kernel);
       read_filter(entry, "excludes", rule.exclude_caps, rule.exclude_arches, nullptr);
       p.rules.push_back(std::move(rule));

@@ -117,16 +117,7 @@ Seccomp seccomp_from_json(const json& j) {
       json_read(entry, "names", sc.names);
       json_read(entry, "action", sc.action);
       json_read(entry, "errnoRet", sc.errno_ret);
-      if (auto args = entry.find("args"); args != entry.end() && args->is_array()) {
-        for (const json& a : *args) {
-          SeccompArg arg;
-          json_read(a, "index", arg.index);
-          json_read(a, "value", arg.value);
-          json_read(a, "valueTwo", arg.value_two);
-          json_read(a, "op", arg.op);
-          sc.args.push_back(arg);
-        }
-      }
+      json_read(entry, "args", sc.args);
       s.syscalls.push_back(std::move(sc));
     }
   }
@@ -134,6 +125,13 @@ Seccomp seccomp_from_json(const json& j) {
 }
 
 }  // namespace
+
+void from_json(const json& j, SeccompArg& arg) {
+  json_read(j, "index", arg.index);
+  json_read(j, "value", arg.value);
+  json_read(j, "valueTwo", arg.value_two);
+  json_read(j, "op", arg.op);
+}
 
 Result<int> namespace_flag(std::string_view type) {
   static constexpr std::pair<std::string_view, int> kFlags[] = {

@@ -147,6 +147,9 @@ const std::vector<std::string>& default_capabilities();
 // malformed document; use parse_spec() at the edges.
 void to_json(nlohmann::json& j, const ContainerSpec& spec);
 void from_json(const nlohmann::json& j, ContainerSpec& spec);
+// One `args` entry of a seccomp rule, as the OCI spec and docker's profile
+// files both write it.
+void from_json(const nlohmann::json& j, SeccompArg& arg);
 
 // config.json text (pretty-printed) and back.
 std::string spec_to_json(const ContainerSpec& spec);
