@@ -109,23 +109,18 @@ void close_keeping_errno(int fd) noexcept {
   errno = saved;
 }
 
-// The flags a bind remount must repeat: the kernel refuses (EPERM) to clear
-// nosuid, nodev, noexec or the atime flags of a mount that a more privileged
-// namespace locked, and keeping them is what a read-only bind should do anyway.
-unsigned long locked_flags(int fd) noexcept {
-  struct statvfs st {};
-  if (::fstatvfs(fd, &st) < 0) return 0;
+}  // namespace
+
+unsigned long locked_mount_flags(unsigned long f_flag) noexcept {
   unsigned long flags = 0;
-  if (st.f_flag & ST_NOSUID) flags |= MS_NOSUID;
-  if (st.f_flag & ST_NODEV) flags |= MS_NODEV;
-  if (st.f_flag & ST_NOEXEC) flags |= MS_NOEXEC;
-  if (st.f_flag & ST_NOATIME) flags |= MS_NOATIME;
-  if (st.f_flag & ST_NODIRATIME) flags |= MS_NODIRATIME;
-  if (st.f_flag & ST_RELATIME) flags |= MS_RELATIME;
+  if (f_flag & ST_NOSUID) flags |= MS_NOSUID;
+  if (f_flag & ST_NODEV) flags |= MS_NODEV;
+  if (f_flag & ST_NOEXEC) flags |= MS_NOEXEC;
+  if (f_flag & ST_NOATIME) flags |= MS_NOATIME;
+  if (f_flag & ST_NODIRATIME) flags |= MS_NODIRATIME;
+  if (f_flag & ST_RELATIME) flags |= MS_RELATIME;
   return flags;
 }
-
-}  // namespace
 
 MountOptions parse_mount_options(const std::vector<std::string>& options) {
   MountOptions out;
@@ -300,7 +295,9 @@ int mount_beneath(int root_fd, const MountPlan& m, MountStep* step) noexcept {
   int top = openat2_in_root(root_fd, m.destination.c_str(), O_PATH);
   if (top < 0) return fail_with(step, remount ? MountStep::remount : MountStep::propagation);
   if (remount) {
-    unsigned long again = MS_BIND | MS_REMOUNT | (flags & ~(MS_BIND | MS_REC)) | locked_flags(top);
+    struct statvfs top_st {};
+    const unsigned long locked = ::fstatvfs(top, &top_st) == 0 ? locked_mount_flags(top_st.f_flag) : 0;
+    unsigned long again = MS_BIND | MS_REMOUNT | (flags & ~(MS_BIND | MS_REC)) | locked;
     if (::mount(nullptr, FdPath(top).text, nullptr, again, nullptr) < 0) {
       close_keeping_errno(top);
       return fail_with(step, MountStep::remount);

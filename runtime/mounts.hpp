@@ -47,6 +47,12 @@ struct MountPlan {
 Result<MountPlan> plan_mount(const std::string& destination, const std::string& type, const std::string& source,
                              const std::vector<std::string>& options);
 
+// The MS_* flags a bind remount must repeat, from a statvfs f_flag: the
+// kernel refuses (EPERM) to clear nosuid, nodev, noexec or the atime flags
+// of a mount a more privileged namespace locked, and keeping them is what a
+// read-only bind should do anyway. Allocation-free.
+unsigned long locked_mount_flags(unsigned long f_flag) noexcept;
+
 enum class MountStep { resolve, escape, create, mount, remount, propagation };
 
 // Opens `path` (absolute or relative, read as relative to the root) beneath

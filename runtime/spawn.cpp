@@ -293,18 +293,7 @@ Result<Plan> make_plan(const ContainerSpec& spec, const SpawnOptions& options) {
 
 unsigned long mount_flags_of(const char* path) {
   struct statvfs st {};
-  if (::statvfs(path, &st) < 0) return 0;
-  // A bind remount must repeat the locked flags of the mount it changes
-  // (nosuid, nodev, noexec, atime) or the kernel refuses it with EPERM when
-  // they were set by a more privileged namespace.
-  unsigned long flags = 0;
-  if (st.f_flag & ST_NOSUID) flags |= MS_NOSUID;
-  if (st.f_flag & ST_NODEV) flags |= MS_NODEV;
-  if (st.f_flag & ST_NOEXEC) flags |= MS_NOEXEC;
-  if (st.f_flag & ST_NOATIME) flags |= MS_NOATIME;
-  if (st.f_flag & ST_NODIRATIME) flags |= MS_NODIRATIME;
-  if (st.f_flag & ST_RELATIME) flags |= MS_RELATIME;
-  return flags;
+  return ::statvfs(path, &st) == 0 ? locked_mount_flags(st.f_flag) : 0;
 }
 
 void setup_mounts(const Plan& plan, int error_fd) {
