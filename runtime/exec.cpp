@@ -13,8 +13,8 @@
 #include <string>
 #include <vector>
 
-#include "base/strings.hpp"
 #include "base/unique_fd.hpp"
+#include "runtime/exec_target.hpp"
 #include "runtime/init.hpp"
 #include "runtime/privileges.hpp"
 
@@ -36,8 +36,7 @@ struct ExecPlan {
   std::vector<std::pair<int, struct rlimit>> rlimits;
   PrivilegePlan privileges;
   std::string cwd;
-  std::vector<std::string> exec_candidates;
-  std::vector<char*> argv, envp;
+  ExecTarget target;
   int stdio[3] = {-1, -1, -1};
 };
 
@@ -55,14 +54,7 @@ struct ExecPlan {
   }
   if (n != 1) ::_exit(127);
   ::close(sync_fd);
-  int high[3] = {-1, -1, -1};
-  for (int i = 0; i < 3; ++i) {
-    if (plan.stdio[i] < 0) continue;
-    high[i] = ::fcntl(plan.stdio[i], F_DUPFD_CLOEXEC, 3);
-    if (high[i] < 0) die(error_fd, Stage::stdio, i);
-  }
-  for (int i = 0; i < 3; ++i)
-    if (high[i] >= 0 && ::dup2(high[i], i) < 0) die(error_fd, Stage::stdio, i);
+  if (int fd = install_stdio(plan.stdio); fd >= 0) die(error_fd, Stage::stdio, fd);
   for (size_t i = 0; i < plan.rlimits.size(); ++i)
     if (::setrlimit(static_cast<__rlimit_resource>(plan.rlimits[i].first), &plan.rlimits[i].second) < 0)
       die(error_fd, Stage::rlimit, plan.rlimits[i].first);
@@ -72,12 +64,7 @@ struct ExecPlan {
   if (::chdir(plan.cwd.c_str()) < 0) die(error_fd, Stage::chdir);
   if (::close_range(3, ~0U, CLOSE_RANGE_CLOEXEC) < 0) die(error_fd, Stage::close_fds);
   if (!apply_final_privileges(plan.privileges, &step)) die(error_fd, Stage::privileges, static_cast<int>(step));
-  int first_error = ENOENT;
-  for (const std::string& candidate : plan.exec_candidates) {
-    ::execve(candidate.c_str(), plan.argv.data(), plan.envp.data());
-    if (errno != ENOENT && errno != ENOTDIR && first_error == ENOENT) first_error = errno;
-  }
-  errno = first_error;
+  exec_target(plan.target);
   die(error_fd, Stage::exec);
 }
 
@@ -131,21 +118,7 @@ Result<ExecPlan> make_plan(const Process& process, const Linux& linux, const Exe
   }
   plan.privileges = BRICK_TRY(plan_privileges(process, linux));
   plan.cwd = process.cwd.empty() ? "/" : process.cwd;
-  if (process.args.empty() || process.args[0].empty()) return fail("process.args is empty");
-  const std::string& program = process.args[0];
-  if (program.find('/') != std::string::npos) {
-    plan.exec_candidates.push_back(program);
-  } else {
-    std::string_view path_env = "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin";
-    for (const std::string& e : process.env)
-      if (e.starts_with("PATH=")) path_env = std::string_view(e).substr(5);
-    for (const std::string& dir : split(path_env, ':'))
-      plan.exec_candidates.push_back((dir.empty() ? "." : dir) + "/" + program);
-  }
-  for (const std::string& a : process.args) plan.argv.push_back(const_cast<char*>(a.c_str()));
-  plan.argv.push_back(nullptr);
-  for (const std::string& e : process.env) plan.envp.push_back(const_cast<char*>(e.c_str()));
-  plan.envp.push_back(nullptr);
+  plan.target = BRICK_TRY(plan_exec(process));
   plan.stdio[0] = options.stdin_fd;
   plan.stdio[1] = options.stdout_fd;
   plan.stdio[2] = options.stderr_fd;

@@ -24,6 +24,7 @@
 
 #include "base/strings.hpp"
 #include "base/unique_fd.hpp"
+#include "runtime/exec_target.hpp"
 #include "runtime/init.hpp"
 #include "runtime/mounts.hpp"
 #include "runtime/privileges.hpp"
@@ -121,8 +122,7 @@ struct Plan {
   PrivilegePlan privileges;
   bool init = false;
   std::string cwd;
-  std::vector<std::string> exec_candidates;
-  std::vector<char*> argv, envp;
+  ExecTarget target;
   int stdio[3] = {-1, -1, -1};
 };
 
@@ -260,22 +260,7 @@ Result<Plan> make_plan(const ContainerSpec& spec, const SpawnOptions& options) {
   plan.init = options.init;
   plan.cwd = spec.process.cwd.empty() ? "/" : spec.process.cwd;
 
-  if (spec.process.args.empty() || spec.process.args[0].empty()) return fail("process.args is empty");
-  const std::string& program = spec.process.args[0];
-  if (program.find('/') != std::string::npos) {
-    plan.exec_candidates.push_back(program);
-  } else {
-    // execvpe would search the parent's PATH; the container's own env decides.
-    std::string_view path_env = "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin";
-    for (const std::string& e : spec.process.env)
-      if (e.starts_with("PATH=")) path_env = std::string_view(e).substr(5);
-    for (const std::string& dir : split(path_env, ':'))
-      plan.exec_candidates.push_back((dir.empty() ? "." : dir) + "/" + program);
-  }
-  for (const std::string& a : spec.process.args) plan.argv.push_back(const_cast<char*>(a.c_str()));
-  plan.argv.push_back(nullptr);
-  for (const std::string& e : spec.process.env) plan.envp.push_back(const_cast<char*>(e.c_str()));
-  plan.envp.push_back(nullptr);
+  plan.target = BRICK_TRY(plan_exec(spec.process));
   plan.stdio[0] = options.stdin_fd;
   plan.stdio[1] = options.stdout_fd;
   plan.stdio[2] = options.stderr_fd;
@@ -404,19 +389,6 @@ void protect_paths(const Plan& plan, int error_fd) {
   }
 }
 
-void setup_stdio(const Plan& plan, int error_fd) {
-  // Move every source above 2 first, so dup2 onto 0..2 cannot overwrite a
-  // source not yet used (stdout_fd == 0, say).
-  int high[3] = {-1, -1, -1};
-  for (int i = 0; i < 3; ++i) {
-    if (plan.stdio[i] < 0) continue;
-    high[i] = ::fcntl(plan.stdio[i], F_DUPFD_CLOEXEC, 3);
-    if (high[i] < 0) die(error_fd, Stage::stdio, i);
-  }
-  for (int i = 0; i < 3; ++i)
-    if (high[i] >= 0 && ::dup2(high[i], i) < 0) die(error_fd, Stage::stdio, i);  // dup2 clears CLOEXEC
-}
-
 [[noreturn]] void child_main(const Plan& plan, int sync_fd, int error_fd) {
   char go = 0;
   ssize_t n;
@@ -435,7 +407,7 @@ void setup_stdio(const Plan& plan, int error_fd) {
   for (size_t i = 0; i < plan.rlimits.size(); ++i)
     if (::setrlimit(static_cast<__rlimit_resource>(plan.rlimits[i].resource), &plan.rlimits[i].limit) < 0)
       die(error_fd, Stage::rlimit, static_cast<int>(i));
-  setup_stdio(plan, error_fd);
+  if (int fd = install_stdio(plan.stdio); fd >= 0) die(error_fd, Stage::stdio, fd);
   reset_signals();
   PrivilegeStep step{};
   if (!apply_identity(plan.privileges, &step)) die(error_fd, Stage::privileges, static_cast<int>(step));
@@ -447,14 +419,7 @@ void setup_stdio(const Plan& plan, int error_fd) {
   if (!apply_final_privileges(plan.privileges, &step)) die(error_fd, Stage::privileges, static_cast<int>(step));
   if (plan.init && become_init() < 0) die(error_fd, Stage::init);
 
-  int first_error = ENOENT;
-  for (const std::string& candidate : plan.exec_candidates) {
-    ::execve(candidate.c_str(), plan.argv.data(), plan.envp.data());
-    // As execvp: keep looking past missing files, but report a file found
-    // and refused (EACCES) over a later ENOENT.
-    if (errno != ENOENT && errno != ENOTDIR && first_error == ENOENT) first_error = errno;
-  }
-  errno = first_error;
+  exec_target(plan.target);
   die(error_fd, Stage::exec);
 }
 

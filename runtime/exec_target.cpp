@@ -1,0 +1,55 @@
+#include "runtime/exec_target.hpp"
+
+#include <fcntl.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <string_view>
+
+#include "base/strings.hpp"
+
+namespace brick::runtime {
+
+Result<ExecTarget> plan_exec(const Process& process) {
+  if (process.args.empty() || process.args[0].empty()) return fail("process.args is empty");
+  ExecTarget target;
+  const std::string& program = process.args[0];
+  if (program.find('/') != std::string::npos) {
+    target.candidates.push_back(program);
+  } else {
+    // execvpe would search the parent's PATH; the container's own env decides.
+    std::string_view path_env = "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin";
+    for (const std::string& e : process.env)
+      if (e.starts_with("PATH=")) path_env = std::string_view(e).substr(5);
+    for (const std::string& dir : split(path_env, ':'))
+      target.candidates.push_back((dir.empty() ? "." : dir) + "/" + program);
+  }
+  for (const std::string& a : process.args) target.argv.push_back(const_cast<char*>(a.c_str()));
+  target.argv.push_back(nullptr);
+  for (const std::string& e : process.env) target.envp.push_back(const_cast<char*>(e.c_str()));
+  target.envp.push_back(nullptr);
+  return target;
+}
+
+int install_stdio(const int stdio[3]) noexcept {
+  int high[3] = {-1, -1, -1};
+  for (int i = 0; i < 3; ++i) {
+    if (stdio[i] < 0) continue;
+    high[i] = ::fcntl(stdio[i], F_DUPFD_CLOEXEC, 3);
+    if (high[i] < 0) return i;
+  }
+  for (int i = 0; i < 3; ++i)
+    if (high[i] >= 0 && ::dup2(high[i], i) < 0) return i;  // dup2 clears CLOEXEC
+  return -1;
+}
+
+void exec_target(const ExecTarget& target) noexcept {
+  int first_error = ENOENT;
+  for (const std::string& candidate : target.candidates) {
+    ::execve(candidate.c_str(), target.argv.data(), target.envp.data());
+    if (errno != ENOENT && errno != ENOTDIR && first_error == ENOENT) first_error = errno;
+  }
+  errno = first_error;
+}
+
+}  // namespace brick::runtime
