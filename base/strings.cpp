@@ -73,4 +73,14 @@ std::string closest_match(std::string_view word, const std::vector<std::string>&
   return best;
 }
 
+void set_env(std::vector<std::string>& env, std::string_view entry) {
+  const std::string_view key = entry.substr(0, entry.find('='));
+  for (std::string& e : env)
+    if (std::string_view(e).substr(0, e.find('=')) == key) {
+      e = entry;
+      return;
+    }
+  env.emplace_back(entry);
+}
+
 }  // namespace brick

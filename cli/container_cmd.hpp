@@ -4,6 +4,8 @@
 #pragma once
 
 #include <CLI/CLI.hpp>
+#include <string>
+#include <vector>
 
 #include "cli/context.hpp"
 
@@ -12,6 +14,9 @@ namespace brick::cli {
 void add_container_commands(CLI::App& app, Context& ctx);
 // `run` and `create` (cli/run_cmd.cpp); add_container_commands calls it.
 void add_run_commands(CLI::App& app, Context& ctx);
+// docker's `-e KEY=VALUE` (or `-e KEY`, the caller's value if it has one)
+// into a process environment, replacing that key (cli/run_cmd.cpp).
+Status apply_env_flag(std::vector<std::string>& env, const std::string& entry);
 // Removes the anonymous volumes made for a container (`rm -v`, `run --rm`, a
 // create that failed); one still in use elsewhere or already gone is left
 // with a warning on stderr.

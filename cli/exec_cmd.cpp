@@ -6,7 +6,9 @@
 
 #include <memory>
 
+#include "base/strings.hpp"
 #include "base/unique_fd.hpp"
+#include "cli/container_cmd.hpp"
 #include "runtime/container_store.hpp"
 #include "runtime/exec.hpp"
 #include "runtime/user.hpp"
@@ -33,16 +35,7 @@ Result<Process> exec_process(const ExecOptions& o, const ContainerSpec& spec, in
   Process p = spec.process;
   p.terminal = false;
   p.args.assign(o.command.begin() + 1, o.command.end());
-  for (const std::string& e : o.env) {
-    std::string key = e.substr(0, e.find('='));
-    std::erase_if(p.env, [&](const std::string& have) { return have.substr(0, have.find('=')) == key; });
-    // `-e KEY` without a value passes the caller's, as docker does.
-    if (e.find('=') != std::string::npos) {
-      p.env.push_back(e);
-    } else if (const char* value = ::getenv(key.c_str())) {
-      p.env.push_back(key + "=" + value);
-    }
-  }
+  for (const std::string& e : o.env) BRICK_TRY(apply_env_flag(p.env, e));
   if (!o.workdir.empty()) {
     if (o.workdir.front() != '/') return fail("the working directory `" + o.workdir + "` is not absolute");
     p.cwd = o.workdir;
@@ -50,8 +43,7 @@ Result<Process> exec_process(const ExecOptions& o, const ContainerSpec& spec, in
   if (!o.user.empty()) {
     ResolvedUser u = BRICK_TRY(resolve_user(root_fd, o.user));
     p.user = {u.uid, u.gid, u.additional_gids};
-    std::erase_if(p.env, [](const std::string& e) { return e.starts_with("HOME="); });
-    p.env.push_back("HOME=" + u.home);
+    set_env(p.env, "HOME=" + u.home);
   }
   return p;
 }

@@ -25,6 +25,21 @@
 #include "volumes/volume_store.hpp"
 
 namespace brick::cli {
+
+Status apply_env_flag(std::vector<std::string>& env, const std::string& entry) {
+  if (entry.empty() || entry[0] == '=') return fail("invalid environment variable: " + entry);
+  size_t eq = entry.find('=');
+  std::string key = entry.substr(0, eq);
+  std::string full = entry;
+  if (eq == std::string::npos) {
+    const char* v = ::getenv(key.c_str());
+    if (v == nullptr) return {};
+    full = key + "=" + v;
+  }
+  set_env(env, full);
+  return {};
+}
+
 namespace {
 
 using namespace brick::runtime;
@@ -114,26 +129,6 @@ Result<Rlimit> parse_ulimit(const std::string& text) {
   return Rlimit{type, static_cast<uint64_t>(hard), static_cast<uint64_t>(soft)};
 }
 
-Status apply_env(std::vector<std::string>& env, const std::string& entry) {
-  if (entry.empty() || entry[0] == '=') return fail("invalid environment variable: " + entry);
-  size_t eq = entry.find('=');
-  std::string key = entry.substr(0, eq);
-  std::string full = entry;
-  if (eq == std::string::npos) {
-    // `-e NAME` passes the caller's value, or nothing when it has none.
-    const char* v = ::getenv(key.c_str());
-    if (v == nullptr) return {};
-    full = key + "=" + v;
-  }
-  for (std::string& e : env)
-    if (e.substr(0, e.find('=')) == key) {
-      e = full;
-      return {};
-    }
-  env.push_back(full);
-  return {};
-}
-
 // Checks -v/--mount/--tmpfs now (a usage error is 125 before anything
 // exists), makes the anonymous volumes (one per container, not per start)
 // and records the named ones, so `volume rm` sees them in use from create
@@ -215,22 +210,22 @@ Result<CreateOptions> build(const RunOptions& o, const Context& ctx) {
   ContainerSpec spec = default_spec();
   // Image env first, then the caller's; a default PATH when neither has one.
   spec.process.env.clear();
-  for (const std::string& e : cfg.env) BRICK_TRY(apply_env(spec.process.env, e));
+  for (const std::string& e : cfg.env) set_env(spec.process.env, e);
   for (const std::string& file : o.env_files) {
     std::string text = BRICK_TRY(read_file(file));
     for (std::string line : split(text, '\n')) {
       std::string_view t = trim(line);
       if (t.empty() || t[0] == '#') continue;
-      BRICK_TRY_CTX(apply_env(spec.process.env, std::string(t)), "env file `" + file + "`");
+      BRICK_TRY_CTX(apply_env_flag(spec.process.env, std::string(t)), "env file `" + file + "`");
     }
   }
-  for (const std::string& e : o.env) BRICK_TRY(apply_env(spec.process.env, e));
+  for (const std::string& e : o.env) BRICK_TRY(apply_env_flag(spec.process.env, e));
   bool has_path = false;
   for (const std::string& e : spec.process.env) has_path = has_path || e.starts_with("PATH=");
   if (!has_path)
     spec.process.env.insert(spec.process.env.begin(),
                             "PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin");
-  BRICK_TRY(apply_env(spec.process.env, "HOSTNAME=" + o.hostname));
+  set_env(spec.process.env, "HOSTNAME=" + o.hostname);
   if (o.hostname.empty()) std::erase_if(spec.process.env, [](const std::string& e) { return e == "HOSTNAME="; });
 
   // docker's rule: --entrypoint replaces the image's entrypoint and drops its Cmd.

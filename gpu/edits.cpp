@@ -2,6 +2,8 @@
 
 #include <algorithm>
 
+#include "base/strings.hpp"
+
 namespace brick::gpu {
 
 namespace {
@@ -14,11 +16,7 @@ void add_unique(std::vector<T>& into, const std::vector<T>& from) {
 
 void ContainerEdits::append(const ContainerEdits& other) {
   // A later KEY= replaces an earlier one, as in a process environment.
-  for (const std::string& e : other.env) {
-    const std::string key = e.substr(0, e.find('='));
-    std::erase_if(env, [&](const std::string& have) { return have.substr(0, have.find('=')) == key; });
-    env.push_back(e);
-  }
+  for (const std::string& e : other.env) set_env(env, e);
   add_unique(device_nodes, other.device_nodes);
   add_unique(mounts, other.mounts);
   add_unique(hooks, other.hooks);

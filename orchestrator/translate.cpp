@@ -145,16 +145,6 @@ std::vector<std::string> process_args(const compose::Service& s, const images::I
   return entrypoint;
 }
 
-void replace_or_append(std::vector<std::string>& env, const std::string& entry) {
-  std::string_view key = std::string_view(entry).substr(0, entry.find('='));
-  auto it = std::find_if(env.begin(), env.end(),
-                         [&](const std::string& e) { return std::string_view(e).substr(0, e.find('=')) == key; });
-  if (it != env.end())
-    *it = entry;
-  else
-    env.push_back(entry);
-}
-
 // docker's CreateDaemonEnvironment: PATH, HOSTNAME and (with a tty) TERM,
 // then the image's Env and the service's environment, each replacing a key in
 // place or appending it (ReplaceOrAppendEnvValues). A key without a value was
@@ -163,9 +153,9 @@ std::vector<std::string> environment(const compose::Service& s, const images::Im
                                      const std::string& default_path, const std::string& hostname, bool tty) {
   std::vector<std::string> env = {default_path, "HOSTNAME=" + hostname};
   if (tty) env.push_back("TERM=xterm");
-  for (const auto& entry : image.env) replace_or_append(env, entry);
+  for (const auto& entry : image.env) set_env(env, entry);
   for (const auto& [key, value] : s.environment)
-    if (value) replace_or_append(env, key + "=" + *value);
+    if (value) set_env(env, key + "=" + *value);
   return env;
 }
 
