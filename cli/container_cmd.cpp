@@ -616,7 +616,7 @@ void add_container_commands(CLI::App& app, Context& ctx) {
   monitor->add_option("id", o->id)->required();
   monitor->add_flag("--attach", o->attach);
   on(monitor, [](const Options& opt, Context& c) -> Status {
-    MonitorArgs args{c.global.root, c.global.run_root, opt.id, opt.attach, {}, {}};
+    MonitorArgs args{c.global.root, c.global.run_root, opt.id, opt.attach, {}, {}, {}};
     args.prepare = [root = c.global.root](ContainerState& state, ContainerSpec& spec) {
       return mount_volumes(root, state, spec);
     };

@@ -46,6 +46,7 @@ struct DnsSpec {
   std::vector<std::string> servers;  // compose `dns`: replaces the host's nameservers
   std::vector<std::string> search;   // `dns_search`: replaces the host's search
   std::vector<std::string> options;  // `dns_opt`: replaces same-named host options, adds others
+  bool operator==(const DnsSpec&) const = default;
 };
 
 // resolv.conf for a container from the host's text: nameservers on loopback

@@ -130,6 +130,8 @@ Result<ContainerState> create_container(const ContainerStore& store, const Creat
   s.mount_base_dir = o.mount_base_dir;
   s.volumes = o.volumes;
   s.anonymous_volumes = o.anonymous_volumes;
+  s.healthcheck = o.healthcheck;
+  s.extensions = o.extensions;
   if (o.auto_remove && o.restart_policy.name != "no")
     return fail("conflicting options: cannot specify both --restart and --rm");
   BRICK_TRY(parse_signal(o.stop_signal));

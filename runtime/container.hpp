@@ -41,6 +41,8 @@ struct CreateOptions {
   std::string mount_base_dir;
   std::vector<std::string> volumes;            // named volumes known at create time
   std::vector<std::string> anonymous_volumes;  // made for this container
+  std::optional<HealthcheckConfig> healthcheck;
+  nlohmann::json extensions = nlohmann::json::object();  // ContainerState::extensions
 };
 
 // Writes the record (status `created`); starts nothing.

@@ -153,7 +153,17 @@ std::string state_to_json(const ContainerState& s) {
       {"mount_base_dir", s.mount_base_dir},
       {"volumes", s.volumes},
       {"anonymous_volumes", s.anonymous_volumes},
+      {"extensions", s.extensions},
   };
+  if (s.healthcheck) {
+    const HealthcheckConfig& h = *s.healthcheck;
+    j["healthcheck"] = {{"test", h.test},
+                        {"interval_ns", h.interval_ns},
+                        {"timeout_ns", h.timeout_ns},
+                        {"start_period_ns", h.start_period_ns},
+                        {"start_interval_ns", h.start_interval_ns},
+                        {"retries", h.retries}};
+  }
   if (s.health) {
     json log = json::array();
     for (const HealthResult& r : s.health->log)
@@ -210,6 +220,17 @@ Result<ContainerState> parse_state(std::string_view text) {
     read(j, "mount_base_dir", s.mount_base_dir);
     read(j, "volumes", s.volumes);
     read(j, "anonymous_volumes", s.anonymous_volumes);
+    if (auto it = j.find("extensions"); it != j.end() && it->is_object()) s.extensions = *it;
+    if (auto it = j.find("healthcheck"); it != j.end() && it->is_object()) {
+      HealthcheckConfig h;
+      read(*it, "test", h.test);
+      read(*it, "interval_ns", h.interval_ns);
+      read(*it, "timeout_ns", h.timeout_ns);
+      read(*it, "start_period_ns", h.start_period_ns);
+      read(*it, "start_interval_ns", h.start_interval_ns);
+      read(*it, "retries", h.retries);
+      s.healthcheck = std::move(h);
+    }
     if (auto it = j.find("health"); it != j.end() && it->is_object()) {
       Health h;
       read(*it, "status", h.status);

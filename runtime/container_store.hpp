@@ -14,6 +14,7 @@
 
 #include <cstdint>
 #include <map>
+#include <nlohmann/json.hpp>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -43,6 +44,17 @@ struct HealthResult {
   std::string start, end;
   int exit_code = 0;
   std::string output;
+};
+
+// What the monitor runs to decide a container's health (docker's
+// HealthConfig): test is ["CMD", arg...] or ["CMD-SHELL", "command"]; times
+// in nanoseconds; a zero time takes docker's default (interval and timeout
+// 30 s, start_interval 5 s), retries 0 takes 3.
+struct HealthcheckConfig {
+  std::vector<std::string> test;
+  int64_t interval_ns = 0, timeout_ns = 0, start_period_ns = 0, start_interval_ns = 0;
+  int retries = 0;
+  bool operator==(const HealthcheckConfig&) const = default;
 };
 
 struct Health {
@@ -87,8 +99,14 @@ struct ContainerState {
   std::vector<std::string> group_add;
   std::vector<std::string> volume_flags, mount_flags, tmpfs_flags;
   std::string mount_base_dir;
-  std::vector<std::string> volumes;            // named volumes this container uses (in-use for `volume rm`)
-  std::vector<std::string> anonymous_volumes;  // those made for it: gone with `rm -v` and `run --rm`
+  std::vector<std::string> volumes;              // named volumes this container uses (in-use for `volume rm`)
+  std::vector<std::string> anonymous_volumes;    // those made for it: gone with `rm -v` and `run --rm`
+  std::optional<HealthcheckConfig> healthcheck;  // none: no health status
+  // Opaque to the runtime: what the layers above record for their monitor
+  // hooks (MonitorArgs::prepare, finished), one JSON value per owner key:
+  // "network" (net/container_network.hpp), "mounts" (volumes/). Stored and
+  // returned as given.
+  nlohmann::json extensions = nlohmann::json::object();
 
   bool running() const {
     return status == ContainerStatus::running || status == ContainerStatus::paused ||

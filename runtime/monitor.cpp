@@ -401,6 +401,8 @@ bool Monitor::wait_backoff(int64_t delay) {
 }
 
 void Monitor::teardown() {
+  // Also after a failed setup: the hook undoes whatever part of `prepare` ran.
+  if (args_.finished) args_.finished(state_);
   if (rootfs_) {
     if (auto s = rootfs_->unmount(); !s) state_.error = s.error().message();
     rootfs_.reset();

@@ -41,6 +41,10 @@ struct MonitorArgs {
   // add spec.mounts and record in `state` the volumes used; a failure fails
   // the start with 125.
   std::function<Status(ContainerState& state, ContainerSpec& spec)> prepare;
+  // Runs once the container is done for good (no restart follows), before
+  // its record may go: what `prepare` set up on the host that outlives a
+  // single run (network attachments, published ports) is undone here.
+  std::function<void(const ContainerState& state)> finished;
   // Runs after an auto-removed (--rm) container's record is gone: its
   // anonymous volumes go too, as with docker.
   std::function<void(const ContainerState& state)> removed;

@@ -62,6 +62,8 @@ TEST_CASE("state round-trips through JSON") {
   s.mount_base_dir = "/srv";
   s.volumes = {"data"};
   s.anonymous_volumes = {"data"};
+  s.healthcheck = HealthcheckConfig{{"CMD-SHELL", "true"}, 1'000'000'000, 2, 3, 4, 5};
+  s.extensions["network"] = {{"mode", "bridge"}};
   ContainerState back = parse_state(state_to_json(s)).value();
   CHECK(back.name == "web");
   CHECK(back.status == ContainerStatus::exited);
@@ -80,6 +82,8 @@ TEST_CASE("state round-trips through JSON") {
   CHECK(back.tmpfs_flags == s.tmpfs_flags);
   CHECK(back.mount_base_dir == "/srv");
   CHECK(back.volumes == s.volumes);
+  CHECK(back.healthcheck == s.healthcheck);
+  CHECK(back.extensions == s.extensions);
   CHECK(back.anonymous_volumes == s.anonymous_volumes);
   CHECK_FALSE(parse_state("{\"status\":\"sleeping\"}"));
   CHECK_FALSE(parse_state("[]"));
