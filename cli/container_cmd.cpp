@@ -67,7 +67,12 @@ int64_t since_time(const std::string& rfc3339) {
 std::string status_text(const ContainerState& c) {
   switch (c.status) {
     case ContainerStatus::created: return "Created";
-    case ContainerStatus::running: return "Up " + human_duration(since_time(c.started));
+    case ContainerStatus::running: {
+      std::string health;
+      if (c.health && c.health->status == "starting") health = " (health: starting)";
+      if (c.health && c.health->status != "starting") health = " (" + c.health->status + ")";
+      return "Up " + human_duration(since_time(c.started)) + health;
+    }
     case ContainerStatus::paused: return "Up " + human_duration(since_time(c.started)) + " (Paused)";
     case ContainerStatus::restarting:
       return "Restarting (" + std::to_string(c.exit_code) + ") " + human_duration(since_time(c.finished)) + " ago";

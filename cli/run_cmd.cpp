@@ -17,6 +17,7 @@
 #include "base/file.hpp"
 #include "base/strings.hpp"
 #include "cli/container_cmd.hpp"
+#include "compose/units.hpp"
 #include "images/store.hpp"
 #include "runtime/capabilities.hpp"
 #include "runtime/container.hpp"
@@ -59,7 +60,47 @@ struct RunOptions {
   bool init = false, privileged = false;
   std::vector<std::string> cap_add, cap_drop, security_opt, group_add;
   std::vector<std::string> volumes, mounts, tmpfs;
+  // --health-*: "" keeps the image's value.
+  std::string health_cmd, health_interval, health_timeout, health_start_period, health_start_interval;
+  int health_retries = 0;
+  bool no_healthcheck = false;
 };
+
+// The image's HEALTHCHECK, then --health-* over it (docker's merge);
+// --no-healthcheck or a NONE test: none.
+Result<std::optional<HealthcheckConfig>> healthcheck(const RunOptions& o, const images::ImageConfig& cfg) {
+  std::optional<HealthcheckConfig> h;
+  if (cfg.healthcheck) {
+    const auto& ih = *cfg.healthcheck;
+    h = HealthcheckConfig{ih.test, ih.interval_ns, ih.timeout_ns, ih.start_period_ns, ih.start_interval_ns, ih.retries};
+  }
+  if (o.no_healthcheck) {
+    if (!o.health_cmd.empty()) return fail("--no-healthcheck conflicts with --health-* options");
+    return std::optional<HealthcheckConfig>();
+  }
+  if (!o.health_cmd.empty()) {
+    if (!h) h = HealthcheckConfig{};
+    h->test = {"CMD-SHELL", o.health_cmd};
+  }
+  auto duration = [](const std::string& text, const char* flag, int64_t& into) -> Status {
+    if (text.empty()) return {};
+    auto d = compose::parse_duration(text);
+    if (!d) return fail(std::string("invalid ") + flag + " `" + text + "`: " + d.error().message());
+    if (d->count() < 0) return fail(std::string(flag) + " cannot be negative");
+    into = d->count();
+    return {};
+  };
+  if (h) {
+    BRICK_TRY(duration(o.health_interval, "--health-interval", h->interval_ns));
+    BRICK_TRY(duration(o.health_timeout, "--health-timeout", h->timeout_ns));
+    BRICK_TRY(duration(o.health_start_period, "--health-start-period", h->start_period_ns));
+    BRICK_TRY(duration(o.health_start_interval, "--health-start-interval", h->start_interval_ns));
+    if (o.health_retries < 0) return fail("--health-retries cannot be negative");
+    if (o.health_retries > 0) h->retries = o.health_retries;
+    if (h->test.empty() || h->test[0] == "NONE") h.reset();
+  }
+  return h;
+}
 
 // docker's units.RAMInBytes: "32m", "1g", "512k", "100" (bytes).
 Result<int64_t> parse_bytes(const std::string& text) {
@@ -190,6 +231,7 @@ Result<CreateOptions> build(const RunOptions& o, const Context& ctx) {
   c.stop_signal = !o.stop_signal.empty() ? o.stop_signal : !cfg.stop_signal.empty() ? cfg.stop_signal : "SIGTERM";
   c.stop_timeout = o.stop_timeout.value_or(10);
   for (const auto& [k, v] : cfg.labels) c.labels[k] = v;
+  c.healthcheck = BRICK_TRY(healthcheck(o, cfg));
   for (const std::string& l : o.labels) {
     size_t eq = l.find('=');
     c.labels[l.substr(0, eq)] = eq == std::string::npos ? "" : l.substr(eq + 1);
@@ -377,6 +419,20 @@ void add_flags(CLI::App* cmd, const std::shared_ptr<RunOptions>& o) {
       ->type_name("bytes");
   cmd->add_option("--cpus", o->cpus, "Number of CPUs")->type_name("decimal");
   cmd->add_option("--pids-limit", o->pids_limit, "Tune container pids limit (set -1 for unlimited)")->type_name("int");
+  cmd->add_option("--health-cmd", o->health_cmd, "Command to run to check health")->type_name("string");
+  cmd->add_option("--health-interval", o->health_interval, "Time between running the check (ms|s|m|h)")
+      ->type_name("duration");
+  cmd->add_option("--health-timeout", o->health_timeout, "Maximum time to allow one check to run (ms|s|m|h)")
+      ->type_name("duration");
+  cmd->add_option("--health-retries", o->health_retries, "Consecutive failures needed to report unhealthy")
+      ->type_name("int");
+  cmd->add_option("--health-start-period", o->health_start_period,
+                  "Start period for the container to initialize before starting health-retries countdown (ms|s|m|h)")
+      ->type_name("duration");
+  cmd->add_option("--health-start-interval", o->health_start_interval,
+                  "Time between running the check during the start period (ms|s|m|h)")
+      ->type_name("duration");
+  cmd->add_flag("--no-healthcheck", o->no_healthcheck, "Disable any container-specified HEALTHCHECK");
   cmd->add_option("-u,--user", o->user, "Username or UID (format: <name|uid>[:<group|gid>])")->type_name("string");
   cmd->add_option("-w,--workdir", o->workdir, "Working directory inside the container")->type_name("string");
   cmd->add_option("--entrypoint", o->entrypoint, "Overwrite the default ENTRYPOINT of the image")->type_name("string");

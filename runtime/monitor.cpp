@@ -12,6 +12,7 @@
 
 #include <cerrno>
 #include <cstring>
+#include <ctime>
 #include <nlohmann/json.hpp>
 #include <optional>
 #include <string>
@@ -23,6 +24,8 @@
 #include "runtime/cgroup.hpp"
 #include "runtime/container.hpp"
 #include "runtime/container_store.hpp"
+#include "runtime/exec.hpp"
+#include "runtime/health.hpp"
 #include "runtime/log_file.hpp"
 #include "runtime/spawn.hpp"
 #include "runtime/user.hpp"
@@ -56,6 +59,12 @@ int start_failure_code(const Error& e) {
   if (!e.innermost().starts_with("executing `")) return 125;
   if (e.errno_value() == ENOENT || e.errno_value() == ENOTDIR) return 127;
   return 126;
+}
+
+int64_t monotonic_nanos() {
+  struct timespec ts {};
+  ::clock_gettime(CLOCK_MONOTONIC, &ts);
+  return static_cast<int64_t>(ts.tv_sec) * 1000000000 + ts.tv_nsec;
 }
 
 void arm(int timer_fd, int64_t nanos) {
@@ -102,6 +111,13 @@ class Monitor {
   void serve_client(int listen_fd);
   json handle(const json& request);
   void report_start(int code, const std::string& message);
+  // Healthchecks: one probe at a time, run inside the container.
+  int poll_timeout_ms() const;
+  void health_tick();
+  void start_probe();
+  void read_probe_output();
+  void finish_probe(bool timed_out);
+  bool in_start_period() const;
 
   MonitorArgs args_;
   ContainerStore store_;
@@ -121,6 +137,16 @@ class Monitor {
   bool killed_after_grace_ = false;
   int64_t run_started_ = 0;
   int64_t backoff_ = kBackoffStart;
+  std::optional<HealthTiming> health_;
+  std::vector<std::string> probe_args_;
+  ChildProcess probe_;
+  UniqueFd probe_out_;
+  std::string probe_output_;
+  std::string probe_error_;     // why the last probe could not start
+  int64_t probe_started_ = 0;   // unix ns, for the log
+  int64_t probe_deadline_ = 0;  // monotonic ns: the probe's timeout
+  int64_t next_probe_ = 0;      // monotonic ns: when the next probe runs
+  int64_t run_started_mono_ = 0;
 };
 
 void Monitor::save() {
@@ -182,6 +208,10 @@ Status Monitor::setup() {
   }
   // `-u NAME[:GROUP]` and --group-add: names only the image's files know.
   if (!state_.user.empty() || !state_.group_add.empty()) BRICK_TRY(apply_user(spec_, state_.user, state_.group_add));
+  if (state_.healthcheck) {
+    probe_args_ = BRICK_TRY_CTX(probe_args(state_.healthcheck->test), "the container's healthcheck");
+    health_ = health_timing(*state_.healthcheck);
+  }
   if (args_.prepare) {
     BRICK_TRY(args_.prepare(state_, spec_));
     save();
@@ -223,8 +253,104 @@ Status Monitor::start_once() {
   state_.oom_killed = false;
   state_.error.clear();
   state_.cgroup_dirs = cgroup_->directories();
+  run_started_mono_ = monotonic_nanos();
+  if (health_) {
+    // Every run starts over, as docker's does.
+    state_.health = Health{"starting", 0, {}};
+    next_probe_ = run_started_mono_ + next_probe_delay(*state_.health, *health_, true);
+  }
   save();
   return {};
+}
+
+bool Monitor::in_start_period() const {
+  return health_ && monotonic_nanos() - run_started_mono_ < health_->start_period_ns;
+}
+
+// Until the next health event (a probe due, a probe's timeout), or forever.
+int Monitor::poll_timeout_ms() const {
+  if (!health_ || !child_.running()) return -1;
+  int64_t at = probe_.running() ? probe_deadline_ : next_probe_;
+  int64_t left = at - monotonic_nanos();
+  return left <= 0 ? 0 : static_cast<int>(left / kMs) + 1;
+}
+
+void Monitor::health_tick() {
+  if (!health_ || !child_.running()) return;
+  int64_t now = monotonic_nanos();
+  if (probe_.running()) {
+    if (now >= probe_deadline_) {
+      (void)probe_.kill(SIGKILL);
+      finish_probe(true);
+    }
+  } else if (now >= next_probe_ && state_.status == ContainerStatus::running) {
+    start_probe();
+  }
+}
+
+void Monitor::start_probe() {
+  probe_output_.clear();
+  probe_error_.clear();
+  probe_started_ = now_unix_nanos();
+  probe_deadline_ = monotonic_nanos() + health_->timeout_ns;
+  int p[2];
+  if (::pipe2(p, O_CLOEXEC) < 0) {
+    probe_error_ = "creating the healthcheck's pipe: " + std::string(std::strerror(errno));
+    finish_probe(false);
+    return;
+  }
+  UniqueFd r(p[0]), w(p[1]);
+  Process process = spec_.process;
+  process.args = probe_args_;
+  process.terminal = false;
+  ExecOptions options;
+  options.container_pid = child_.pid();
+  options.container_pidfd = child_.pidfd();
+  options.stdin_fd = null_.get();
+  options.stdout_fd = w.get();
+  options.stderr_fd = w.get();
+  options.before_start = [this](pid_t pid) { return cgroup_ ? cgroup_->add_process(pid) : Status{}; };
+  auto probe = exec_in_container(process, spec_.linux, options);
+  if (!probe) {
+    probe_error_ = probe.error().message();
+    finish_probe(false);
+    return;
+  }
+  ::fcntl(r.get(), F_SETFL, O_NONBLOCK);
+  probe_ = std::move(*probe);
+  probe_out_ = std::move(r);
+}
+
+void Monitor::read_probe_output() {
+  char buf[4096];
+  for (;;) {
+    ssize_t n = ::read(probe_out_.get(), buf, sizeof buf);
+    if (n < 0 && errno == EINTR) continue;
+    if (n == 0) probe_out_.reset();
+    if (n <= 0) return;
+    if (probe_output_.size() < kHealthOutputBytes) probe_output_.append(buf, static_cast<size_t>(n));
+  }
+}
+
+void Monitor::finish_probe(bool timed_out) {
+  int code = -1;
+  if (probe_.running()) {
+    auto status = probe_.wait();
+    if (status && !timed_out) code = status->exit_code();
+  }
+  if (probe_out_) read_probe_output();
+  probe_out_.reset();
+  std::string output = probe_output_;
+  if (timed_out)
+    output = "Health check exceeded timeout (" + std::to_string(health_->timeout_ns / 1000000000) + "s)";
+  else if (!probe_error_.empty())
+    output = probe_error_;
+  HealthResult result{format_rfc3339_nanos(probe_started_), format_rfc3339_nanos(now_unix_nanos()), code, output};
+  if (!state_.health) state_.health = Health{"starting", 0, {}};
+  const bool starting = in_start_period();
+  record_probe(*state_.health, std::move(result), starting, health_->retries);
+  next_probe_ = monotonic_nanos() + next_probe_delay(*state_.health, *health_, in_start_period());
+  save();
 }
 
 void Monitor::pump(int index) {
@@ -329,20 +455,25 @@ void Monitor::serve_client(int listen_fd) {
 
 void Monitor::serve_until_exit() {
   for (;;) {
-    struct pollfd fds[5] = {};
+    struct pollfd fds[7] = {};
     fds[0] = {out_[0].get(), POLLIN, 0};
     fds[1] = {out_[1].get(), POLLIN, 0};
     fds[2] = {child_.running() ? child_.pidfd() : -1, POLLIN, 0};
     fds[3] = {listen_.get(), POLLIN, 0};
     fds[4] = {timer_.get(), POLLIN, 0};
+    fds[5] = {probe_.running() ? probe_.pidfd() : -1, POLLIN, 0};
+    fds[6] = {probe_out_.get(), POLLIN, 0};
     // Once the process is gone, wait for the last output only briefly: a
     // daemonized grandchild outside the pid namespace cannot exist, but a
     // pipe can stay open in a process that is being torn down.
-    int timeout = child_.running() ? -1 : 2000;
+    int timeout = child_.running() ? poll_timeout_ms() : 2000;
     if (!child_.running() && !out_[0] && !out_[1]) return;
-    int n = ::poll(fds, 5, timeout);
+    int n = ::poll(fds, 7, timeout);
     if (n < 0 && errno == EINTR) continue;
-    if (n == 0) return;
+    if (n == 0 && !child_.running()) return;
+    if (fds[6].revents) read_probe_output();
+    if (probe_.running() && (fds[5].revents & POLLIN)) finish_probe(false);
+    health_tick();
     for (int i = 0; i < 2; ++i)
       if (fds[i].revents) pump(i);
     if (fds[3].revents & POLLIN) serve_client(listen_.get());
@@ -364,6 +495,9 @@ void Monitor::serve_until_exit() {
 
 void Monitor::finish_run(ExitStatus status) {
   arm(timer_.get(), 0);
+  // A probe still running goes with the container (the destructor kills and reaps).
+  probe_ = ChildProcess();
+  probe_out_.reset();
   state_.exit_code = status.exit_code();
   state_.finished = format_rfc3339_nanos(now_unix_nanos());
   state_.pid = 0;

@@ -9,7 +9,9 @@ here=$(cd "$(dirname "$0")" && pwd)
 
 fail() { echo "container_run: FAIL: $*" >&2; exit 1; }
 b() { "$BRICK" --root "$BRICK_ROOT" --run-root "$BRICK_RUN_ROOT" "$@"; }
-monitors() { grep -l '[c]ontainer-monitor' /proc/[0-9]*/cmdline 2>/dev/null | wc -l; }
+# This sandbox's monitors only (their command line names its root): other
+# tests may run beside this one.
+monitors() { python3 "$here/monitors.py" "$BRICK_ROOT"; }
 cleanup() { for id in $(b ps -aq 2>/dev/null); do b rm -f "$id" >/dev/null 2>&1 || true; done; }
 trap cleanup EXIT
 
