@@ -10,6 +10,7 @@
 #include <iostream>
 #include <memory>
 #include <nlohmann/json.hpp>
+#include <optional>
 #include <thread>
 
 #include "base/file.hpp"
@@ -422,25 +423,30 @@ Status run_top(const Options& o, const Context& ctx) {
   return {};
 }
 
-Status run_stats(const Options& o, const Context& ctx) {
-  if (!o.no_stream) return fail("only `brick stats --no-stream` is supported so far");
-  ContainerStore store = BRICK_TRY(open_store(ctx));
-  std::vector<std::string> names = o.names;
-  if (names.empty())
-    for (const ContainerState& c : BRICK_TRY(store.list()))
-      if (c.running()) names.push_back(c.id);
+// One table of `brick stats`: CPU % over `window` between two samples of
+// every container (docker's --no-stream also waits for its second sample).
+Result<std::string> stats_table(const ContainerStore& store, const std::vector<ContainerState>& containers,
+                                std::chrono::milliseconds window) {
+  std::vector<std::optional<ContainerStats>> first;
+  for (const ContainerState& c : containers) {
+    auto s = container_stats(store, c.id);
+    first.push_back(s ? std::optional(*s) : std::nullopt);
+  }
+  int64_t t0 = now_unix_nanos();
+  std::this_thread::sleep_for(window);
+  double elapsed = static_cast<double>(now_unix_nanos() - t0);
   std::vector<std::vector<std::string>> rows = {
       {"CONTAINER ID", "NAME", "CPU %", "MEM USAGE / LIMIT", "MEM %", "PIDS"}};
-  for (const std::string& name : names) {
-    ContainerState c = BRICK_TRY(store.find(name));
-    // CPU % needs two samples; docker's --no-stream also waits for its second.
-    ContainerStats a = BRICK_TRY(container_stats(store, c.id));
-    int64_t t0 = now_unix_nanos();
-    std::this_thread::sleep_for(std::chrono::milliseconds(200));
-    ContainerStats b = BRICK_TRY(container_stats(store, c.id));
-    double elapsed = static_cast<double>(now_unix_nanos() - t0);
-    double cpu = b.cpu_ns >= a.cpu_ns ? 100.0 * static_cast<double>(b.cpu_ns - a.cpu_ns) / elapsed : 0;
-    uint64_t limit = b.memory_limit;
+  for (size_t i = 0; i < containers.size(); ++i) {
+    const ContainerState& c = containers[i];
+    auto b = container_stats(store, c.id);
+    if (!b || !first[i]) {  // stopped meanwhile: docker shows zeros
+      rows.push_back({c.id.substr(0, 12), c.name, "0.00%", "0B / 0B", "0.00%", "0"});
+      continue;
+    }
+    const ContainerStats& a = *first[i];
+    double cpu = b->cpu_ns >= a.cpu_ns ? 100.0 * static_cast<double>(b->cpu_ns - a.cpu_ns) / elapsed : 0;
+    uint64_t limit = b->memory_limit;
     if (limit == 0) {
       long pages = ::sysconf(_SC_PHYS_PAGES), page = ::sysconf(_SC_PAGE_SIZE);
       limit = static_cast<uint64_t>(pages) * static_cast<uint64_t>(page);
@@ -448,13 +454,36 @@ Status run_stats(const Options& o, const Context& ctx) {
     char cpu_text[32], mem_pct[32];
     std::snprintf(cpu_text, sizeof cpu_text, "%.2f%%", cpu);
     std::snprintf(mem_pct, sizeof mem_pct, "%.2f%%",
-                  limit ? 100.0 * static_cast<double>(b.memory) / static_cast<double>(limit) : 0);
+                  limit ? 100.0 * static_cast<double>(b->memory) / static_cast<double>(limit) : 0);
     rows.push_back({c.id.substr(0, 12), c.name, cpu_text,
-                    human_size(static_cast<double>(b.memory)) + " / " + human_size(static_cast<double>(limit)), mem_pct,
-                    std::to_string(b.pids)});
+                    human_size(static_cast<double>(b->memory)) + " / " + human_size(static_cast<double>(limit)),
+                    mem_pct, std::to_string(b->pids)});
   }
-  std::cout << table(rows);
-  return {};
+  return table(rows);
+}
+
+// Without --no-stream, a fresh table every second until interrupted (on a
+// terminal drawn over the last one, as docker does); the running containers
+// are looked up again each time when none were named.
+Status run_stats(const Options& o, const Context& ctx) {
+  ContainerStore store = BRICK_TRY(open_store(ctx));
+  const bool tty = ::isatty(STDOUT_FILENO) == 1;
+  for (;;) {
+    std::vector<ContainerState> containers;
+    if (o.names.empty()) {
+      for (ContainerState& c : BRICK_TRY(store.list()))
+        if (c.running()) containers.push_back(std::move(c));
+    } else {
+      for (const std::string& name : o.names) containers.push_back(BRICK_TRY(store.find(name)));
+    }
+    std::string text = BRICK_TRY(stats_table(store, containers, std::chrono::milliseconds(o.no_stream ? 200 : 1000)));
+    if (o.no_stream) {
+      std::cout << text;
+      return {};
+    }
+    std::cout << (tty ? "\033[2J\033[H" : "") << text << std::flush;
+    if (!std::cout) return {};  // the reader went away
+  }
 }
 
 }  // namespace

@@ -80,6 +80,9 @@ b pause "$id" >/dev/null
 b unpause "$id" >/dev/null
 b top "$id" | grep -q 'sleep 100' || fail "top: $(b top "$id")"
 b stats --no-stream "$id" | tail -1 | grep -q "${id:0:12}" || fail "stats"
+# Streaming: a new table every second until interrupted.
+tables=$(timeout 3.5 "$BRICK" --root "$BRICK_ROOT" --run-root "$BRICK_RUN_ROOT" stats "$id" | grep -c '^CONTAINER ID' || true)
+[ "$tables" -ge 2 ] || fail "streaming stats printed $tables tables in 3.5 s"
 b kill "$id" >/dev/null
 [ "$(b wait "$id")" = 137 ] || fail "kill"
 b rm "$id" >/dev/null
