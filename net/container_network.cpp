@@ -2,17 +2,13 @@
 
 #include <nlohmann/json.hpp>
 
+#include "base/json.hpp"
+
 namespace brick::net {
 
 using nlohmann::json;
 
 namespace {
-
-template <class T>
-void read(const json& j, const char* key, T& out) {
-  auto it = j.find(key);
-  if (it != j.end() && !it->is_null()) it->get_to(out);
-}
 
 json hosts_json(const std::vector<HostEntry>& entries) {
   json out = json::array();
@@ -49,38 +45,38 @@ Result<ContainerNetworkConfig> container_network_from_json(const json& j) {
   if (!j.is_object()) return fail("the container's network record is not a JSON object");
   ContainerNetworkConfig c;
   try {
-    read(j, "mode", c.mode);
+    json_read(j, "mode", c.mode);
     if (auto it = j.find("networks"); it != j.end() && it->is_array())
       for (const json& n : *it) {
         NetworkJoin join;
-        read(n, "network", join.network);
-        read(n, "aliases", join.aliases);
-        read(n, "ipv4_address", join.ipv4_address);
-        read(n, "mac_address", join.mac_address);
+        json_read(n, "network", join.network);
+        json_read(n, "aliases", join.aliases);
+        json_read(n, "ipv4_address", join.ipv4_address);
+        json_read(n, "mac_address", join.mac_address);
         c.networks.push_back(std::move(join));
       }
     if (auto it = j.find("ports"); it != j.end() && it->is_array())
       for (const json& p : *it) {
         PortMapping m;
-        read(p, "host_ip", m.host_ip);
-        read(p, "host_port", m.host_port);
-        read(p, "host_port_last", m.host_port_last);
-        read(p, "container_port", m.container_port);
-        read(p, "protocol", m.protocol);
+        json_read(p, "host_ip", m.host_ip);
+        json_read(p, "host_port", m.host_port);
+        json_read(p, "host_port_last", m.host_port_last);
+        json_read(p, "container_port", m.container_port);
+        json_read(p, "protocol", m.protocol);
         c.ports.push_back(std::move(m));
       }
-    read(j, "hostname", c.hostname);
-    read(j, "domainname", c.domainname);
+    json_read(j, "hostname", c.hostname);
+    json_read(j, "domainname", c.domainname);
     if (auto it = j.find("dns"); it != j.end() && it->is_object()) {
-      read(*it, "servers", c.dns.servers);
-      read(*it, "search", c.dns.search);
-      read(*it, "options", c.dns.options);
+      json_read(*it, "servers", c.dns.servers);
+      json_read(*it, "search", c.dns.search);
+      json_read(*it, "options", c.dns.options);
     }
     if (auto it = j.find("extra_hosts"); it != j.end() && it->is_array())
       for (const json& h : *it) {
         HostEntry e;
-        read(h, "address", e.address);
-        read(h, "names", e.names);
+        json_read(h, "address", e.address);
+        json_read(h, "names", e.names);
         c.extra_hosts.push_back(std::move(e));
       }
   } catch (const json::exception& e) {

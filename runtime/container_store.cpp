@@ -11,6 +11,7 @@
 
 #include "base/file.hpp"
 #include "base/ids.hpp"
+#include "base/json.hpp"
 
 namespace brick::runtime {
 
@@ -18,12 +19,6 @@ using nlohmann::json;
 namespace fs = std::filesystem;
 
 namespace {
-
-template <class T>
-void read(const json& j, const char* key, T& out) {
-  auto it = j.find(key);
-  if (it != j.end() && !it->is_null()) it->get_to(out);
-}
 
 Status make_dir(const std::string& path) {
   std::error_code ec;
@@ -178,70 +173,70 @@ Result<ContainerState> parse_state(std::string_view text) {
   if (j.is_discarded() || !j.is_object()) return fail("parsing container state: not a JSON object");
   ContainerState s;
   try {
-    read(j, "id", s.id);
-    read(j, "name", s.name);
-    read(j, "image", s.image);
-    read(j, "image_id", s.image_id);
-    read(j, "labels", s.labels);
-    read(j, "created", s.created);
-    read(j, "started", s.started);
-    read(j, "finished", s.finished);
+    json_read(j, "id", s.id);
+    json_read(j, "name", s.name);
+    json_read(j, "image", s.image);
+    json_read(j, "image_id", s.image_id);
+    json_read(j, "labels", s.labels);
+    json_read(j, "created", s.created);
+    json_read(j, "started", s.started);
+    json_read(j, "finished", s.finished);
     std::string status = "created";
-    read(j, "status", status);
+    json_read(j, "status", status);
     s.status = BRICK_TRY_CTX(parse_container_status(status), "parsing container state");
-    read(j, "pid", s.pid);
-    read(j, "exit_code", s.exit_code);
-    read(j, "oom_killed", s.oom_killed);
-    read(j, "restart_count", s.restart_count);
-    read(j, "monitor_pid", s.monitor_pid);
-    read(j, "stop_signal", s.stop_signal);
-    read(j, "stop_timeout", s.stop_timeout);
+    json_read(j, "pid", s.pid);
+    json_read(j, "exit_code", s.exit_code);
+    json_read(j, "oom_killed", s.oom_killed);
+    json_read(j, "restart_count", s.restart_count);
+    json_read(j, "monitor_pid", s.monitor_pid);
+    json_read(j, "stop_signal", s.stop_signal);
+    json_read(j, "stop_timeout", s.stop_timeout);
     if (auto it = j.find("restart_policy"); it != j.end() && it->is_object()) {
-      read(*it, "name", s.restart_policy.name);
-      read(*it, "max_retries", s.restart_policy.max_retries);
+      json_read(*it, "name", s.restart_policy.name);
+      json_read(*it, "max_retries", s.restart_policy.max_retries);
     }
-    read(j, "auto_remove", s.auto_remove);
-    read(j, "stopped_by_user", s.stopped_by_user);
-    read(j, "error", s.error);
-    read(j, "log_path", s.log_path);
+    json_read(j, "auto_remove", s.auto_remove);
+    json_read(j, "stopped_by_user", s.stopped_by_user);
+    json_read(j, "error", s.error);
+    json_read(j, "log_path", s.log_path);
     if (auto it = j.find("log_options"); it != j.end() && it->is_object()) {
-      read(*it, "max_size", s.log_options.max_size);
-      read(*it, "max_file", s.log_options.max_file);
+      json_read(*it, "max_size", s.log_options.max_size);
+      json_read(*it, "max_file", s.log_options.max_file);
     }
-    read(j, "layers", s.layers);
-    read(j, "read_only_rootfs", s.read_only_rootfs);
-    read(j, "cgroup_dirs", s.cgroup_dirs);
-    read(j, "init", s.init);
-    read(j, "user", s.user);
-    read(j, "group_add", s.group_add);
-    read(j, "volume_flags", s.volume_flags);
-    read(j, "mount_flags", s.mount_flags);
-    read(j, "tmpfs_flags", s.tmpfs_flags);
-    read(j, "mount_base_dir", s.mount_base_dir);
-    read(j, "volumes", s.volumes);
-    read(j, "anonymous_volumes", s.anonymous_volumes);
+    json_read(j, "layers", s.layers);
+    json_read(j, "read_only_rootfs", s.read_only_rootfs);
+    json_read(j, "cgroup_dirs", s.cgroup_dirs);
+    json_read(j, "init", s.init);
+    json_read(j, "user", s.user);
+    json_read(j, "group_add", s.group_add);
+    json_read(j, "volume_flags", s.volume_flags);
+    json_read(j, "mount_flags", s.mount_flags);
+    json_read(j, "tmpfs_flags", s.tmpfs_flags);
+    json_read(j, "mount_base_dir", s.mount_base_dir);
+    json_read(j, "volumes", s.volumes);
+    json_read(j, "anonymous_volumes", s.anonymous_volumes);
     if (auto it = j.find("extensions"); it != j.end() && it->is_object()) s.extensions = *it;
     if (auto it = j.find("healthcheck"); it != j.end() && it->is_object()) {
       HealthcheckConfig h;
-      read(*it, "test", h.test);
-      read(*it, "interval_ns", h.interval_ns);
-      read(*it, "timeout_ns", h.timeout_ns);
-      read(*it, "start_period_ns", h.start_period_ns);
-      read(*it, "start_interval_ns", h.start_interval_ns);
-      read(*it, "retries", h.retries);
+      json_read(*it, "test", h.test);
+      json_read(*it, "interval_ns", h.interval_ns);
+      json_read(*it, "timeout_ns", h.timeout_ns);
+      json_read(*it, "start_period_ns", h.start_period_ns);
+      json_read(*it, "start_interval_ns", h.start_interval_ns);
+      json_read(*it, "retries", h.retries);
       s.healthcheck = std::move(h);
     }
     if (auto it = j.find("health"); it != j.end() && it->is_object()) {
       Health h;
-      read(*it, "status", h.status);
-      read(*it, "failing_streak", h.failing_streak);
+      json_read(*it, "status", h.status);
+      json_read(*it, "failing_streak", h.failing_streak);
       if (auto log = it->find("log"); log != it->end() && log->is_array()) {
         for (const json& r : *log) {
           HealthResult result;
-          read(r, "start", result.start);
-          read(r, "end", result.end);
-          read(r, "exit_code", result.exit_code);
-          read(r, "output", result.output);
+          json_read(r, "start", result.start);
+          json_read(r, "end", result.end);
+          json_read(r, "exit_code", result.exit_code);
+          json_read(r, "output", result.output);
           h.log.push_back(std::move(result));
         }
       }
