@@ -30,7 +30,7 @@ using nlohmann::json;
 struct Options {
   std::vector<std::string> names;
   bool all = false, quiet = false, force = false, follow = false, timestamps = false, no_trunc = false;
-  bool no_stream = false, attach = false, volumes = false;
+  bool no_stream = false, attach = false, attach_stdin = false, volumes = false;
   std::string format, since, until, tail = "all", signal;
   std::optional<int> timeout;
   std::vector<std::string> filters;
@@ -649,8 +649,9 @@ void add_container_commands(CLI::App& app, Context& ctx) {
   monitor->group("");
   monitor->add_option("id", o->id)->required();
   monitor->add_flag("--attach", o->attach);
+  monitor->add_flag("--attach-stdin", o->attach_stdin);
   on(monitor, [](const Options& opt, Context& c) -> Status {
-    MonitorArgs args{c.global.root, c.global.run_root, opt.id, opt.attach, {}, {}, {}};
+    MonitorArgs args{c.global.root, c.global.run_root, opt.id, opt.attach, opt.attach_stdin, {}, {}, {}};
     args.prepare = [root = c.global.root](ContainerState& state, ContainerSpec& spec) {
       return mount_volumes(root, state, spec);
     };

@@ -2,8 +2,10 @@
 // on top of the image's config, then a record and (for run) a monitor.
 #include <poll.h>
 #include <signal.h>
+#include <sys/ioctl.h>
 #include <sys/prctl.h>
 #include <sys/resource.h>
+#include <termios.h>
 #include <unistd.h>
 
 #include <algorithm>
@@ -13,6 +15,7 @@
 #include <cmath>
 #include <iostream>
 #include <memory>
+#include <optional>
 
 #include "base/file.hpp"
 #include "base/strings.hpp"
@@ -216,7 +219,6 @@ Status check_mounts(const RunOptions& o, const Context& ctx, CreateOptions& c) {
 
 Result<CreateOptions> build(const RunOptions& o, const Context& ctx) {
   if (o.command.empty()) return fail("\"brick run\" requires at least 1 argument: IMAGE [COMMAND] [ARG...]");
-  if (o.tty || o.interactive) return fail("-i and -t are not supported yet");
   images::Store store = BRICK_TRY(images::Store::open(ctx.global.root));
   images::ImageInfo image = BRICK_TRY(store.resolve(o.command[0]));
   const images::ImageConfig& cfg = image.config;
@@ -269,6 +271,10 @@ Result<CreateOptions> build(const RunOptions& o, const Context& ctx) {
                             "PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin");
   set_env(spec.process.env, "HOSTNAME=" + o.hostname);
   if (o.hostname.empty()) std::erase_if(spec.process.env, [](const std::string& e) { return e == "HOSTNAME="; });
+  // docker's CreateDaemonEnvironment: a terminal gets TERM=xterm unless set.
+  if (o.tty && std::none_of(spec.process.env.begin(), spec.process.env.end(),
+                            [](const std::string& e) { return e.starts_with("TERM="); }))
+    spec.process.env.push_back("TERM=xterm");
 
   // docker's rule: --entrypoint replaces the image's entrypoint and drops its Cmd.
   std::vector<std::string> entrypoint = cfg.entrypoint, cmd = cfg.cmd;
@@ -289,6 +295,9 @@ Result<CreateOptions> build(const RunOptions& o, const Context& ctx) {
   c.user = !o.user.empty() ? o.user : cfg.user;
   c.group_add = o.group_add;
   c.init = o.init;
+  c.tty = o.tty;
+  c.open_stdin = o.interactive;
+  spec.process.terminal = o.tty;
   spec.hostname = o.hostname;  // empty: the monitor uses the short id
   if (o.network == "host") {
     std::erase_if(spec.linux.namespaces, [](const Namespace& ns) { return ns.type == "network"; });
@@ -352,7 +361,34 @@ Result<CreateOptions> build(const RunOptions& o, const Context& ctx) {
 }
 
 volatile sig_atomic_t g_pending_signal = 0;
-extern "C" void remember_signal(int signal) { g_pending_signal = signal; }
+volatile sig_atomic_t g_window_changed = 0;
+extern "C" void remember_signal(int signal) {
+  if (signal == SIGWINCH)
+    g_window_changed = 1;
+  else
+    g_pending_signal = signal;
+}
+
+// -it on a terminal: the CLI's terminal goes raw (every key, ^C included,
+// reaches the container's terminal) and comes back as it was, whatever happens.
+class RawTerminal {
+ public:
+  RawTerminal() {
+    if (::tcgetattr(STDIN_FILENO, &saved_) != 0) return;
+    struct termios raw = saved_;
+    ::cfmakeraw(&raw);
+    active_ = ::tcsetattr(STDIN_FILENO, TCSANOW, &raw) == 0;
+  }
+  RawTerminal(const RawTerminal&) = delete;
+  RawTerminal& operator=(const RawTerminal&) = delete;
+  ~RawTerminal() {
+    if (active_) ::tcsetattr(STDIN_FILENO, TCSANOW, &saved_);
+  }
+
+ private:
+  struct termios saved_ {};
+  bool active_ = false;
+};
 
 // docker's --sig-proxy: a foreground run passes the signals it gets (Ctrl-C,
 // a `kill` of the CLI) on to the container instead of dying and leaving it.
@@ -360,7 +396,7 @@ void proxy_signals() {
   struct sigaction sa {};
   sa.sa_handler = remember_signal;  // no SA_RESTART: the wait below sees EINTR
   sigemptyset(&sa.sa_mask);
-  for (int s : {SIGINT, SIGTERM, SIGHUP, SIGQUIT, SIGUSR1, SIGUSR2}) ::sigaction(s, &sa, nullptr);
+  for (int s : {SIGINT, SIGTERM, SIGHUP, SIGQUIT, SIGUSR1, SIGUSR2, SIGWINCH}) ::sigaction(s, &sa, nullptr);
 }
 
 Status run(const RunOptions& o, Context& ctx, bool start) {
@@ -378,6 +414,9 @@ Status run(const RunOptions& o, Context& ctx, bool start) {
   }
   StartOptions so;
   if (!o.detach) so.attach_stdout = STDOUT_FILENO, so.attach_stderr = STDERR_FILENO;
+  if (!o.detach && o.interactive) so.attach_stdin = STDIN_FILENO;
+  std::optional<RawTerminal> raw;
+  if (!o.detach && o.interactive && o.tty && ::isatty(STDIN_FILENO)) raw.emplace();
   std::cout.flush();
   if (!o.detach) proxy_signals();  // before the start, so no signal falls between
   StartResult r = BRICK_TRY(start_container(store, state.id, so));
@@ -393,6 +432,11 @@ Status run(const RunOptions& o, Context& ctx, bool start) {
     if (int s = g_pending_signal; s != 0) {
       g_pending_signal = 0;
       (void)kill_container(store, state.id, s);  // it may have just ended: nothing to do then
+    }
+    if (g_window_changed != 0) {
+      g_window_changed = 0;
+      struct winsize ws {};
+      if (::ioctl(STDIN_FILENO, TIOCGWINSZ, &ws) == 0) (void)resize_terminal(store, state.id, ws.ws_row, ws.ws_col);
     }
     struct pollfd p = {r.exit_fd.get(), POLLIN, 0};
     if (::poll(&p, 1, -1) >= 0 || errno != EINTR) break;
@@ -459,8 +503,8 @@ void add_flags(CLI::App* cmd, const std::shared_ptr<RunOptions>& o) {
       ->type_name("mount")
       ->allow_extra_args(false);
   cmd->add_option("--tmpfs", o->tmpfs, "Mount a tmpfs directory")->type_name("list")->allow_extra_args(false);
-  cmd->add_flag("-i,--interactive", o->interactive, "Keep STDIN open even if not attached (not supported yet)");
-  cmd->add_flag("-t,--tty", o->tty, "Allocate a pseudo-TTY (not supported yet)");
+  cmd->add_flag("-i,--interactive", o->interactive, "Keep STDIN open even if not attached");
+  cmd->add_flag("-t,--tty", o->tty, "Allocate a pseudo-TTY");
   // Everything from IMAGE on is the container's: `run busybox sh -c 'exit 42'`.
   cmd->prefix_command();
 }

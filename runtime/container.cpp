@@ -122,6 +122,8 @@ Result<ContainerState> create_container(const ContainerStore& store, const Creat
   s.log_options = o.log_options;
   s.read_only_rootfs = o.spec.root.readonly;
   s.init = o.init;
+  s.tty = o.tty;
+  s.open_stdin = o.open_stdin;
   s.user = o.user;
   s.group_add = o.group_add;
   s.volume_flags = o.volume_flags;
@@ -169,6 +171,7 @@ Result<StartResult> start_container(const ContainerStore& store, const std::stri
   std::vector<std::string> args = {exe,     "--root", store.root(), "--run-root", store.run_root(), "container-monitor",
                                    state.id};
   if (attach) args.push_back("--attach");
+  if (options.attach_stdin >= 0) args.push_back("--attach-stdin");
   std::vector<char*> argv;
   for (std::string& a : args) argv.push_back(a.data());
   argv.push_back(nullptr);
@@ -180,9 +183,10 @@ Result<StartResult> start_container(const ContainerStore& store, const std::stri
   UniqueFd exit_r(exitp[0]), exit_w(exitp[1]);
   UniqueFd null(::open("/dev/null", O_RDWR | O_CLOEXEC));
   if (!null) return fail(Error::from_errno("opening /dev/null").context(what));
-  const int sources[4] = {sync_w.get(), exit_w.get(),
+  const int sources[5] = {sync_w.get(), exit_w.get(),
                           attach && options.attach_stdout >= 0 ? options.attach_stdout : null.get(),
-                          attach && options.attach_stderr >= 0 ? options.attach_stderr : null.get()};
+                          attach && options.attach_stderr >= 0 ? options.attach_stderr : null.get(),
+                          options.attach_stdin >= 0 ? options.attach_stdin : null.get()};
 
   pid_t pid = ::fork();
   if (pid < 0) return fail(Error::from_errno("forking the monitor").context(what));
@@ -191,15 +195,15 @@ Result<StartResult> start_container(const ContainerStore& store, const std::stri
     // and a second fork, so the monitor is no child of the CLI.
     ::setsid();
     if (::fork() != 0) ::_exit(0);
-    int high[4];
-    for (int i = 0; i < 4; ++i)
+    int high[5];
+    for (int i = 0; i < 5; ++i)
       if ((high[i] = ::fcntl(sources[i], F_DUPFD_CLOEXEC, 10)) < 0) ::_exit(125);
-    for (int i = 0; i < 4; ++i)
+    for (int i = 0; i < 5; ++i)
       if (::dup2(high[i], kMonitorSyncFd + i) < 0) ::_exit(125);
     for (int i = 0; i < 3; ++i)
       if (::dup2(null.get(), i) < 0) ::_exit(125);
     // Every other descriptor the CLI had stays behind.
-    ::close_range(kMonitorAttachErrFd + 1, ~0U, 0);
+    ::close_range(kMonitorAttachInFd + 1, ~0U, 0);
     ::execv(exe.c_str(), argv.data());
     const char msg[] = "125 executing the monitor failed\n";
     [[maybe_unused]] ssize_t n = ::write(kMonitorSyncFd, msg, sizeof msg - 1);
@@ -247,6 +251,12 @@ Status stop_container(const ContainerStore& store, const std::string& id, int si
 Status kill_container(const ContainerStore& store, const std::string& id, int signal) {
   ContainerState state = BRICK_TRY(running_state(store, id));
   BRICK_TRY(request(store, state, {{"op", "kill"}, {"signal", signal}}));
+  return {};
+}
+
+Status resize_terminal(const ContainerStore& store, const std::string& id, int rows, int cols) {
+  ContainerState state = BRICK_TRY(store.find(id));
+  BRICK_TRY(request(store, state, {{"op", "resize"}, {"rows", rows}, {"cols", cols}}));
   return {};
 }
 

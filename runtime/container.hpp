@@ -34,6 +34,8 @@ struct CreateOptions {
   bool auto_remove = false;
   LogOptions log_options;
   bool init = false;
+  bool tty = false;         // -t (spec.process.terminal is set from it)
+  bool open_stdin = false;  // -i
   // Resolved by the monitor against the mounted rootfs (ContainerState).
   std::string user;
   std::vector<std::string> group_add;
@@ -52,6 +54,9 @@ struct StartOptions {
   // Foreground: the monitor copies the container's output to these too.
   int attach_stdout = -1;
   int attach_stderr = -1;
+  // With -i: the container reads this (with -t, the monitor copies it into
+  // the terminal, whose size it takes from this fd when it is a terminal).
+  int attach_stdin = -1;
   // The brick binary to run as the monitor (`brick container-monitor ID`);
   // empty: this executable. A test binary driving this API passes brick's path.
   std::string monitor_binary;
@@ -82,6 +87,8 @@ Status stop_container(const ContainerStore& store, const std::string& id, int si
                       std::optional<int> timeout = std::nullopt);
 Status kill_container(const ContainerStore& store, const std::string& id, int signal);
 Status pause_container(const ContainerStore& store, const std::string& id);
+// -t: the container's terminal size (the attached CLI's, after a SIGWINCH).
+Status resize_terminal(const ContainerStore& store, const std::string& id, int rows, int cols);
 Status unpause_container(const ContainerStore& store, const std::string& id);
 
 struct ContainerStats {

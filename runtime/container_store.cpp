@@ -140,6 +140,8 @@ std::string state_to_json(const ContainerState& s) {
       {"read_only_rootfs", s.read_only_rootfs},
       {"cgroup_dirs", s.cgroup_dirs},
       {"init", s.init},
+      {"tty", s.tty},
+      {"open_stdin", s.open_stdin},
       {"user", s.user},
       {"group_add", s.group_add},
       {"volume_flags", s.volume_flags},
@@ -207,6 +209,8 @@ Result<ContainerState> parse_state(std::string_view text) {
     json_read(j, "read_only_rootfs", s.read_only_rootfs);
     json_read(j, "cgroup_dirs", s.cgroup_dirs);
     json_read(j, "init", s.init);
+    json_read(j, "tty", s.tty);
+    json_read(j, "open_stdin", s.open_stdin);
     json_read(j, "user", s.user);
     json_read(j, "group_add", s.group_add);
     json_read(j, "volume_flags", s.volume_flags);

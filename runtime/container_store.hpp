@@ -94,7 +94,9 @@ struct ContainerState {
   // image's /etc/passwd and /etc/group (empty user and group_add: the spec's
   // ids stand), and `-v`/`--mount`/`--tmpfs` as given (relative bind sources
   // against mount_base_dir), so a named volume gets the image's content.
-  bool init = false;  // --init: brick's reaper is PID 1
+  bool init = false;        // --init: brick's reaper is PID 1
+  bool tty = false;         // -t: the process gets a pseudo-terminal the monitor holds the master of
+  bool open_stdin = false;  // -i: stdin stays open (the CLI's when attached, else a pipe never written)
   std::string user;
   std::vector<std::string> group_add;
   std::vector<std::string> volume_flags, mount_flags, tmpfs_flags;

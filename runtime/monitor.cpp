@@ -3,6 +3,7 @@
 #include <fcntl.h>
 #include <poll.h>
 #include <signal.h>
+#include <sys/ioctl.h>
 #include <sys/prctl.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
@@ -111,6 +112,10 @@ class Monitor {
   void serve_client(int listen_fd);
   json handle(const json& request);
   void report_start(int code, const std::string& message);
+  // The container's stdin: a terminal (-t), the attached CLI's input (-i),
+  // a pipe nobody writes (-i, detached) or /dev/null. Sets the fds to give spawn.
+  Status open_stdio(SpawnOptions& options, UniqueFd& child_end, UniqueFd& out_w, UniqueFd& err_w);
+  void forward_stdin();
   // Healthchecks: one probe at a time, run inside the container.
   int poll_timeout_ms() const;
   void health_tick();
@@ -131,6 +136,9 @@ class Monitor {
   ChildProcess child_;
   UniqueFd out_[2];  // read ends of the container's stdout and stderr
   UniqueFd listen_, timer_, null_;
+  UniqueFd pty_master_;  // -t: the terminal's master side, while a run lasts
+  UniqueFd stdin_hold_;  // -i without an attached CLI: the write end, never written
+  int attach_in_ = -1;   // --attach-stdin: the CLI's input
   int sync_fd_ = kMonitorSyncFd;
   int attach_[2] = {-1, -1};
   bool stop_requested_ = false;
@@ -221,27 +229,21 @@ Status Monitor::setup() {
 }
 
 Status Monitor::start_once() {
-  int p_out[2], p_err[2];
-  if (::pipe2(p_out, O_CLOEXEC) < 0) return fail_errno("creating the stdout pipe");
-  UniqueFd out_r(p_out[0]), out_w(p_out[1]);
-  if (::pipe2(p_err, O_CLOEXEC) < 0) return fail_errno("creating the stderr pipe");
-  UniqueFd err_r(p_err[0]), err_w(p_err[1]);
+  UniqueFd child_end, out_w, err_w;
+  SpawnOptions options;
+  BRICK_TRY(open_stdio(options, child_end, out_w, err_w));
 
   std::string cgroup_path = spec_.linux.cgroups_path.empty() ? "brick/" + state_.id : spec_.linux.cgroups_path;
   Cgroup cgroup = BRICK_TRY(Cgroup::create(*layout_, cgroup_path, spec_.linux.resources));
-  SpawnOptions options;
-  options.stdin_fd = null_.get();
-  options.stdout_fd = out_w.get();
-  options.stderr_fd = err_w.get();
   options.before_start = [&cgroup](pid_t pid) { return cgroup.add_process(pid); };
   options.init = state_.init;
   ChildProcess child = BRICK_TRY(spawn_container(spec_, options));
+  // The container holds its ends now: EOF (EIO for a terminal) comes when it is done.
+  child_end.reset();
   out_w.reset();
   err_w.reset();
-  ::fcntl(out_r.get(), F_SETFL, O_NONBLOCK);
-  ::fcntl(err_r.get(), F_SETFL, O_NONBLOCK);
-  out_[0] = std::move(out_r);
-  out_[1] = std::move(err_r);
+  for (UniqueFd& out : out_)
+    if (out) ::fcntl(out.get(), F_SETFL, O_NONBLOCK);
   child_ = std::move(child);
   cgroup_.emplace(std::move(cgroup));
   run_started_ = now_unix_nanos();
@@ -353,12 +355,62 @@ void Monitor::finish_probe(bool timed_out) {
   save();
 }
 
+Status Monitor::open_stdio(SpawnOptions& options, UniqueFd& child_end, UniqueFd& out_w, UniqueFd& err_w) {
+  if (state_.tty) {
+    UniqueFd master(::posix_openpt(O_RDWR | O_NOCTTY | O_CLOEXEC));
+    if (!master || ::grantpt(master.get()) < 0 || ::unlockpt(master.get()) < 0)
+      return fail_errno("allocating a pseudo-terminal");
+    char name[64];
+    if (::ptsname_r(master.get(), name, sizeof name) != 0) return fail_errno("allocating a pseudo-terminal");
+    child_end = UniqueFd(::open(name, O_RDWR | O_NOCTTY | O_CLOEXEC));
+    if (!child_end) return fail_errno(std::string("opening `") + name + "`");
+    // The attached CLI's terminal size, when it has one.
+    struct winsize ws {};
+    if (attach_in_ >= 0 && ::ioctl(attach_in_, TIOCGWINSZ, &ws) == 0) ::ioctl(master.get(), TIOCSWINSZ, &ws);
+    out_[0] = UniqueFd(::fcntl(master.get(), F_DUPFD_CLOEXEC, 3));
+    if (!out_[0]) return fail_errno("duplicating the terminal");
+    pty_master_ = std::move(master);
+    options.stdin_fd = options.stdout_fd = options.stderr_fd = child_end.get();
+    return {};
+  }
+  int p[2];
+  if (::pipe2(p, O_CLOEXEC) < 0) return fail_errno("creating the stdout pipe");
+  out_[0] = UniqueFd(p[0]), out_w = UniqueFd(p[1]);
+  if (::pipe2(p, O_CLOEXEC) < 0) return fail_errno("creating the stderr pipe");
+  out_[1] = UniqueFd(p[0]), err_w = UniqueFd(p[1]);
+  options.stdout_fd = out_w.get();
+  options.stderr_fd = err_w.get();
+  options.stdin_fd = null_.get();
+  if (attach_in_ >= 0) {
+    options.stdin_fd = attach_in_;
+  } else if (state_.open_stdin) {
+    if (::pipe2(p, O_CLOEXEC) < 0) return fail_errno("creating the stdin pipe");
+    child_end = UniqueFd(p[0]), stdin_hold_ = UniqueFd(p[1]);
+    options.stdin_fd = child_end.get();
+  }
+  return {};
+}
+
+// -t with an attached CLI: its input goes into the terminal (raw: the
+// terminal's line discipline turns ^C into SIGINT for the container).
+void Monitor::forward_stdin() {
+  char buf[4096];
+  ssize_t n = ::read(attach_in_, buf, sizeof buf);
+  if (n < 0 && errno == EINTR) return;
+  if (n <= 0) {
+    attach_in_ = -1;  // the CLI's input ended or went away
+    return;
+  }
+  if (pty_master_) write_text(pty_master_.get(), std::string(buf, static_cast<size_t>(n)));
+}
+
 void Monitor::pump(int index) {
   char buf[65536];
   for (;;) {
     ssize_t n = ::read(out_[index].get(), buf, sizeof buf);
     if (n < 0 && errno == EINTR) continue;
-    if (n < 0) return;  // EAGAIN: drained for now
+    if (n < 0 && errno == EIO) n = 0;  // a terminal whose other side is all closed
+    if (n < 0) return;                 // EAGAIN: drained for now
     if (n == 0) {
       (void)log_->flush(index, now_unix_nanos());
       out_[index].reset();
@@ -416,6 +468,14 @@ json Monitor::handle(const json& request) {
     save();
     return {{"ok", true}};
   }
+  if (op == "resize") {
+    if (!pty_master_) return error("container " + state_.id + " has no terminal");
+    struct winsize ws {};
+    ws.ws_row = static_cast<unsigned short>(request.value("rows", 24));
+    ws.ws_col = static_cast<unsigned short>(request.value("cols", 80));
+    if (::ioctl(pty_master_.get(), TIOCSWINSZ, &ws) < 0) return error(std::strerror(errno));
+    return {{"ok", true}};
+  }
   if (op == "stats") {
     if (!cgroup_) return error("container " + state_.id + " is not running");
     auto stats = cgroup_->stats();
@@ -455,7 +515,7 @@ void Monitor::serve_client(int listen_fd) {
 
 void Monitor::serve_until_exit() {
   for (;;) {
-    struct pollfd fds[7] = {};
+    struct pollfd fds[8] = {};
     fds[0] = {out_[0].get(), POLLIN, 0};
     fds[1] = {out_[1].get(), POLLIN, 0};
     fds[2] = {child_.running() ? child_.pidfd() : -1, POLLIN, 0};
@@ -463,15 +523,17 @@ void Monitor::serve_until_exit() {
     fds[4] = {timer_.get(), POLLIN, 0};
     fds[5] = {probe_.running() ? probe_.pidfd() : -1, POLLIN, 0};
     fds[6] = {probe_out_.get(), POLLIN, 0};
+    fds[7] = {state_.tty && child_.running() ? attach_in_ : -1, POLLIN, 0};
     // Once the process is gone, wait for the last output only briefly: a
     // daemonized grandchild outside the pid namespace cannot exist, but a
     // pipe can stay open in a process that is being torn down.
     int timeout = child_.running() ? poll_timeout_ms() : 2000;
     if (!child_.running() && !out_[0] && !out_[1]) return;
-    int n = ::poll(fds, 7, timeout);
+    int n = ::poll(fds, 8, timeout);
     if (n < 0 && errno == EINTR) continue;
     if (n == 0 && !child_.running()) return;
     if (fds[6].revents) read_probe_output();
+    if (fds[7].revents) forward_stdin();
     if (probe_.running() && (fds[5].revents & POLLIN)) finish_probe(false);
     health_tick();
     for (int i = 0; i < 2; ++i)
@@ -498,6 +560,7 @@ void Monitor::finish_run(ExitStatus status) {
   // A probe still running goes with the container (the destructor kills and reaps).
   probe_ = ChildProcess();
   probe_out_.reset();
+  pty_master_.reset();
   state_.exit_code = status.exit_code();
   state_.finished = format_rfc3339_nanos(now_unix_nanos());
   state_.pid = 0;
@@ -553,6 +616,7 @@ void Monitor::teardown() {
 
 int Monitor::run() {
   if (args_.attach) attach_[0] = kMonitorAttachOutFd, attach_[1] = kMonitorAttachErrFd;
+  if (args_.attach_stdin) attach_in_ = kMonitorAttachInFd;
   state_.monitor_pid = ::getpid();
   state_.stopped_by_user = false;
   if (auto s = setup(); !s) {

@@ -14,6 +14,7 @@
 //   {"op":"kill","signal":9}
 //   {"op":"pause"} / {"op":"unpause"}       the freezer
 //   {"op":"stats"}  -> {"memory":B,"memory_limit":B,"pids":N,"cpu_ns":N}
+//   {"op":"resize","rows":R,"cols":C}     the terminal's size (-t)
 // Answers are {"ok":true,...} or {"ok":false,"error":"..."}.
 #pragma once
 
@@ -31,10 +32,12 @@ inline constexpr int kMonitorSyncFd = 3;       // start report: "0\n" or "<125|1
 inline constexpr int kMonitorExitFd = 4;       // "<exit code>\n" once the container is done for good
 inline constexpr int kMonitorAttachOutFd = 5;  // with --attach: a copy of stdout goes here...
 inline constexpr int kMonitorAttachErrFd = 6;  // ...and of stderr here
+inline constexpr int kMonitorAttachInFd = 7;   // with --attach-stdin: the container's input
 
 struct MonitorArgs {
   std::string root, run_root, id;
   bool attach = false;
+  bool attach_stdin = false;
   // Runs once, after the rootfs is mounted (spec.root.path set) and the user
   // resolved, before the first spawn: the caller's mounts that need the
   // image's content (named volumes live in a module above this one). It may

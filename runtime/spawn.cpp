@@ -6,6 +6,7 @@
 #include <sched.h>
 #include <signal.h>
 #include <stdlib.h>
+#include <sys/ioctl.h>
 #include <sys/mount.h>
 #include <sys/prctl.h>
 #include <sys/resource.h>
@@ -124,6 +125,7 @@ struct Plan {
   std::string cwd;
   ExecTarget target;
   int stdio[3] = {-1, -1, -1};
+  bool terminal = false;
 };
 
 Result<std::string> checked_destination(const std::string& path) {
@@ -262,6 +264,7 @@ Result<Plan> make_plan(const ContainerSpec& spec, const SpawnOptions& options) {
 
   plan.target = BRICK_TRY(plan_exec(spec.process));
   plan.stdio[0] = options.stdin_fd;
+  plan.terminal = spec.process.terminal;
   plan.stdio[1] = options.stdout_fd;
   plan.stdio[2] = options.stderr_fd;
   return plan;
@@ -408,6 +411,8 @@ void protect_paths(const Plan& plan, int error_fd) {
     if (::setrlimit(static_cast<__rlimit_resource>(plan.rlimits[i].resource), &plan.rlimits[i].limit) < 0)
       die(error_fd, Stage::rlimit, static_cast<int>(i));
   if (int fd = install_stdio(plan.stdio); fd >= 0) die(error_fd, Stage::stdio, fd);
+  // -t: stdin is the terminal; a new session makes it the controlling one.
+  if (plan.terminal && (::setsid() < 0 || ::ioctl(0, TIOCSCTTY, 0) < 0)) die(error_fd, Stage::stdio, 0);
   reset_signals();
   PrivilegeStep step{};
   if (!apply_identity(plan.privileges, &step)) die(error_fd, Stage::privileges, static_cast<int>(step));

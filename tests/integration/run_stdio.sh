@@ -1,0 +1,52 @@
+#!/bin/bash
+# `brick run -i` and `-t` end to end inside sandbox.sh: stdin reaches the
+# container only with -i; -t gives it a terminal (with TERM=xterm) whose
+# input is the CLI's; -dit and -di keep a shell or `cat` waiting for input;
+# exit codes come through. Run as: sandbox.sh bash run_stdio.sh.
+set -euo pipefail
+: "${BRICK:?set BRICK to the brick binary}"
+here=$(cd "$(dirname "$0")" && pwd)
+
+fail() { echo "run_stdio: FAIL: $*" >&2; exit 1; }
+b() { "$BRICK" --root "$BRICK_ROOT" --run-root "$BRICK_RUN_ROOT" "$@"; }
+cleanup() { for id in $(b ps -aq 2>/dev/null); do b rm -f "$id" >/dev/null 2>&1 || true; done; }
+trap cleanup EXIT
+
+BRICK="$BRICK" BRICK_ROOT="$BRICK_ROOT" sh "$here/../../samples/images/build-busybox" test/busybox >/dev/null
+IMG=test/busybox
+
+# -i: the CLI's stdin is the container's.
+out=$(printf 'hello\nworld\n' | b run --rm -i "$IMG" cat)
+[ "$out" = "$(printf 'hello\nworld')" ] || fail "-i did not pass stdin through: \`$out\`"
+# Without -i the container reads /dev/null, as docker's does.
+out=$(echo hello | b run --rm "$IMG" cat)
+[ -z "$out" ] || fail "stdin reached a container run without -i: \`$out\`"
+
+# -t: stdin, stdout and stderr are a terminal, TERM is set; without, none is.
+out=$(b run --rm -t "$IMG" sh -c 'test -t 0 && test -t 1 && test -t 2 && echo "tty $TERM"' </dev/null | tr -d '\r')
+[ "$out" = "tty xterm" ] || fail "-t gave no terminal: \`$out\`"
+out=$(b run --rm "$IMG" sh -c 'test -t 1 || echo notty')
+[ "$out" = notty ] || fail "a terminal without -t: \`$out\`"
+
+# -it from a pipe: the input goes through the terminal to a shell, whose exit
+# code is run's.
+set +e
+out=$(printf 'echo from-$((6*7))\nexit 7\n' | b run --rm -it "$IMG" sh 2>&1)
+rc=$?
+set -e
+[ $rc = 7 ] || fail "-it shell exit code $rc, not 7 (output: $out)"
+echo "$out" | tr -d '\r' | grep -qx 'from-42' || fail "-it output lacks the shell's answer: \`$out\`"
+
+# -dit: a shell waits on its terminal; -di: cat waits on a pipe nobody writes.
+id=$(b run -dit "$IMG" sh)
+sleep 1
+[ "$(b inspect -f '{{.State.Status}}' "$id")" = running ] || fail "-dit shell did not stay up: $(b logs "$id")"
+id2=$(b run -di "$IMG" cat)
+sleep 1
+[ "$(b inspect -f '{{.State.Status}}' "$id2")" = running ] || fail "-di cat did not stay up"
+b exec "$id" sh -c 'exit 0' || fail "exec into the -dit container"
+b rm -f "$id" "$id2" >/dev/null
+
+[ -z "$(b ps -aq)" ] || fail "containers left"
+[ "$(python3 "$here/monitors.py" "$BRICK_ROOT")" = 0 ] || fail "monitors left"
+echo "run_stdio: ok"
