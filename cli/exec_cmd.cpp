@@ -4,13 +4,17 @@
 #include <sys/syscall.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <memory>
+#include <optional>
 
 #include "base/strings.hpp"
 #include "base/unique_fd.hpp"
 #include "cli/container_cmd.hpp"
+#include "cli/terminal.hpp"
 #include "runtime/container_store.hpp"
 #include "runtime/exec.hpp"
+#include "runtime/pty.hpp"
 #include "runtime/user.hpp"
 
 namespace brick::cli {
@@ -33,7 +37,11 @@ struct ExecOptions {
 // flags change.
 Result<Process> exec_process(const ExecOptions& o, const ContainerSpec& spec, int root_fd) {
   Process p = spec.process;
-  p.terminal = false;
+  p.terminal = o.tty && !o.detach;
+  // docker's exec: a terminal gets TERM=xterm unless the container sets one.
+  if (p.terminal &&
+      std::none_of(p.env.begin(), p.env.end(), [](const std::string& e) { return e.starts_with("TERM="); }))
+    p.env.push_back("TERM=xterm");
   p.args.assign(o.command.begin() + 1, o.command.end());
   for (const std::string& e : o.env) BRICK_TRY(apply_env_flag(p.env, e));
   if (!o.workdir.empty()) {
@@ -49,7 +57,6 @@ Result<Process> exec_process(const ExecOptions& o, const ContainerSpec& spec, in
 }
 
 Status run_exec(const ExecOptions& o, Context& ctx) {
-  if (o.tty) return fail("-t/--tty is not supported yet");
   auto store = BRICK_TRY(ContainerStore::open(ctx.global.root, ctx.global.run_root));
   ContainerState c = BRICK_TRY(store.find(o.command.front()));
   if (c.status != ContainerStatus::running || c.pid <= 0) return fail("container " + c.id + " is not running");
@@ -75,6 +82,13 @@ Status run_exec(const ExecOptions& o, Context& ctx) {
     options.stdin_fd = null_fd.get();
   }
   if (o.detach) options.stdout_fd = options.stderr_fd = null_fd.get();
+  // -t: the process gets a terminal's slave side as 0, 1 and 2 (with -i its
+  // input is ours, else nothing writes to it); we relay the master.
+  std::optional<Pty> pty;
+  if (process.terminal) {
+    pty = BRICK_TRY(open_pty(STDIN_FILENO));
+    options.stdin_fd = options.stdout_fd = options.stderr_fd = pty->slave.get();
+  }
   const std::vector<std::string> cgroups = c.cgroup_dirs;
   options.before_start = [&cgroups](pid_t pid) -> Status {
     const std::string text = std::to_string(pid);
@@ -96,6 +110,12 @@ Status run_exec(const ExecOptions& o, Context& ctx) {
     child->release();
     return {};
   }
+  if (pty) {
+    pty->slave.reset();
+    std::optional<RawTerminal> raw;
+    if (o.interactive && ::isatty(STDIN_FILENO)) raw.emplace();
+    relay_terminal(pty->master.get(), o.interactive);
+  }
   ExitStatus status = BRICK_TRY(child->wait());
   ctx.exit_code = status.exit_code();
   return {};
@@ -107,7 +127,7 @@ void add_exec_command(CLI::App& app, Context& ctx) {
   auto o = std::make_shared<ExecOptions>();
   CLI::App* cmd = app.add_subcommand("exec", "Execute a command in a running container");
   cmd->add_flag("-i,--interactive", o->interactive, "Keep STDIN open even if not attached");
-  cmd->add_flag("-t,--tty", o->tty, "Allocate a pseudo-TTY (not supported yet)");
+  cmd->add_flag("-t,--tty", o->tty, "Allocate a pseudo-TTY");
   cmd->add_flag("-d,--detach", o->detach, "Detached mode: run command in the background");
   cmd->add_option("-e,--env", o->env, "Set environment variables")->type_name("list")->allow_extra_args(false);
   cmd->add_option("-w,--workdir", o->workdir, "Working directory inside the container")->type_name("string");

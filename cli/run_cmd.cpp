@@ -5,7 +5,6 @@
 #include <sys/ioctl.h>
 #include <sys/prctl.h>
 #include <sys/resource.h>
-#include <termios.h>
 #include <unistd.h>
 
 #include <algorithm>
@@ -20,6 +19,7 @@
 #include "base/file.hpp"
 #include "base/strings.hpp"
 #include "cli/container_cmd.hpp"
+#include "cli/terminal.hpp"
 #include "compose/units.hpp"
 #include "images/store.hpp"
 #include "runtime/capabilities.hpp"
@@ -368,27 +368,6 @@ extern "C" void remember_signal(int signal) {
   else
     g_pending_signal = signal;
 }
-
-// -it on a terminal: the CLI's terminal goes raw (every key, ^C included,
-// reaches the container's terminal) and comes back as it was, whatever happens.
-class RawTerminal {
- public:
-  RawTerminal() {
-    if (::tcgetattr(STDIN_FILENO, &saved_) != 0) return;
-    struct termios raw = saved_;
-    ::cfmakeraw(&raw);
-    active_ = ::tcsetattr(STDIN_FILENO, TCSANOW, &raw) == 0;
-  }
-  RawTerminal(const RawTerminal&) = delete;
-  RawTerminal& operator=(const RawTerminal&) = delete;
-  ~RawTerminal() {
-    if (active_) ::tcsetattr(STDIN_FILENO, TCSANOW, &saved_);
-  }
-
- private:
-  struct termios saved_ {};
-  bool active_ = false;
-};
 
 // docker's --sig-proxy: a foreground run passes the signals it gets (Ctrl-C,
 // a `kill` of the CLI) on to the container instead of dying and leaving it.

@@ -38,6 +38,7 @@ struct ExecPlan {
   std::string cwd;
   ExecTarget target;
   int stdio[3] = {-1, -1, -1};
+  bool terminal = false;
 };
 
 [[noreturn]] void die(int error_fd, Stage stage, int index = -1) {
@@ -54,7 +55,7 @@ struct ExecPlan {
   }
   if (n != 1) ::_exit(127);
   ::close(sync_fd);
-  if (int fd = install_stdio(plan.stdio); fd >= 0) die(error_fd, Stage::stdio, fd);
+  if (int fd = install_stdio(plan.stdio, plan.terminal); fd >= 0) die(error_fd, Stage::stdio, fd);
   for (size_t i = 0; i < plan.rlimits.size(); ++i)
     if (::setrlimit(static_cast<__rlimit_resource>(plan.rlimits[i].first), &plan.rlimits[i].second) < 0)
       die(error_fd, Stage::rlimit, plan.rlimits[i].first);
@@ -120,6 +121,7 @@ Result<ExecPlan> make_plan(const Process& process, const Linux& linux, const Exe
   plan.cwd = process.cwd.empty() ? "/" : process.cwd;
   plan.target = BRICK_TRY(plan_exec(process));
   plan.stdio[0] = options.stdin_fd;
+  plan.terminal = process.terminal;
   plan.stdio[1] = options.stdout_fd;
   plan.stdio[2] = options.stderr_fd;
   return plan;

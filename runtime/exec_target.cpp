@@ -1,6 +1,7 @@
 #include "runtime/exec_target.hpp"
 
 #include <fcntl.h>
+#include <sys/ioctl.h>
 #include <unistd.h>
 
 #include <cerrno>
@@ -31,7 +32,7 @@ Result<ExecTarget> plan_exec(const Process& process) {
   return target;
 }
 
-int install_stdio(const int stdio[3]) noexcept {
+int install_stdio(const int stdio[3], bool terminal) noexcept {
   int high[3] = {-1, -1, -1};
   for (int i = 0; i < 3; ++i) {
     if (stdio[i] < 0) continue;
@@ -40,6 +41,7 @@ int install_stdio(const int stdio[3]) noexcept {
   }
   for (int i = 0; i < 3; ++i)
     if (high[i] >= 0 && ::dup2(high[i], i) < 0) return i;  // dup2 clears CLOEXEC
+  if (terminal && (::setsid() < 0 || ::ioctl(0, TIOCSCTTY, 0) < 0)) return 0;
   return -1;
 }
 

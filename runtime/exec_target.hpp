@@ -24,9 +24,11 @@ struct ExecTarget {
 Result<ExecTarget> plan_exec(const Process& process);
 
 // Child side, allocation-free. Puts each stdio[i] that is >= 0 on fd i
-// (moving them all above 2 first, so one cannot overwrite another). Returns
-// -1, or the fd that failed with errno set.
-int install_stdio(const int stdio[3]) noexcept;
+// (moving them all above 2 first, so one cannot overwrite another); with
+// `terminal` (process.terminal, stdin a terminal's slave side), starts a new
+// session with it as the controlling terminal. Returns -1, or the fd that
+// failed with errno set.
+int install_stdio(const int stdio[3], bool terminal) noexcept;
 
 // execve of each candidate in turn; returns only when all fail, with errno
 // as execvp reports it: the first error other than ENOENT/ENOTDIR (a file

@@ -28,6 +28,7 @@
 #include "runtime/exec.hpp"
 #include "runtime/health.hpp"
 #include "runtime/log_file.hpp"
+#include "runtime/pty.hpp"
 #include "runtime/spawn.hpp"
 #include "runtime/user.hpp"
 
@@ -357,19 +358,12 @@ void Monitor::finish_probe(bool timed_out) {
 
 Status Monitor::open_stdio(SpawnOptions& options, UniqueFd& child_end, UniqueFd& out_w, UniqueFd& err_w) {
   if (state_.tty) {
-    UniqueFd master(::posix_openpt(O_RDWR | O_NOCTTY | O_CLOEXEC));
-    if (!master || ::grantpt(master.get()) < 0 || ::unlockpt(master.get()) < 0)
-      return fail_errno("allocating a pseudo-terminal");
-    char name[64];
-    if (::ptsname_r(master.get(), name, sizeof name) != 0) return fail_errno("allocating a pseudo-terminal");
-    child_end = UniqueFd(::open(name, O_RDWR | O_NOCTTY | O_CLOEXEC));
-    if (!child_end) return fail_errno(std::string("opening `") + name + "`");
     // The attached CLI's terminal size, when it has one.
-    struct winsize ws {};
-    if (attach_in_ >= 0 && ::ioctl(attach_in_, TIOCGWINSZ, &ws) == 0) ::ioctl(master.get(), TIOCSWINSZ, &ws);
-    out_[0] = UniqueFd(::fcntl(master.get(), F_DUPFD_CLOEXEC, 3));
+    Pty pty = BRICK_TRY(open_pty(attach_in_));
+    child_end = std::move(pty.slave);
+    out_[0] = UniqueFd(::fcntl(pty.master.get(), F_DUPFD_CLOEXEC, 3));
     if (!out_[0]) return fail_errno("duplicating the terminal");
-    pty_master_ = std::move(master);
+    pty_master_ = std::move(pty.master);
     options.stdin_fd = options.stdout_fd = options.stderr_fd = child_end.get();
     return {};
   }

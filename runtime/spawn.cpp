@@ -410,9 +410,7 @@ void protect_paths(const Plan& plan, int error_fd) {
   for (size_t i = 0; i < plan.rlimits.size(); ++i)
     if (::setrlimit(static_cast<__rlimit_resource>(plan.rlimits[i].resource), &plan.rlimits[i].limit) < 0)
       die(error_fd, Stage::rlimit, static_cast<int>(i));
-  if (int fd = install_stdio(plan.stdio); fd >= 0) die(error_fd, Stage::stdio, fd);
-  // -t: stdin is the terminal; a new session makes it the controlling one.
-  if (plan.terminal && (::setsid() < 0 || ::ioctl(0, TIOCSCTTY, 0) < 0)) die(error_fd, Stage::stdio, 0);
+  if (int fd = install_stdio(plan.stdio, plan.terminal); fd >= 0) die(error_fd, Stage::stdio, fd);
   reset_signals();
   PrivilegeStep step{};
   if (!apply_identity(plan.privileges, &step)) die(error_fd, Stage::privileges, static_cast<int>(step));

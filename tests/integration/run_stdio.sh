@@ -1,5 +1,5 @@
 #!/bin/bash
-# `brick run -i` and `-t` end to end inside sandbox.sh: stdin reaches the
+# `brick run -i`/`-t` and `brick exec -t`/`-it` end to end inside sandbox.sh: stdin reaches the
 # container only with -i; -t gives it a terminal (with TERM=xterm) whose
 # input is the CLI's; -dit and -di keep a shell or `cat` waiting for input;
 # exit codes come through. Run as: sandbox.sh bash run_stdio.sh.
@@ -45,6 +45,17 @@ id2=$(b run -di "$IMG" cat)
 sleep 1
 [ "$(b inspect -f '{{.State.Status}}' "$id2")" = running ] || fail "-di cat did not stay up"
 b exec "$id" sh -c 'exit 0' || fail "exec into the -dit container"
+# exec -t: a terminal of its own; -it takes our input through it.
+out=$(b exec -t "$id" sh -c 'test -t 0 && test -t 1 && echo "tty $TERM"' </dev/null | tr -d '\r')
+[ "$out" = "tty xterm" ] || fail "exec -t gave no terminal: \`$out\`"
+set +e
+out=$(printf 'echo exec-$((6*7))\nexit 5\n' | b exec -it "$id" sh 2>&1)
+rc=$?
+set -e
+[ $rc = 5 ] || fail "exec -it exit code $rc, not 5 (output: $out)"
+echo "$out" | tr -d '\r' | grep -qx 'exec-42' || fail "exec -it output lacks the answer: \`$out\`"
+out=$(b exec "$id" sh -c 'test -t 1 || echo notty')
+[ "$out" = notty ] || fail "exec without -t has a terminal"
 b rm -f "$id" "$id2" >/dev/null
 
 [ -z "$(b ps -aq)" ] || fail "containers left"
