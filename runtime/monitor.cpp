@@ -1,6 +1,7 @@
 #include "runtime/monitor.hpp"
 
 #include <fcntl.h>
+#include <malloc.h>
 #include <poll.h>
 #include <signal.h>
 #include <sys/ioctl.h>
@@ -635,7 +636,12 @@ int Monitor::run() {
       }
       save();
     } else {
-      if (first) report_start(0, "");
+      if (first) {
+        report_start(0, "");
+        // What setup parsed and built (the CLI, the spec, the rootfs plan)
+        // is freed by now; give the heap back, the monitor lives long.
+        ::malloc_trim(0);
+      }
       serve_until_exit();
     }
     first = false;
