@@ -16,6 +16,8 @@
 #include "base/file.hpp"
 #include "base/strings.hpp"
 #include "cli/output.hpp"
+#include "gpu/ledger.hpp"
+#include "orchestrator/gpu_grant.hpp"
 #include "runtime/container.hpp"
 #include "runtime/monitor.hpp"
 #include "volumes/mounts.hpp"
@@ -488,6 +490,15 @@ Status run_stats(const Options& o, const Context& ctx) {
 
 }  // namespace
 
+void release_gpus(const std::string& root, const ContainerState& state) {
+  auto it = state.extensions.find(orchestrator::kGpuExtension);
+  if (it == state.extensions.end() || !it->is_object()) return;
+  const std::string holder = it->value("holder", "");
+  if (holder.empty()) return;
+  if (auto s = gpu::Ledger(root).release(holder); !s)
+    std::cerr << "brick: warning: releasing the GPUs of `" << holder << "`: " << s.error().full() << "\n";
+}
+
 void remove_anonymous_volumes(const std::string& root, const std::vector<std::string>& names) {
   if (names.empty()) return;
   auto store = volumes::VolumeStore::open(root);
@@ -601,10 +612,10 @@ void add_container_commands(CLI::App& app, Context& ctx) {
   names(rm);
   on(rm, [](const Options& opt, Context& c) {
     return each(opt, c, [&opt, &c](ContainerStore& store, const std::string& name) -> Status {
-      std::vector<std::string> anonymous;
-      if (auto state = store.find(name); state && opt.volumes) anonymous = state->anonymous_volumes;
+      auto state = store.find(name);
       BRICK_TRY(remove_container(store, name, opt.force));
-      remove_anonymous_volumes(c.global.root, anonymous);
+      if (state) release_gpus(c.global.root, *state);
+      if (state && opt.volumes) remove_anonymous_volumes(c.global.root, state->anonymous_volumes);
       return {};
     });
   });
@@ -657,6 +668,7 @@ void add_container_commands(CLI::App& app, Context& ctx) {
     };
     args.removed = [root = c.global.root](const ContainerState& state) {
       remove_anonymous_volumes(root, state.anonymous_volumes);
+      release_gpus(root, state);
     };
     c.exit_code = run_monitor(args);
     return {};

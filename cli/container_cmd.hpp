@@ -8,6 +8,7 @@
 #include <vector>
 
 #include "cli/context.hpp"
+#include "runtime/container_store.hpp"
 
 namespace brick::cli {
 
@@ -17,6 +18,9 @@ void add_run_commands(CLI::App& app, Context& ctx);
 // docker's `-e KEY=VALUE` (or `-e KEY`, the caller's value if it has one)
 // into a process environment, replacing that key (cli/run_cmd.cpp).
 Status apply_env_flag(std::vector<std::string>& env, const std::string& entry);
+// Frees the GPUs a container holds in the ledger (`run --gpus`, compose's
+// reservations), once its record is gone.
+void release_gpus(const std::string& root, const runtime::ContainerState& state);
 // Removes the anonymous volumes made for a container (`rm -v`, `run --rm`, a
 // create that failed); one still in use elsewhere or already gone is left
 // with a warning on stderr.

@@ -21,7 +21,10 @@
 #include "cli/container_cmd.hpp"
 #include "cli/terminal.hpp"
 #include "compose/units.hpp"
+#include "gpu/discovery.hpp"
+#include "gpu/ledger.hpp"
 #include "images/store.hpp"
+#include "orchestrator/gpu_grant.hpp"
 #include "runtime/capabilities.hpp"
 #include "runtime/container.hpp"
 #include "runtime/security.hpp"
@@ -67,6 +70,7 @@ struct RunOptions {
   std::string health_cmd, health_interval, health_timeout, health_start_period, health_start_interval;
   int health_retries = 0;
   bool no_healthcheck = false;
+  std::string gpus;  // --gpus all|N|device=ID,...
 };
 
 // The image's HEALTHCHECK, then --health-* over it (docker's merge);
@@ -360,6 +364,33 @@ Result<CreateOptions> build(const RunOptions& o, const Context& ctx) {
   return c;
 }
 
+// --gpus: reserved in the ledger under the container's name (known only now
+// that the record exists), their device nodes, libraries and environment
+// written into its spec. The record remembers the holder, so `rm` frees them.
+Status grant_run_gpus(const RunOptions& o, const Context& ctx, const ContainerStore& store, ContainerState& state) {
+  if (o.gpus.empty()) return {};
+  gpu::GpuRequest request = BRICK_TRY_CTX(gpu::parse_gpus_flag(o.gpus), "--gpus `" + o.gpus + "`");
+  request.service = state.name;
+  request.holder = state.name;
+  ContainerSpec spec = BRICK_TRY(store.load_spec(state.id));
+  auto alive = [&store](const std::string& holder) {
+    return static_cast<bool>(store.find(holder.substr(holder.rfind('/') + 1)));
+  };
+  orchestrator::GpuGrant grant =
+      BRICK_TRY(orchestrator::grant_gpus(ctx.global.root, gpu::host_root(), {request}, {}, spec, alive));
+  for (const std::string& w : grant.warnings) std::cerr << "brick: warning: " << w << "\n";
+  state.extensions[orchestrator::kGpuExtension] = {{"holder", request.holder}};
+  if (auto s = store.save_spec(state.id, spec); !s) {
+    (void)gpu::Ledger(ctx.global.root).release(request.holder);
+    return s;
+  }
+  if (auto s = store.save(state); !s) {
+    (void)gpu::Ledger(ctx.global.root).release(request.holder);
+    return s;
+  }
+  return {};
+}
+
 volatile sig_atomic_t g_pending_signal = 0;
 volatile sig_atomic_t g_window_changed = 0;
 extern "C" void remember_signal(int signal) {
@@ -387,6 +418,11 @@ Status run(const RunOptions& o, Context& ctx, bool start) {
     return fail(std::move(created).error());
   }
   ContainerState state = std::move(*created);
+  if (auto granted = grant_run_gpus(o, ctx, store, state); !granted) {
+    (void)store.remove(state.id);
+    remove_anonymous_volumes(ctx.global.root, create.anonymous_volumes);
+    return fail(std::move(granted).error());
+  }
   if (!start) {
     std::cout << state.id << "\n";
     return {};
@@ -456,6 +492,8 @@ void add_flags(CLI::App* cmd, const std::shared_ptr<RunOptions>& o) {
                   "Time between running the check during the start period (ms|s|m|h)")
       ->type_name("duration");
   cmd->add_flag("--no-healthcheck", o->no_healthcheck, "Disable any container-specified HEALTHCHECK");
+  cmd->add_option("--gpus", o->gpus, "GPU devices to add to the container ('all' to pass all GPUs)")
+      ->type_name("gpu-request");
   cmd->add_option("-u,--user", o->user, "Username or UID (format: <name|uid>[:<group|gid>])")->type_name("string");
   cmd->add_option("-w,--workdir", o->workdir, "Working directory inside the container")->type_name("string");
   cmd->add_option("--entrypoint", o->entrypoint, "Overwrite the default ENTRYPOINT of the image")->type_name("string");

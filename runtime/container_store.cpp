@@ -315,6 +315,10 @@ Result<ContainerSpec> ContainerStore::load_spec(const std::string& id) const {
   return BRICK_TRY_CTX(parse_spec(text), "container `" + id + "`");
 }
 
+Status ContainerStore::save_spec(const std::string& id, const ContainerSpec& spec) const {
+  return write_file_atomic(dir(id) + "/config.json", spec_to_json(spec), 0600);
+}
+
 Status ContainerStore::save(const ContainerState& state) const {
   return write_file_atomic(dir(state.id) + "/state.json", state_to_json(state), 0600);
 }

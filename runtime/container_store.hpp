@@ -136,6 +136,9 @@ class ContainerStore {
 
   Result<ContainerState> load(const std::string& id) const;
   Result<ContainerSpec> load_spec(const std::string& id) const;
+  // Rewrites config.json of a container that is not running (a create that
+  // adds what only its record's name decides, such as GPU grants).
+  Status save_spec(const std::string& id, const ContainerSpec& spec) const;
   Status save(const ContainerState& state) const;
 
   // By name (a leading '/' allowed), full id or unique id prefix; "No such

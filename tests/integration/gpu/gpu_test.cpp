@@ -24,6 +24,7 @@
 #include "gpu/inject.hpp"
 #include "gpu/ledger.hpp"
 #include "integration/busybox.hpp"
+#include "orchestrator/gpu_grant.hpp"
 #include "runtime/cgroup.hpp"
 #include "runtime/spawn.hpp"
 #include "unit/gpu/gpu_fixture.hpp"
@@ -62,29 +63,10 @@ TempDir fake_host() {
   return std::move(*root);
 }
 
-// What the orchestrator does with ContainerEdits: nodes into linux.devices
-// and the allow-list, mounts, environment.
+// What the orchestrator does with ContainerEdits.
 void apply(const ContainerEdits& edits, runtime::ContainerSpec& spec) {
-  for (const DeviceNode& n : edits.device_nodes) {
-    runtime::LinuxDevice d;
-    d.path = n.path;
-    d.type = n.type;
-    d.major = n.major;
-    d.minor = n.minor;
-    d.file_mode = n.file_mode;
-    d.uid = n.uid;
-    d.gid = n.gid;
-    spec.linux.devices.push_back(d);
-    spec.linux.resources.devices.push_back({true, n.type, n.major, n.minor, n.permissions});
-  }
-  for (const MountEdit& m : edits.mounts) {
-    std::vector<std::string> options = m.options;
-    if (std::find(options.begin(), options.end(), "bind") == options.end() &&
-        std::find(options.begin(), options.end(), "rbind") == options.end())
-      options.push_back("bind");
-    spec.mounts.push_back({m.container_path, "bind", m.host_path, options});
-  }
-  for (const std::string& e : edits.env) spec.process.env.push_back(e);
+  std::vector<std::string> warnings;
+  orchestrator::apply_edits(edits, spec, warnings);
 }
 
 // Runs `spec` to its end in a cgroup of its own (so the device rules apply).

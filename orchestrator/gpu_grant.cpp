@@ -1,0 +1,81 @@
+#include "orchestrator/gpu_grant.hpp"
+
+#include <algorithm>
+
+#include "base/strings.hpp"
+#include "gpu/cdi.hpp"
+#include "gpu/inject.hpp"
+
+namespace brick::orchestrator {
+
+void apply_edits(const gpu::ContainerEdits& edits, runtime::ContainerSpec& spec, std::vector<std::string>& warnings) {
+  for (const gpu::DeviceNode& n : edits.device_nodes) {
+    runtime::LinuxDevice d;
+    d.path = n.path;
+    d.type = n.type;
+    d.major = n.major;
+    d.minor = n.minor;
+    d.file_mode = n.file_mode;
+    d.uid = n.uid;
+    d.gid = n.gid;
+    if (std::find(spec.linux.devices.begin(), spec.linux.devices.end(), d) == spec.linux.devices.end())
+      spec.linux.devices.push_back(d);
+    spec.linux.resources.devices.push_back({true, n.type, n.major, n.minor, n.permissions});
+  }
+  for (const gpu::MountEdit& m : edits.mounts) {
+    std::vector<std::string> options = m.options;
+    const bool bind = m.type.empty() || m.type == "bind";
+    if (bind && std::find(options.begin(), options.end(), "bind") == options.end() &&
+        std::find(options.begin(), options.end(), "rbind") == options.end())
+      options.push_back("bind");
+    spec.mounts.push_back({m.container_path, bind ? "bind" : m.type, m.host_path, options});
+  }
+  for (const std::string& e : edits.env) set_env(spec.process.env, e);
+  for (uint32_t gid : edits.additional_gids)
+    if (std::find(spec.process.user.additional_gids.begin(), spec.process.user.additional_gids.end(), gid) ==
+        spec.process.user.additional_gids.end())
+      spec.process.user.additional_gids.push_back(gid);
+  for (const gpu::Hook& h : edits.hooks)
+    warnings.push_back("the CDI " + h.hook_name + " hook `" + h.path + "` is not run: brick does not run OCI hooks");
+}
+
+Result<GpuGrant> grant_gpus(const std::string& root, const std::string& host_root,
+                            const std::vector<gpu::GpuRequest>& requests, const std::vector<std::string>& cdi_devices,
+                            runtime::ContainerSpec& spec, const gpu::HolderAlive& alive) {
+  GpuGrant grant;
+  if (requests.empty() && cdi_devices.empty()) return grant;
+  // Everything that can fail without reserving first: discovery, CDI names.
+  gpu::ContainerEdits edits;
+  if (!cdi_devices.empty()) {
+    gpu::CdiRegistry registry = BRICK_TRY(gpu::CdiRegistry::load(host_root));
+    edits.append(BRICK_TRY(registry.resolve(cdi_devices)));
+  }
+  std::vector<gpu::GpuInfo> gpus;
+  if (!requests.empty()) gpus = BRICK_TRY(gpu::discover_gpus(host_root)).gpus;
+
+  gpu::Ledger ledger(root);
+  std::vector<std::string> holders;
+  auto release = [&] {
+    for (const std::string& h : holders) (void)ledger.release(h);
+  };
+  for (const gpu::GpuRequest& request : requests) {
+    auto chosen = ledger.reserve(gpus, request, alive);
+    if (!chosen) {
+      release();
+      return fail(std::move(chosen).error());
+    }
+    if (std::find(holders.begin(), holders.end(), request.holder) == holders.end()) holders.push_back(request.holder);
+    auto caps = gpu::driver_capabilities(request.capabilities);
+    auto more = caps ? gpu::gpu_edits(host_root, *chosen, *caps) : Result<gpu::ContainerEdits>(fail(caps.error()));
+    if (!more) {
+      release();
+      return fail(std::move(more).error());
+    }
+    edits.append(*more);
+    grant.gpus.insert(grant.gpus.end(), chosen->begin(), chosen->end());
+  }
+  apply_edits(edits, spec, grant.warnings);
+  return grant;
+}
+
+}  // namespace brick::orchestrator

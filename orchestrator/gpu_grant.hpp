@@ -1,0 +1,41 @@
+// Giving a container its GPUs: reserve them in the ledger, then apply what
+// using them means (gpu/'s ContainerEdits, from the host's CDI specs or
+// brick's own NVIDIA injection) to its ContainerSpec. `brick run --gpus` and
+// `compose up` both come through here.
+#pragma once
+
+#include <string>
+#include <vector>
+
+#include "base/error.hpp"
+#include "gpu/discovery.hpp"
+#include "gpu/edits.hpp"
+#include "gpu/ledger.hpp"
+#include "runtime/spec.hpp"
+
+namespace brick::orchestrator {
+
+// The key of ContainerState::extensions holding {"holder": "..."}: whose
+// ledger entries go when the container is removed.
+inline constexpr const char* kGpuExtension = "gpu";
+
+// Device nodes into linux.devices and the device cgroup's allow-list, mounts
+// as read-only-as-given binds, env replacing same-named keys, additional
+// gids. CDI hooks are not run: each one becomes a warning naming it.
+void apply_edits(const gpu::ContainerEdits& edits, runtime::ContainerSpec& spec, std::vector<std::string>& warnings);
+
+struct GpuGrant {
+  std::vector<gpu::GpuInfo> gpus;  // every GPU reserved, in request order
+  std::vector<std::string> warnings;
+};
+
+// Reserves each request (its holder names the container) among the GPUs
+// found under `host_root`, applies their edits and those of the CDI device
+// names `cdi_devices` to `spec`. Fails before changing anything on a host
+// without a matching GPU or CDI device; a later failure releases what this
+// call reserved.
+Result<GpuGrant> grant_gpus(const std::string& root, const std::string& host_root,
+                            const std::vector<gpu::GpuRequest>& requests, const std::vector<std::string>& cdi_devices,
+                            runtime::ContainerSpec& spec, const gpu::HolderAlive& alive);
+
+}  // namespace brick::orchestrator
