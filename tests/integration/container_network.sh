@@ -117,10 +117,13 @@ for f in /proc/[0-9]*/cmdline; do
 done
 [ -n "$monitor" ] || fail "no monitor for doomed"
 kill -9 "$monitor"
-# The container outlives its monitor (nothing kills it yet: a runtime gap);
-# end it here, so what is checked below is the network's cleanup alone.
-kill -9 "$doomed_pid" 2>/dev/null || true
 b rm -f doomed >/dev/null
+# The container outlived its monitor; rm takes it and its cgroup too.
+# (A zombie is dead: who reaps it is the host's init, outside the sandbox.)
+alive() { [ -e "/proc/$1" ] && ! grep -Eq '^State:\s+Z' "/proc/$1/status" 2>/dev/null; }
+for _ in $(seq 50); do alive "$doomed_pid" || break; sleep 0.1; done
+! alive "$doomed_pid" || fail "the container of a killed monitor survived rm -f"
+[ -z "$(find /sys/fs/cgroup -maxdepth 6 -type d -name "$doomed_id" 2>/dev/null)" ] || fail "kill -9 + rm left the cgroup"
 [ ! -e "$BRICK_RUN_ROOT/netns/$doomed_id" ] || fail "kill -9 + rm left the pin"
 ! nft list table ip brick 2>/dev/null | grep -q 18081 || fail "kill -9 + rm left the port rule"
 
