@@ -42,7 +42,9 @@ b run -d --name web --hostname webhost --network front --network-alias www -p 12
 web_ip=$(b inspect -f '{{.NetworkSettings.Networks.front.IPAddress}}' web)
 [[ $web_ip =~ ^[0-9]+\.[0-9]+\.[0-9]+\.[0-9]+$ ]] || fail "web has no address: $web_ip"
 
-get() { b run --rm "$@"; }
+# --init: `timeout` signals the command it runs, which as PID 1 would
+# ignore the signal and wait out TCP's own connect timeout (minutes).
+get() { b run --rm --init "$@"; }
 eventually get --network front "$IMG" timeout 3 wget -q -O - http://web/ || fail "web not reachable by name from front"
 [ "$(get --network front "$IMG" timeout 3 wget -q -O - http://web/)" = hello-from-webhost ] || fail "web by name: wrong page"
 [ "$(get --network front "$IMG" timeout 3 wget -q -O - http://www/)" = hello-from-webhost ] ||
