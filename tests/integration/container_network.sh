@@ -96,6 +96,14 @@ eventually b exec client timeout 3 wget -q -O - http://web/ || fail "web not rea
 [ "$(b exec client timeout 3 wget -q -O - http://www/)" = hello-from-webhost ] || fail "alias lost after a restart"
 [ "$(timeout 3 busybox wget -q -O - http://127.0.0.1:18080/)" = hello-from-webhost ] || fail "port lost after a restart"
 
+# A restart by the restart policy keeps the namespace (and its address).
+b run -d --name flaky --restart on-failure:2 --network front "$IMG" \
+  sh -c 'readlink /proc/self/ns/net; ip -4 addr show eth0 | grep inet; exit 1' >/dev/null
+[ "$(b wait flaky)" = 1 ] || fail "flaky's exit code"
+[ "$(b logs flaky 2>&1 | wc -l)" = 6 ] || fail "flaky did not run 3 times: $(b logs flaky 2>&1)"
+[ "$(b logs flaky 2>&1 | sort -u | wc -l)" = 2 ] || fail "a policy restart changed the namespace: $(b logs flaky 2>&1)"
+b rm flaky >/dev/null
+
 # Refusals: exit 125, naming what is at fault, leaving nothing.
 links_before=$(ip -o link show type veth | wc -l)
 set +e
