@@ -15,6 +15,7 @@
 
 #include "base/file.hpp"
 #include "base/strings.hpp"
+#include "cli/container_network.hpp"
 #include "cli/output.hpp"
 #include "gpu/ledger.hpp"
 #include "orchestrator/gpu_grant.hpp"
@@ -122,6 +123,15 @@ Result<bool> matches(const ContainerState& c, const std::vector<std::string>& fi
   return true;
 }
 
+// docker ps's PORTS: "127.0.0.1:8080->80/tcp, 0.0.0.0:5353->53/udp".
+std::string ports_text(const ContainerState& c) {
+  auto status = network_status_of(c);
+  if (!status || !c.running()) return "";
+  std::vector<std::string> parts;
+  for (const net::PublishedPort& p : status->ports) parts.push_back(net::format_published(p));
+  return join(parts, ", ");
+}
+
 Status run_ps(const Options& o, const Context& ctx) {
   ContainerStore store = BRICK_TRY(open_store(ctx));
   std::vector<ContainerState> all = BRICK_TRY(store.list());
@@ -146,14 +156,14 @@ Status run_ps(const Options& o, const Context& ctx) {
                 {"Image", c.image},
                 {"Labels", labels_text(c.labels)},
                 {"Names", c.name},
-                {"Ports", ""},
+                {"Ports", ports_text(c)},
                 {"RunningFor", human_duration(since_time(c.created)) + " ago"},
                 {"State", std::string(to_string(c.status))},
                 {"Status", status_text(c)}};
       out += j.dump() + "\n";
     } else {
       rows.push_back({short_id, c.image, command_text(store, c, !o.no_trunc),
-                      human_duration(since_time(c.created)) + " ago", status_text(c), "", c.name});
+                      human_duration(since_time(c.created)) + " ago", status_text(c), ports_text(c), c.name});
     }
   }
   if (!o.quiet && o.format.empty())
@@ -284,6 +294,37 @@ std::string apply_template(const std::string& format, const json& j) {
   return out;
 }
 
+std::string network_mode_text(const ContainerState& c, const ContainerSpec& s) {
+  if (!c.extensions.contains(net::kNetworkExtension)) return s.has_namespace("network") ? "none" : "host";
+  auto cfg = network_config_of(c);
+  if (!cfg) return "";
+  return cfg->mode == "bridge" && !cfg->networks.empty() ? cfg->networks.front().network : cfg->mode;
+}
+
+// docker's NetworkSettings: the endpoints and published ports while running.
+json network_settings(const ContainerState& c) {
+  json networks = json::object(), ports = json::object();
+  std::optional<net::NetworkStatus> status = c.running() ? network_status_of(c) : std::nullopt;
+  if (status) {
+    for (const net::EndpointStatus& e : status->endpoints)
+      networks[e.network] = {{"NetworkID", e.network_id}, {"IPAddress", e.address}, {"IPPrefixLen", e.prefix_length},
+                             {"Gateway", e.gateway},      {"MacAddress", e.mac},    {"Aliases", e.aliases},
+                             {"Interface", e.interface}};
+    for (const net::PublishedPort& p : status->ports) {
+      json& list = ports[std::to_string(p.container_port) + "/" + p.protocol];
+      if (!list.is_array()) list = json::array();
+      list.push_back({{"HostIp", p.host_ip}, {"HostPort", std::to_string(p.host_port)}});
+    }
+  }
+  const net::EndpointStatus* first = status && !status->endpoints.empty() ? &status->endpoints.front() : nullptr;
+  return {{"Networks", networks},
+          {"Ports", ports},
+          {"IPAddress", first ? first->address : ""},
+          {"Gateway", first ? first->gateway : ""},
+          {"MacAddress", first ? first->mac : ""},
+          {"SandboxKey", status ? status->netns : ""}};
+}
+
 json inspect_json(const ContainerStore& store, const ContainerState& c) {
   auto spec = store.load_spec(c.id);
   ContainerSpec s = spec ? *spec : ContainerSpec{};
@@ -321,6 +362,7 @@ json inspect_json(const ContainerStore& store, const ContainerState& c) {
       {"Name", "/" + c.name},
       {"RestartCount", c.restart_count},
       {"Driver", "overlay"},
+      {"NetworkSettings", network_settings(c)},
       {"HostConfig",
        {{"RestartPolicy", {{"Name", c.restart_policy.name}, {"MaximumRetryCount", c.restart_policy.max_retries}}},
         {"AutoRemove", c.auto_remove},
@@ -329,7 +371,7 @@ json inspect_json(const ContainerStore& store, const ContainerState& c) {
           {"Config",
            {{"max-size", c.log_options.max_size > 0 ? std::to_string(c.log_options.max_size) : ""},
             {"max-file", std::to_string(c.log_options.max_file)}}}}},
-        {"NetworkMode", s.has_namespace("network") ? "none" : "host"},
+        {"NetworkMode", network_mode_text(c, s)},
         {"ReadonlyRootfs", c.read_only_rootfs},
         {"Memory", r.memory_limit.value_or(0)},
         {"MemorySwap", r.memory_swap.value_or(0)},
@@ -392,6 +434,26 @@ Status start_one(ContainerStore& store, const std::string& name) {
   ContainerState c = BRICK_TRY(store.find(name));
   StartResult r = BRICK_TRY(start_container(store, c.id, {}));
   if (r.code != 0) return fail(r.error);
+  return {};
+}
+
+// docker port: "80/tcp -> 127.0.0.1:8080", all or those of one container port.
+Status run_port(const Options& o, const Context& ctx) {
+  ContainerStore store = BRICK_TRY(open_store(ctx));
+  ContainerState c = BRICK_TRY(observe_container(store, o.names.at(0)));
+  std::string wanted = o.names.size() > 1 ? o.names[1] : "";
+  if (!wanted.empty() && wanted.find('/') == std::string::npos) wanted += "/tcp";
+  auto status = network_status_of(c);
+  if (!status || !c.running()) return {};
+  bool found = false;
+  for (const net::PublishedPort& p : status->ports) {
+    const std::string port = std::to_string(p.container_port) + "/" + p.protocol;
+    if (!wanted.empty() && port != wanted) continue;
+    found = true;
+    std::string ip = p.host_ip.find(':') != std::string::npos ? "[" + p.host_ip + "]" : p.host_ip;
+    std::cout << (wanted.empty() ? port + " -> " : "") << ip << ":" << p.host_port << "\n";
+  }
+  if (!wanted.empty() && !found) return fail("no public port '" + wanted + "' published for " + c.name);
   return {};
 }
 
@@ -614,6 +676,8 @@ void add_container_commands(CLI::App& app, Context& ctx) {
     return each(opt, c, [&opt, &c](ContainerStore& store, const std::string& name) -> Status {
       auto state = store.find(name);
       BRICK_TRY(remove_container(store, name, opt.force));
+      // Its monitor undid the network, unless it was killed: then it goes here.
+      if (state) BRICK_TRY(teardown_container_network(c.global.root, c.global.run_root, *state));
       if (state) release_gpus(c.global.root, *state);
       if (state && opt.volumes) remove_anonymous_volumes(c.global.root, state->anonymous_volumes);
       return {};
@@ -646,6 +710,10 @@ void add_container_commands(CLI::App& app, Context& ctx) {
   names(unpause);
   on(unpause, [](const Options& opt, Context& c) { return each(opt, c, unpause_container); });
 
+  auto* port = app.add_subcommand("port", "List port mappings or a specific mapping for the container");
+  port->add_option("container", o->names, "CONTAINER [PRIVATE_PORT[/PROTO]]")->required()->expected(1, 2);
+  on(port, [](const Options& opt, Context& c) { return run_port(opt, c); });
+
   auto* top = app.add_subcommand("top", "Display the running processes of a container");
   top->add_option("container", o->names, "CONTAINER")->required()->expected(1);
   on(top, [](const Options& opt, Context& c) { return run_top(opt, c); });
@@ -663,8 +731,16 @@ void add_container_commands(CLI::App& app, Context& ctx) {
   monitor->add_flag("--attach-stdin", o->attach_stdin);
   on(monitor, [](const Options& opt, Context& c) -> Status {
     MonitorArgs args{c.global.root, c.global.run_root, opt.id, opt.attach, opt.attach_stdin, {}, {}, {}};
-    args.prepare = [root = c.global.root](ContainerState& state, ContainerSpec& spec) {
+    // The network first: a user's -v on /etc/hosts then wins, as in docker.
+    args.prepare = [root = c.global.root, run_root = c.global.run_root](ContainerState& state,
+                                                                        ContainerSpec& spec) -> Status {
+      BRICK_TRY(setup_container_network(root, run_root, state, spec));
       return mount_volumes(root, state, spec);
+    };
+    args.finished = [root = c.global.root, run_root = c.global.run_root](ContainerState& state) {
+      // Nowhere to report but the record; the start's own error stays first.
+      if (auto s = teardown_container_network(root, run_root, state); !s && state.error.empty())
+        state.error = s.error().message();
     };
     args.removed = [root = c.global.root](const ContainerState& state) {
       remove_anonymous_volumes(root, state.anonymous_volumes);

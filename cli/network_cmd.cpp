@@ -6,6 +6,7 @@
 #include <nlohmann/json.hpp>
 
 #include "base/strings.hpp"
+#include "cli/container_network.hpp"
 #include "cli/help.hpp"
 #include "cli/output.hpp"
 #include "net/network.hpp"
@@ -24,6 +25,7 @@ struct NetworkOptions {
   std::string format;
   bool quiet = false;
   bool force = false;
+  net::InUse in_use;  // whether a container record joins a network
 };
 
 Result<std::map<std::string, std::string>> key_values(const std::vector<std::string>& items, const char* flag) {
@@ -39,9 +41,6 @@ Result<std::map<std::string, std::string>> key_values(const std::vector<std::str
   }
   return out;
 }
-
-// No container records exist yet; when they do, attachments are read here.
-const net::InUse kNoContainers;
 
 Status run_create(NetworkOptions& o, NetworkStore& store) {
   net::NetworkSpec spec = o.spec;
@@ -103,7 +102,7 @@ Status run_inspect(const NetworkOptions& o, const NetworkStore& store) {
 Status run_rm(const NetworkOptions& o, NetworkStore& store) {
   Status status;
   for (const auto& name : o.names) {
-    auto removed = store.remove(name, kNoContainers);
+    auto removed = store.remove(name, o.in_use);
     if (!removed) {
       if (!status) std::cerr << "brick: " << status.error().full() << "\n";
       status = fail(removed.error());
@@ -114,8 +113,8 @@ Status run_rm(const NetworkOptions& o, NetworkStore& store) {
   return status;
 }
 
-Status run_prune(NetworkStore& store) {
-  auto removed = BRICK_TRY(store.prune(kNoContainers));
+Status run_prune(const NetworkOptions& o, NetworkStore& store) {
+  auto removed = BRICK_TRY(store.prune(o.in_use));
   if (!removed.empty()) {
     std::cout << "Deleted Networks:\n";
     for (const auto& name : removed) std::cout << name << "\n";
@@ -133,6 +132,7 @@ CLI::App* add_network_command(CLI::App& app, Context& ctx) {
     sub->callback([o, &ctx, fn] {
       ctx.action = [o, &ctx, fn]() -> Status {
         NetworkStore store = BRICK_TRY(NetworkStore::open(ctx.global.root, net::kernel_host(ctx.global.run_root)));
+        o->in_use = networks_in_use(ctx.global.root, ctx.global.run_root);
         return fn(*o, store);
       };
     });
@@ -169,7 +169,7 @@ CLI::App* add_network_command(CLI::App& app, Context& ctx) {
 
   auto* prune = cmd->add_subcommand("prune", "Remove all unused networks");
   prune->add_flag("-f,--force", o->force, "Do not prompt for confirmation (brick never prompts)");
-  on(prune, [](NetworkOptions&, NetworkStore& s) { return run_prune(s); });
+  on(prune, [](NetworkOptions& opt, NetworkStore& s) { return run_prune(opt, s); });
 
   show_help_without_subcommand(cmd, ctx);
   return cmd;

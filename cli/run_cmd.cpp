@@ -24,6 +24,8 @@
 #include "gpu/discovery.hpp"
 #include "gpu/ledger.hpp"
 #include "images/store.hpp"
+#include "net/container_network.hpp"
+#include "net/network.hpp"
 #include "orchestrator/gpu_grant.hpp"
 #include "runtime/capabilities.hpp"
 #include "runtime/container.hpp"
@@ -53,7 +55,7 @@ using namespace brick::runtime;
 
 struct RunOptions {
   bool rm = false, detach = false, read_only = false, interactive = false, tty = false;
-  std::string name, hostname, network = "none", memory, memory_swap, user, workdir, shm_size;
+  std::string name, hostname, domainname, ip, memory, memory_swap, user, workdir, shm_size;
   std::string restart = "no", stop_signal;
   std::optional<std::string> entrypoint;
   std::optional<int> stop_timeout;
@@ -71,6 +73,7 @@ struct RunOptions {
   int health_retries = 0;
   bool no_healthcheck = false;
   std::string gpus;  // --gpus all|N|device=ID,...
+  std::vector<std::string> networks, network_aliases, publish, dns, dns_search, dns_options, add_hosts;
 };
 
 // The image's HEALTHCHECK, then --health-* over it (docker's merge);
@@ -221,6 +224,53 @@ Status check_mounts(const RunOptions& o, const Context& ctx, CreateOptions& c) {
   return {};
 }
 
+// --network NAME (repeatable), or one of none, host, container:NAME.
+Result<net::ContainerNetworkConfig> network_mode(const RunOptions& o, const Context& ctx) {
+  net::ContainerNetworkConfig cfg;
+  std::optional<net::NetworkStore> store;
+  for (const std::string& name : o.networks) {
+    const bool special = name == "none" || name == "host" || name.starts_with("container:");
+    if (special && o.networks.size() > 1) return fail("network `" + name + "` cannot be combined with other networks");
+    if (name == "container:") return fail("--network container: needs a container name");
+    if (special) {
+      cfg.mode = name;
+      continue;
+    }
+    if (!store)
+      store.emplace(BRICK_TRY(net::NetworkStore::open(ctx.global.root, net::kernel_host(ctx.global.run_root))));
+    auto network = store->get(name);
+    if (!network) return fail(Error("network " + name + " not found", ENOENT));
+    cfg.mode = "bridge";
+    cfg.networks.push_back({network->name, {}, "", ""});
+  }
+  return cfg;
+}
+
+// The network flags as the record's network entry (net/container_network.hpp);
+// the monitor makes it real (cli/container_network.cpp).
+Result<net::ContainerNetworkConfig> network_config(const RunOptions& o, const Context& ctx) {
+  net::ContainerNetworkConfig cfg = BRICK_TRY(network_mode(o, ctx));
+  if (cfg.mode == "bridge") {
+    cfg.networks.front().aliases = o.network_aliases;
+    cfg.networks.front().ipv4_address = o.ip;
+    if (!o.ip.empty()) BRICK_TRY_CTX(net::parse_ipv4(o.ip), "--ip `" + o.ip + "`");
+  } else if (!o.ip.empty() || !o.network_aliases.empty()) {
+    return fail("--ip and --network-alias need a user-defined network (--network NAME)");
+  }
+  for (const std::string& spec : o.publish) {
+    auto ports = BRICK_TRY_CTX(net::parse_port_spec(spec), "-p `" + spec + "`");
+    cfg.ports.insert(cfg.ports.end(), ports.begin(), ports.end());
+  }
+  if (!cfg.ports.empty() && cfg.mode != "bridge")
+    return fail("-p/--publish needs a user-defined network (--network NAME), not `" + cfg.mode + "`");
+  cfg.hostname = o.hostname;
+  cfg.domainname = o.domainname;
+  cfg.dns = {o.dns, o.dns_search, o.dns_options};
+  for (const std::string& entry : o.add_hosts)
+    cfg.extra_hosts.push_back(BRICK_TRY_CTX(net::parse_extra_host(entry), "--add-host `" + entry + "`"));
+  return cfg;
+}
+
 Result<CreateOptions> build(const RunOptions& o, const Context& ctx) {
   if (o.command.empty()) return fail("\"brick run\" requires at least 1 argument: IMAGE [COMMAND] [ARG...]");
   images::Store store = BRICK_TRY(images::Store::open(ctx.global.root));
@@ -303,11 +353,10 @@ Result<CreateOptions> build(const RunOptions& o, const Context& ctx) {
   c.open_stdin = o.interactive;
   spec.process.terminal = o.tty;
   spec.hostname = o.hostname;  // empty: the monitor uses the short id
-  if (o.network == "host") {
+  net::ContainerNetworkConfig network = BRICK_TRY(network_config(o, ctx));
+  if (network.mode == "host")
     std::erase_if(spec.linux.namespaces, [](const Namespace& ns) { return ns.type == "network"; });
-  } else if (o.network != "none") {
-    return fail("network `" + o.network + "`: only `none` and `host` are supported by `brick run` so far");
-  }
+  c.extensions[net::kNetworkExtension] = net::to_json(network);
   spec.root.readonly = o.read_only;
   if (!o.memory.empty()) spec.linux.resources.memory_limit = BRICK_TRY(parse_bytes(o.memory));
   if (!o.memory_swap.empty())
@@ -470,8 +519,25 @@ void add_flags(CLI::App* cmd, const std::shared_ptr<RunOptions>& o) {
   cmd->add_option("--env-file", o->env_files, "Read in a file of environment variables")
       ->type_name("list")
       ->allow_extra_args(false);
-  cmd->add_option("--network,--net", o->network, "Connect a container to a network (none or host)")
-      ->type_name("network");
+  cmd->add_option("--network,--net", o->networks, "Connect a container to a network (NAME, none, host, container:NAME)")
+      ->type_name("network")
+      ->allow_extra_args(false);
+  cmd->add_option("--network-alias", o->network_aliases, "Add network-scoped alias for the container")
+      ->type_name("list")
+      ->allow_extra_args(false);
+  cmd->add_option("--ip", o->ip, "IPv4 address (e.g., 172.30.100.104)")->type_name("string");
+  cmd->add_option("-p,--publish", o->publish, "Publish a container's port(s) to the host")
+      ->type_name("list")
+      ->allow_extra_args(false);
+  cmd->add_option("--dns", o->dns, "Set custom DNS servers")->type_name("list")->allow_extra_args(false);
+  cmd->add_option("--dns-search", o->dns_search, "Set custom DNS search domains")
+      ->type_name("list")
+      ->allow_extra_args(false);
+  cmd->add_option("--dns-option", o->dns_options, "Set DNS options")->type_name("list")->allow_extra_args(false);
+  cmd->add_option("--add-host", o->add_hosts, "Add a custom host-to-IP mapping (host:ip)")
+      ->type_name("list")
+      ->allow_extra_args(false);
+  cmd->add_option("--domainname", o->domainname, "Container NIS domain name")->type_name("string");
   cmd->add_option("-m,--memory", o->memory, "Memory limit")->type_name("bytes");
   cmd->add_option("--memory-swap", o->memory_swap,
                   "Swap limit equal to memory plus swap: '-1' to enable unlimited swap")

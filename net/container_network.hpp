@@ -46,4 +46,42 @@ nlohmann::json to_json(const ContainerNetworkConfig& config);
 // Fails, naming the field, on a value of the wrong type or an unknown mode.
 Result<ContainerNetworkConfig> container_network_from_json(const nlohmann::json& json);
 
+// The key of ContainerState::extensions that holds a NetworkStatus while
+// the container's network is set up (for ps, inspect, port).
+inline constexpr const char* kNetworkStatusExtension = "network_status";
+
+// One network as a container joined it.
+struct EndpointStatus {
+  std::string network, network_id, interface;
+  std::string address, gateway, mac;  // "10.89.0.2", "10.89.0.1", "02:42:0a:59:00:02"
+  int prefix_length = 0;
+  std::vector<std::string> aliases;
+  bool operator==(const EndpointStatus&) const = default;
+};
+
+// What a container's network setup made, and what its peers need to list
+// it in their /etc/hosts (hence the names and extra hosts it carries).
+struct NetworkStatus {
+  std::string mode;  // as configured
+  std::string name;  // the container's
+  std::string hostname, domainname;
+  std::vector<HostEntry> extra_hosts;
+  std::vector<EndpointStatus> endpoints;  // mode bridge, in join order
+  std::vector<PublishedPort> ports;
+  std::string netns;  // the namespace joined: a pin, or another container's
+  bool operator==(const NetworkStatus&) const = default;
+};
+
+nlohmann::json to_json(const NetworkStatus& status);
+Result<NetworkStatus> network_status_from_json(const nlohmann::json& json);
+
+// The /etc/hosts lines `self` gets for its peers: for every network it
+// joined, each other container on that network (by network ID) with its
+// address there, its aliases, its name and its hostname.
+std::vector<HostEntry> peer_entries(const NetworkStatus& self, const std::vector<NetworkStatus>& others);
+
+// The whole /etc/hosts of `self`: localhost, extra hosts, its own addresses
+// with its hostname (127.0.0.1 without a network), then peer_entries.
+std::string container_hosts_file(const NetworkStatus& self, const std::vector<NetworkStatus>& others);
+
 }  // namespace brick::net

@@ -334,7 +334,8 @@ Result<std::string> NetworkStore::remove(const std::string& name_or_id, const In
     FileLock lock = BRICK_TRY(FileLock::acquire(dir_ + "/lock"));
     Network n = BRICK_TRY(get(name_or_id));
     if (in_use && in_use(n.name))
-      return fail(Error("containers are still attached: stop or disconnect them first", EBUSY));
+      return fail(
+          Error("network " + n.name + " has active endpoints: remove the containers attached to it first", EBUSY));
     BRICK_TRY(remove_locked(n));
     return n.name;
   };

@@ -302,6 +302,35 @@ Result<int> wait_container(const ContainerStore& store, const std::string& id) {
   return after->exit_code;
 }
 
+// A monitor killed while its container ran leaves the container's
+// processes and cgroup behind (nothing else is their parent): they go with
+// the record. Killing the pid namespace's init takes the rest of it along.
+Status reap_orphaned_cgroup(const ContainerState& state) {
+  for (int round = 0; round < 250; ++round) {
+    bool any = false;
+    for (const std::string& dir : state.cgroup_dirs) {
+      auto procs = read_file(dir + "/cgroup.procs");
+      if (!procs) continue;
+      size_t start = 0;
+      while (start < procs->size()) {
+        size_t end = procs->find('\n', start);
+        if (end == std::string::npos) end = procs->size();
+        if (end > start) {
+          ::kill(static_cast<pid_t>(std::stol(procs->substr(start, end - start))), SIGKILL);
+          any = true;
+        }
+        start = end + 1;
+      }
+    }
+    if (!any) break;
+    ::usleep(20000);
+  }
+  for (const std::string& dir : state.cgroup_dirs)
+    if (::rmdir(dir.c_str()) != 0 && errno != ENOENT)
+      return fail_errno("removing container `" + state.name + "`: removing its cgroup `" + dir + "`");
+  return {};
+}
+
 Status remove_container(const ContainerStore& store, const std::string& id, bool force) {
   ContainerState state = BRICK_TRY(observe_container(store, id));
   if (state.running()) {
@@ -311,6 +340,7 @@ Status remove_container(const ContainerStore& store, const std::string& id, bool
     BRICK_TRY(stop_container(store, state.id, SIGKILL, 0));
   }
   BRICK_TRY(wait_monitor(store, state.id));
+  if (!state.cgroup_dirs.empty()) BRICK_TRY(reap_orphaned_cgroup(state));
   return store.remove(state.id);
 }
 

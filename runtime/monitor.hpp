@@ -46,8 +46,9 @@ struct MonitorArgs {
   std::function<Status(ContainerState& state, ContainerSpec& spec)> prepare;
   // Runs once the container is done for good (no restart follows), before
   // its record may go: what `prepare` set up on the host that outlives a
-  // single run (network attachments, published ports) is undone here.
-  std::function<void(const ContainerState& state)> finished;
+  // single run (network attachments, published ports) is undone here. It
+  // may change `state` (drop what it recorded); the monitor saves it after.
+  std::function<void(ContainerState& state)> finished;
   // Runs after an auto-removed (--rm) container's record is gone: its
   // anonymous volumes go too, as with docker.
   std::function<void(const ContainerState& state)> removed;

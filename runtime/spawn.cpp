@@ -39,6 +39,7 @@ namespace {
 // the plan's lists so the parent can name the path.
 enum class Stage : int {
   sync,
+  join_ns,  // index: into Plan::joins
   cgroup_ns,
   root_propagation,
   bind_rootfs,
@@ -97,6 +98,15 @@ struct PlannedSysctl {
   std::string value;
 };
 
+// A namespace the spec gives a path for: joined, not created (OCI). Opened in
+// the parent, so a bad path fails there with its name, and so the child needs
+// no path lookup.
+struct PlannedJoin {
+  std::string type, path;
+  int flag;
+  UniqueFd fd;
+};
+
 struct PlannedRlimit {
   int resource;
   struct rlimit limit;
@@ -107,6 +117,7 @@ struct PlannedRlimit {
 // parent thread may have held at the moment of the clone.
 struct Plan {
   unsigned long clone_flags = 0;
+  std::vector<PlannedJoin> joins;
   bool cgroup_ns = false;
   bool uts_ns = false;
   std::string rootfs;
@@ -164,12 +175,27 @@ const std::vector<std::string>& host_devices() {
   return devices;
 }
 
+// setns after clone works for these: the child is single-threaded and not
+// yet in a new user namespace. Joining a pid namespace would need the
+// parent to setns before clone, and a mount or cgroup namespace would undo
+// the rootfs setup, so those stay unsupported.
+Result<PlannedJoin> plan_join(const Namespace& ns, int flag) {
+  if (flag != CLONE_NEWNET && flag != CLONE_NEWIPC && flag != CLONE_NEWUTS)
+    return fail("joining the " + ns.type + " namespace at `" + ns.path + "` is not supported yet");
+  UniqueFd fd(::open(ns.path.c_str(), O_RDONLY | O_CLOEXEC));
+  if (!fd) return fail_errno("opening the " + ns.type + " namespace at `" + ns.path + "`");
+  return PlannedJoin{ns.type, ns.path, flag, std::move(fd)};
+}
+
 Result<Plan> make_plan(const ContainerSpec& spec, const SpawnOptions& options) {
   Plan plan;
   for (const Namespace& ns : spec.linux.namespaces) {
-    if (!ns.path.empty())
-      return fail("joining the " + ns.type + " namespace at `" + ns.path + "` is not supported yet");
     const int flag = BRICK_TRY(namespace_flag(ns.type));
+    if (!ns.path.empty()) {
+      plan.joins.push_back(BRICK_TRY(plan_join(ns, flag)));
+      if (flag == CLONE_NEWUTS) plan.uts_ns = true;
+      continue;
+    }
     // The cgroup namespace is unshared after before_start, so that its root
     // is the container's cgroup; the others come with the clone.
     if (flag == CLONE_NEWCGROUP)
@@ -400,6 +426,10 @@ void protect_paths(const Plan& plan, int error_fd) {
   if (n != 1) ::_exit(127);  // the parent gave up (before_start failed) and is about to kill us
   ::close(sync_fd);
 
+  // Joined first, as runc does: everything below (sysctls under /proc/sys/net,
+  // the hostname) applies to the namespace the container ends up in.
+  for (size_t i = 0; i < plan.joins.size(); ++i)
+    if (::setns(plan.joins[i].fd.get(), plan.joins[i].flag) < 0) die(error_fd, Stage::join_ns, static_cast<int>(i));
   // Unshared only now: a cgroup namespace's root is the cgroup its creator
   // sits in at that moment, and before_start has just moved us into ours.
   if (plan.cgroup_ns && ::unshare(CLONE_NEWCGROUP) < 0) die(error_fd, Stage::cgroup_ns);
@@ -439,6 +469,11 @@ std::string describe(const Plan& plan, const ContainerSpec& spec, const ChildErr
   };
   switch (e.stage) {
     case Stage::sync: return "waiting for the parent";
+    case Stage::join_ns: {
+      if (e.index < 0 || static_cast<size_t>(e.index) >= plan.joins.size()) return "joining a namespace";
+      const PlannedJoin& j = plan.joins[e.index];
+      return "joining the " + j.type + " namespace at `" + j.path + "`";
+    }
     case Stage::cgroup_ns: return "creating the cgroup namespace";
     case Stage::root_propagation: return "making `/` a slave mount";
     case Stage::bind_rootfs: return "binding rootfs `" + plan.rootfs + "` on itself";

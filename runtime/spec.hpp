@@ -60,7 +60,7 @@ struct Mount {
 
 struct Namespace {
   std::string type;  // pid, network, mount, ipc, uts, cgroup (user: not yet)
-  std::string path;  // join this one instead of creating (not yet supported by spawn)
+  std::string path;  // join this one instead of creating (spawn: network, ipc and uts)
 };
 
 // A seccomp filter in the spec's `linux.seccomp` shape: names resolved for

@@ -4,6 +4,7 @@
 #include "runtime/spawn.hpp"
 
 #include <fcntl.h>
+#include <sched.h>
 #include <signal.h>
 #include <sys/stat.h>
 #include <unistd.h>
@@ -11,6 +12,7 @@
 #include <catch2/catch.hpp>
 #include <filesystem>
 #include <optional>
+#include <thread>
 
 #include "base/file.hpp"
 #include "base/temp_dir.hpp"
@@ -171,4 +173,43 @@ TEST_CASE("stdout and stderr go to their own fds; the host's device nodes are bo
   CHECK(*stdout_text == "null\nzero\nfull\nrandom\nurandom\n4\n");  // 0-2 and ls's own directory fd
   CHECK(*stderr_text == "oops\n");
   CHECK(*child->wait() == ExitStatus{0, 0});
+}
+
+TEST_CASE("a namespace with a path is joined, not created", "[spawn]") {
+  TempDir rootfs = busybox_rootfs();
+  // A network namespace with no process in it, held by an fd: unshare is
+  // per thread, so a helper thread makes it.
+  UniqueFd netns;
+  std::thread([&] {
+    if (::unshare(CLONE_NEWNET) == 0) netns.reset(::open("/proc/thread-self/ns/net", O_RDONLY | O_CLOEXEC));
+  }).join();
+  REQUIRE(netns);
+  struct stat st {};
+  REQUIRE(::fstat(netns.get(), &st) == 0);
+  const std::string path = "/proc/" + std::to_string(::getpid()) + "/fd/" + std::to_string(netns.get());
+  auto with_path = [&](const std::string& type, const std::string& where, std::vector<std::string> args) {
+    ContainerSpec spec = spec_for(rootfs, std::move(args));
+    for (Namespace& ns : spec.linux.namespaces)
+      if (ns.type == type) ns.path = where;
+    return spec;
+  };
+  auto ran = run_container(with_path("network", path, {"readlink", "/proc/self/ns/net"}));
+  REQUIRE(ran);
+  CHECK(ran->output == "net:[" + std::to_string(st.st_ino) + "]\n");
+  // Twice: joining does not use the namespace up.
+  auto again = run_container(with_path("network", path, {"readlink", "/proc/self/ns/net"}));
+  REQUIRE(again);
+  CHECK(again->output == ran->output);
+
+  auto missing = run_container(with_path("network", "/nonexistent/ns", {"true"}));
+  REQUIRE_FALSE(missing);
+  CHECK(missing.error().message() ==
+        "starting container: opening the network namespace at `/nonexistent/ns`: No such file or directory");
+  // Not a network namespace: setns refuses it, and the error names the path.
+  auto wrong = run_container(with_path("network", "/proc/self/ns/uts", {"true"}));
+  REQUIRE_FALSE(wrong);
+  CHECK(wrong.error().message().find("joining the network namespace at `/proc/self/ns/uts`") != std::string::npos);
+  auto pid = run_container(with_path("pid", path, {"true"}));
+  REQUIRE_FALSE(pid);
+  CHECK(pid.error().message().find("not supported yet") != std::string::npos);
 }

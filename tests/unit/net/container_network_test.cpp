@@ -27,3 +27,74 @@ TEST_CASE("a bad network record is an error naming what is wrong") {
   CHECK_FALSE(container_network_from_json(nlohmann::json::array()));
   CHECK(container_network_from_json(nlohmann::json{{"mode", "container:db"}}));
 }
+
+namespace {
+
+NetworkStatus on(std::string name, std::vector<EndpointStatus> endpoints) {
+  NetworkStatus s;
+  s.mode = "bridge";
+  s.name = name;
+  s.hostname = "h-" + name;
+  s.endpoints = std::move(endpoints);
+  return s;
+}
+
+EndpointStatus at(std::string network_id, std::string address, std::vector<std::string> aliases = {}) {
+  return {network_id, network_id, "eth0", std::move(address), "10.0.0.1", "02:42:0a:00:00:02", 24, std::move(aliases)};
+}
+
+}  // namespace
+
+TEST_CASE("a container's network status round-trips through its record") {
+  NetworkStatus s = on("web", {at("front", "10.1.0.2", {"www"}), at("back", "10.2.0.3")});
+  s.domainname = "example.org";
+  s.extra_hosts = {{"10.0.0.9", {"db.local"}}};
+  s.ports = {{"127.0.0.1", 8080, 80, "tcp"}, {"0.0.0.0", 5353, 53, "udp"}};
+  s.netns = "/run/brick/netns/abc";
+  auto back = network_status_from_json(to_json(s));
+  REQUIRE(back);
+  CHECK(*back == s);
+  CHECK_FALSE(network_status_from_json(nlohmann::json::array()));
+  CHECK_FALSE(network_status_from_json(nlohmann::json{{"endpoints", {{{"prefix_length", "x"}}}}}));
+}
+
+TEST_CASE("peers are listed per shared network, with aliases, name and hostname") {
+  NetworkStatus self = on("app", {at("front", "10.1.0.2"), at("back", "10.2.0.2")});
+  std::vector<NetworkStatus> others = {
+      on("web", {at("front", "10.1.0.3", {"www", "web-svc"})}),
+      on("db", {at("back", "10.2.0.4", {"database"}), at("other", "10.3.0.4")}),
+      on("lonely", {at("elsewhere", "10.9.0.2")}),
+      self,  // itself is never its own peer
+  };
+  std::vector<HostEntry> want = {
+      {"10.1.0.3", {"www", "web-svc", "web", "h-web"}},
+      {"10.2.0.4", {"database", "db", "h-db"}},
+  };
+  CHECK(peer_entries(self, others) == want);
+  // A container with no network has no peers.
+  CHECK(peer_entries(on("none", {}), others).empty());
+}
+
+TEST_CASE("a container's hosts file: localhost, extra hosts, itself, then its peers") {
+  NetworkStatus self = on("app", {at("front", "10.1.0.2")});
+  self.domainname = "corp";
+  self.extra_hosts = {{"192.0.2.7", {"gw.local"}}};
+  std::string text = container_hosts_file(self, {on("web", {at("front", "10.1.0.3", {"www"})})});
+  CHECK(text.starts_with("127.0.0.1\tlocalhost\n"));
+  auto extra = text.find("192.0.2.7\tgw.local\n");
+  auto own = text.find("10.1.0.2\th-app.corp h-app\n");
+  auto peer = text.find("10.1.0.3\twww web h-web\n");
+  REQUIRE(extra != std::string::npos);
+  REQUIRE(own != std::string::npos);
+  REQUIRE(peer != std::string::npos);
+  CHECK(extra < own);
+  CHECK(own < peer);
+  // Mode none: the hostname on 127.0.0.1 and nothing else of a network.
+  NetworkStatus none;
+  none.mode = "none";
+  none.name = "solo";
+  none.hostname = "solo-host";
+  std::string alone = container_hosts_file(none, {on("web", {at("front", "10.1.0.3")})});
+  CHECK(alone.find("127.0.0.1\tsolo-host\n") != std::string::npos);
+  CHECK(alone.find("10.1.0.3") == std::string::npos);
+}

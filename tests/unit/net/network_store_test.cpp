@@ -251,7 +251,7 @@ TEST_CASE("remove refuses while in use; prune keeps networks in use") {
   auto r = f.store.remove("busy", in_use);
   REQUIRE_FALSE(r);
   CHECK(r.error().message().find("network `busy`") != std::string::npos);
-  CHECK(r.error().message().find("stop or disconnect") != std::string::npos);
+  CHECK(r.error().message().find("network busy has active endpoints") != std::string::npos);
 
   auto pruned = f.store.prune(in_use);
   REQUIRE(pruned);
