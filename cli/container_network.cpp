@@ -55,24 +55,23 @@ std::vector<Peer> live_peers(const ContainerStore& store, const std::string& sel
   return out;
 }
 
+std::vector<net::NetworkStatus> statuses(const std::vector<Peer>& peers) {
+  std::vector<net::NetworkStatus> out;
+  for (const Peer& p : peers) out.push_back(p.status);
+  return out;
+}
+
 // Rewrites, in place, the hosts file of every live peer so that it lists
 // `self` (joining) or no longer does (leaving). A peer whose file cannot be
 // written keeps its old one: that is no reason to fail this container.
 void refresh_peers(const ContainerStore& store, const std::string& self_id, const net::NetworkStatus* joining) {
   std::vector<Peer> peers = live_peers(store, self_id);
-  std::vector<net::NetworkStatus> all;
-  for (const Peer& p : peers) all.push_back(p.status);
+  std::vector<net::NetworkStatus> all = statuses(peers);
   if (joining) all.push_back(*joining);
   for (const Peer& p : peers) {
     if (p.status.endpoints.empty()) continue;
     (void)net::rewrite_in_place(store.run_dir(p.id) + "/hosts", net::container_hosts_file(p.status, all));
   }
-}
-
-std::vector<net::NetworkStatus> statuses(const std::vector<Peer>& peers) {
-  std::vector<net::NetworkStatus> out;
-  for (const Peer& p : peers) out.push_back(p.status);
-  return out;
 }
 
 // ---- files and mounts
