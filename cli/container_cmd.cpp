@@ -17,6 +17,7 @@
 #include "cli/output.hpp"
 #include "runtime/container.hpp"
 #include "runtime/monitor.hpp"
+#include "volumes/container_mounts.hpp"
 #include "volumes/mounts.hpp"
 #include "volumes/volume_store.hpp"
 
@@ -454,6 +455,12 @@ Status run_stats(const Options& o, const Context& ctx) {
 
 }  // namespace
 
+std::string container_status_text(const runtime::ContainerState& c) {
+  std::string text = status_text(c);
+  if (c.running() && c.health && !c.health->status.empty()) text += " (" + c.health->status + ")";
+  return text;
+}
+
 void remove_anonymous_volumes(const std::string& root, const std::vector<std::string>& names) {
   if (names.empty()) return;
   auto store = volumes::VolumeStore::open(root);
@@ -466,14 +473,47 @@ void remove_anonymous_volumes(const std::string& root, const std::vector<std::st
 // The monitor's `prepare`: run's -v/--mount/--tmpfs, resolved once the
 // rootfs is mounted so an empty named volume gets the image's content.
 // A mount at a default mount's destination (--tmpfs /dev/shm) replaces it.
-static Status mount_volumes(const std::string& root, ContainerState& state, ContainerSpec& spec) {
-  if (state.volume_flags.empty() && state.mount_flags.empty() && state.tmpfs_flags.empty()) return {};
+// Compose's mounts record (volumes/container_mounts.hpp), resolved the same
+// way. An anonymous volume made at the first start is written back into the
+// record by name, so a restart mounts the same one.
+static Status mount_compose_volumes(volumes::VolumeStore& store, const std::string& run_dir, ContainerState& state,
+                                    ContainerSpec& spec, volumes::ResolvedMounts& out) {
+  auto it = state.extensions.find(volumes::kMountsExtension);
+  if (it == state.extensions.end()) return {};
+  volumes::ContainerMounts record = BRICK_TRY(volumes::container_mounts_from_json(*it));
+  volumes::MountContext mc;
+  mc.store = &store;
+  mc.base_dir = record.base_dir;
+  mc.rootfs = spec.root.path;
+  mc.files_dir = run_dir + "/files";
+  mc.declared = record.declared;
+  mc.labels = record.labels;
+  for (volumes::MountRequest& r : record.mounts) {
+    size_t anonymous_before = out.anonymous.size();
+    BRICK_TRY_CTX(volumes::add_mount(r, mc, out), "volume at `" + r.target + "`");
+    if (out.anonymous.size() > anonymous_before && r.source.empty()) r.source = out.anonymous.back();
+  }
+  for (const auto& f : record.secrets) BRICK_TRY_CTX(volumes::add_secret(f, mc, out), "secret `" + f.name + "`");
+  for (const auto& f : record.configs) BRICK_TRY_CTX(volumes::add_config(f, mc, out), "config `" + f.name + "`");
+  state.extensions[volumes::kMountsExtension] = volumes::to_json(record);
+  for (const std::string& name : out.anonymous)
+    if (std::find(state.anonymous_volumes.begin(), state.anonymous_volumes.end(), name) ==
+        state.anonymous_volumes.end())
+      state.anonymous_volumes.push_back(name);
+  return {};
+}
+
+static Status mount_volumes(const std::string& root, const std::string& run_dir, ContainerState& state,
+                            ContainerSpec& spec) {
+  const bool compose = state.extensions.contains(volumes::kMountsExtension);
+  if (state.volume_flags.empty() && state.mount_flags.empty() && state.tmpfs_flags.empty() && !compose) return {};
   volumes::VolumeStore store = BRICK_TRY(volumes::VolumeStore::open(root));
   volumes::MountContext mc;
   mc.store = &store;
   mc.base_dir = state.mount_base_dir;
   mc.rootfs = spec.root.path;
   volumes::ResolvedMounts out;
+  BRICK_TRY(mount_compose_volumes(store, run_dir, state, spec, out));
   for (const std::string& flag : state.volume_flags) {
     volumes::MountRequest r = BRICK_TRY_CTX(volumes::parse_volume_flag(flag), "-v `" + flag + "`");
     BRICK_TRY_CTX(volumes::add_mount(r, mc, out), "-v `" + flag + "`");
@@ -617,8 +657,9 @@ void add_container_commands(CLI::App& app, Context& ctx) {
   monitor->add_flag("--attach", o->attach);
   on(monitor, [](const Options& opt, Context& c) -> Status {
     MonitorArgs args{c.global.root, c.global.run_root, opt.id, opt.attach, {}, {}, {}};
-    args.prepare = [root = c.global.root](ContainerState& state, ContainerSpec& spec) {
-      return mount_volumes(root, state, spec);
+    args.prepare = [&c](ContainerState& state, ContainerSpec& spec) -> Status {
+      ContainerStore store = BRICK_TRY(ContainerStore::open(c.global.root, c.global.run_root));
+      return mount_volumes(c.global.root, store.run_dir(state.id), state, spec);
     };
     args.removed = [root = c.global.root](const ContainerState& state) {
       remove_anonymous_volumes(root, state.anonymous_volumes);

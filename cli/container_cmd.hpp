@@ -8,6 +8,7 @@
 #include <vector>
 
 #include "cli/context.hpp"
+#include "runtime/container_store.hpp"
 
 namespace brick::cli {
 
@@ -21,5 +22,7 @@ Status apply_env_flag(std::vector<std::string>& env, const std::string& entry);
 // create that failed); one still in use elsewhere or already gone is left
 // with a warning on stderr.
 void remove_anonymous_volumes(const std::string& root, const std::vector<std::string>& names);
+// docker ps's STATUS column: `Up 5 seconds (healthy)`, `Exited (0) 3 seconds ago`.
+std::string container_status_text(const runtime::ContainerState& c);
 
 }  // namespace brick::cli
