@@ -184,7 +184,8 @@ class Executor {
     return {};
   }
 
-  Result<std::string> create(const Step& step) {
+  // `old`: the container this one replaces, whose anonymous volumes it keeps.
+  Result<std::string> create(const Step& step, const runtime::ContainerState* old = nullptr) {
     const images::ImageInfo& image = images_.at(step.service);
     TranslateInput in;
     in.project = &project_;
@@ -196,7 +197,10 @@ class Executor {
     in.version = o_.version;
     DesiredContainer desired = BRICK_TRY(translate(in));
     BRICK_TRY(check_unsupported(desired));
+    std::vector<std::string> kept;
+    if (old) kept = keep_anonymous_volumes(*old, desired);
     runtime::CreateOptions options = create_options(project_, desired);
+    options.anonymous_volumes = kept;
     options.layers = image.layer_dirs;
     SlotGuard slot(slots_);
     runtime::ContainerState state = BRICK_TRY(runtime::create_container(store_, options));
@@ -317,11 +321,13 @@ class Executor {
         case Action::remove_container:
           BRICK_TRY_CTX(remove(s.container_id, s.name), what + ": removing `" + s.name + "`");
           break;
-        case Action::recreate_container:
+        case Action::recreate_container: {
+          auto old = store_.load(s.container_id);
           BRICK_TRY_CTX(remove(s.container_id, s.name), what + ": recreating `" + s.name + "`");
-          ids[s.name] = BRICK_TRY_CTX(create(s), what + ": recreating `" + s.name + "`");
+          ids[s.name] = BRICK_TRY_CTX(create(s, old ? &*old : nullptr), what + ": recreating `" + s.name + "`");
           emit("Container", s.name, "Recreated");
           break;
+        }
         case Action::create_container:
           ids[s.name] = BRICK_TRY_CTX(create(s), what + ": creating `" + s.name + "`");
           emit("Container", s.name, "Created");

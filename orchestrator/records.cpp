@@ -1,5 +1,6 @@
 #include "orchestrator/records.hpp"
 
+#include <algorithm>
 #include <nlohmann/json.hpp>
 
 namespace brick::orchestrator {
@@ -99,6 +100,26 @@ volumes::ContainerMounts container_mounts(const compose::Project& project, const
   m.base_dir = project.working_dir;
   m.labels[std::string(kProjectLabel)] = project.name;
   return m;
+}
+
+std::vector<std::string> keep_anonymous_volumes(const runtime::ContainerState& old, DesiredContainer& desired) {
+  std::vector<std::string> kept;
+  auto it = old.extensions.find(volumes::kMountsExtension);
+  if (it == old.extensions.end()) return kept;
+  auto record = volumes::container_mounts_from_json(*it);
+  if (!record) return kept;
+  for (volumes::MountRequest& r : desired.mounts) {
+    if (r.kind != volumes::MountKind::volume || !r.source.empty()) continue;
+    for (const volumes::MountRequest& was : record->mounts) {
+      bool anonymous = std::find(old.anonymous_volumes.begin(), old.anonymous_volumes.end(), was.source) !=
+                       old.anonymous_volumes.end();
+      if (was.kind != volumes::MountKind::volume || was.target != r.target || !anonymous) continue;
+      r.source = was.source;
+      kept.push_back(was.source);
+      break;
+    }
+  }
+  return kept;
 }
 
 runtime::CreateOptions create_options(const compose::Project& project, const DesiredContainer& d) {

@@ -47,6 +47,11 @@ net::ContainerNetworkConfig network_config(const compose::Project& project, cons
 // creates labelled with the project and the volume's key.
 volumes::ContainerMounts container_mounts(const compose::Project& project, const DesiredContainer& desired);
 
+// docker compose's recreate keeps a container's anonymous volumes: each
+// anonymous volume request of `desired` whose target `old` had an anonymous
+// volume at takes that volume by name. Returns the names taken.
+std::vector<std::string> keep_anonymous_volumes(const runtime::ContainerState& old, DesiredContainer& desired);
+
 // Everything but the image's layers, which the caller resolves.
 runtime::CreateOptions create_options(const compose::Project& project, const DesiredContainer& desired);
 

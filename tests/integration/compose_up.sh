@@ -35,10 +35,10 @@ services:
     volumes: [data:/data]
   reader:
     image: test/busybox
-    command: [sh, -c, "cat /data/status; echo MODE=$$MODE; exec sleep 1000"]
+    command: [sh, -c, "cat /data/status; [ -f /cache/mark ] && echo kept-anonymous; touch /cache/mark; echo MODE=$$MODE; exec sleep 1000"]
     environment:
       MODE: ${MODE:-one}
-    volumes: [data:/data:ro]
+    volumes: [data:/data:ro, /cache]
     init: true
     depends_on:
       init: {condition: service_completed_successfully}
@@ -91,6 +91,7 @@ grep -q "itest-other-1  Recreated" "$dir/out" && fail "other recreated: $(cat "$
 for _ in $(seq 50); do c logs reader 2>/dev/null | grep -q MODE=two && break; sleep 0.1; done
 c logs reader | grep -q 'MODE=two' || fail "recreated reader: $(c logs reader)"
 c logs reader | grep -q 'seeded' || fail "the volume did not survive the recreate: $(c logs reader)"
+c logs reader | grep -q 'kept-anonymous' || fail "the anonymous volume was not kept on recreate: $(c logs reader)"
 
 # compose stop / start / restart / kill / rm.
 c stop -t 1 >"$dir/out" 2>&1 || fail "stop: $(cat "$dir/out")"
@@ -107,7 +108,7 @@ c rm -f other >/dev/null 2>&1 || fail "rm other"
 c down -v -t 1 >"$dir/out" 2>&1 || fail "down -v: $(cat "$dir/out")"
 grep -qF "Network itest_default  Removed" "$dir/out" || fail "down: $(cat "$dir/out")"
 [ -z "$(b ps -aq)" ] || fail "down left records: $(b ps -a)"
-b volume ls | grep -q itest && fail "down -v left volumes: $(b volume ls)"
+[ -z "$(b volume ls | tail -n +2)" ] || fail "down -v left volumes: $(b volume ls)"
 b network ls | grep -q itest && fail "down left networks: $(b network ls)"
 [ "$(monitors)" = 0 ] || fail "down left monitors"
 grep -q "$BRICK_ROOT" /proc/self/mounts && fail "down left mounts: $(grep "$BRICK_ROOT" /proc/self/mounts)"

@@ -207,3 +207,30 @@ TEST_CASE("stop_order: orphans first, then dependents before what they need") {
   auto starts = start_order(project, {c("init"), c("web")});
   CHECK(starts.front().front().name == "demo-init-1");
 }
+
+TEST_CASE("a recreated container keeps its anonymous volumes by target") {
+  compose::Project project = load(R"(services:
+  app:
+    image: busybox
+    command: [sleep, "1000"]
+    volumes: [/cache, /scratch, named:/named]
+volumes:
+  named:
+)");
+  images::ImageConfig image;
+  TranslateInput in;
+  in.project = &project;
+  in.service = project.service("app");
+  in.image = &image;
+  DesiredContainer desired = translate(in).value();
+  volumes::ContainerMounts was = container_mounts(project, desired);
+  was.mounts[0].source = "aaaa";  // /cache: resolved at the first start
+  runtime::ContainerState old;
+  old.anonymous_volumes = {"aaaa"};
+  old.extensions[volumes::kMountsExtension] = volumes::to_json(was);
+
+  CHECK(keep_anonymous_volumes(old, desired) == std::vector<std::string>{"aaaa"});
+  CHECK(desired.mounts[0].source == "aaaa");
+  CHECK(desired.mounts[1].source.empty());  // /scratch never got one
+  CHECK(desired.mounts[2].source == "demo_named");
+}
