@@ -73,9 +73,10 @@ class Executor {
         slots_(options.parallel) {}
 
   Status run() {
+    // Images first: a missing one fails `up` before it creates anything.
+    BRICK_TRY(resolve_images());
     BRICK_TRY(networks());
     BRICK_TRY(volumes());
-    BRICK_TRY(resolve_images());
     for (const Step& s : plan_.steps)
       if (s.level < 0 && s.action == Action::remove_container)
         BRICK_TRY_CTX(remove(s.container_id, s.name), "removing orphan container `" + s.name + "`");
