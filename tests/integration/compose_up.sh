@@ -113,6 +113,17 @@ b network ls | grep -q itest && fail "down left networks: $(b network ls)"
 [ "$(monitors)" = 0 ] || fail "down left monitors"
 grep -q "$BRICK_ROOT" /proc/self/mounts && fail "down left mounts: $(grep "$BRICK_ROOT" /proc/self/mounts)"
 
+# down after a kill -9 of the monitors: records of dead containers, the
+# network and the volume still go.
+c up -d >"$dir/out" 2>&1 || fail "up -d before kill -9: $(cat "$dir/out")"
+for f in $(grep -l "[c]ontainer-monitor" /proc/[0-9]*/cmdline 2>/dev/null | xargs -r grep -l "$BRICK_ROOT" 2>/dev/null); do
+  pid=${f#/proc/}; kill -9 "${pid%/cmdline}" 2>/dev/null || true
+done
+c down -v -t 1 >"$dir/out" 2>&1 || fail "down -v after kill -9: $(cat "$dir/out")"
+[ -z "$(b ps -aq)" ] || fail "down after kill -9 left records: $(b ps -a)"
+b network ls | grep -q itest && fail "down after kill -9 left networks: $(b network ls)"
+[ -z "$(b volume ls | tail -n +2)" ] || fail "down after kill -9 left volumes: $(b volume ls)"
+
 # A failing init job: up fails naming it and its code; reader is not started.
 set +e
 INIT_EXIT=1 c -p itest-fail up -d >"$dir/out" 2>&1; rc=$?
