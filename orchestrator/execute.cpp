@@ -75,6 +75,7 @@ class Executor {
   Status run() {
     // Images first: a missing one fails `up` before it creates anything.
     BRICK_TRY(resolve_images());
+    BRICK_TRY(check_containers());
     BRICK_TRY(networks());
     BRICK_TRY(volumes());
     for (const Step& s : plan_.steps)
@@ -185,8 +186,16 @@ class Executor {
     return {};
   }
 
-  // `old`: the container this one replaces, whose anonymous volumes it keeps.
-  Result<std::string> create(const Step& step, const runtime::ContainerState* old = nullptr) {
+  // Every container the plan makes, translated before anything is created:
+  // a service brick cannot run as asked fails `up` with nothing changed.
+  Status check_containers() {
+    for (const Step& s : plan_.steps)
+      if (s.action == Action::create_container || s.action == Action::recreate_container)
+        BRICK_TRY(check_unsupported(BRICK_TRY(desired(s))));
+    return {};
+  }
+
+  Result<DesiredContainer> desired(const Step& step) {
     const images::ImageInfo& image = images_.at(step.service);
     TranslateInput in;
     in.project = &project_;
@@ -196,13 +205,18 @@ class Executor {
     in.number = step.number;
     in.hard_limits = host_hard_limits();
     in.version = o_.version;
-    DesiredContainer desired = BRICK_TRY(translate(in));
-    BRICK_TRY(check_unsupported(desired));
+    return translate(in);
+  }
+
+  // `old`: the container this one replaces, whose anonymous volumes it keeps.
+  Result<std::string> create(const Step& step, const runtime::ContainerState* old = nullptr) {
+    DesiredContainer d = BRICK_TRY(desired(step));
+    BRICK_TRY(check_unsupported(d));
     std::vector<std::string> kept;
-    if (old) kept = keep_anonymous_volumes(*old, desired);
-    runtime::CreateOptions options = create_options(project_, desired);
+    if (old) kept = keep_anonymous_volumes(*old, d);
+    runtime::CreateOptions options = create_options(project_, d);
     options.anonymous_volumes = kept;
-    options.layers = image.layer_dirs;
+    options.layers = images_.at(step.service).layer_dirs;
     SlotGuard slot(slots_);
     runtime::ContainerState state = BRICK_TRY(runtime::create_container(store_, options));
     return state.id;

@@ -135,6 +135,24 @@ grep -q "itest-fail-reader-1  Started" "$dir/out" && fail "reader started: $(cat
 [ -n "$(c -p itest-fail ps -q other)" ] || fail "other (independent) does not run: $(c -p itest-fail ps -a)"
 c -p itest-fail down -v -t 1 >/dev/null 2>&1 || fail "down itest-fail"
 
+# A GPU reservation brick cannot honour yet fails up, naming the service,
+# before anything is created: never a silent run without the GPU.
+cat >"$dir/gpu.yaml" <<'YAML'
+name: itest-gpu
+services:
+  trainer:
+    image: test/busybox
+    command: [sleep, "1000"]
+    gpus: all
+YAML
+set +e
+b compose -f "$dir/gpu.yaml" up -d >"$dir/out" 2>&1; rc=$?
+set -e
+[ $rc != 0 ] || fail "up with a GPU reservation exited 0"
+grep -q 'service `trainer` reserves a GPU: not supported by compose up yet' "$dir/out" || fail "gpu: $(cat "$dir/out")"
+b network ls | grep -q itest-gpu && fail "a failed gpu up created its network"
+[ -z "$(b ps -aq)" ] || fail "a failed gpu up created containers: $(b ps -a)"
+
 # Foreground: prefixed logs until every container exits.
 cat >"$dir/fg.yaml" <<'YAML'
 name: itest-fg
