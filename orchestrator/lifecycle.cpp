@@ -1,9 +1,12 @@
 #include "orchestrator/lifecycle.hpp"
 
+#include <signal.h>
 #include <unistd.h>
 
 #include <algorithm>
 #include <cerrno>
+#include <chrono>
+#include <fstream>
 #include <mutex>
 #include <set>
 #include <thread>
@@ -39,6 +42,22 @@ std::vector<std::string> joined_networks(const runtime::ContainerState& c) {
   if (!config) return out;
   for (const auto& n : config->networks) out.push_back(n.network);
   return out;
+}
+
+// A monitor killed with -9 cannot remove its container's cgroups (nor kill
+// what still runs in them): the record keeps their directories, and down,
+// the last to see the record, does both.
+void reap_cgroups(const std::vector<std::string>& dirs) {
+  for (const std::string& dir : dirs) {
+    for (int attempt = 0; attempt < 50; ++attempt) {
+      std::ifstream procs(dir + "/cgroup.procs");
+      if (!procs) break;  // gone: the monitor cleaned up
+      bool any = false;
+      for (pid_t pid; procs >> pid; any = true) ::kill(pid, SIGKILL);
+      if (!any && (::rmdir(dir.c_str()) == 0 || errno == ENOENT)) break;
+      std::this_thread::sleep_for(std::chrono::milliseconds(20));
+    }
+  }
 }
 
 }  // namespace
@@ -162,6 +181,7 @@ Status down(const compose::Project& project, const std::string& root, const std:
         errors += (errors.empty() ? "" : "; ") + ("container `" + c.name + "`: " + r.error().full());
         continue;
       }
+      reap_cgroups(c.cgroup_dirs);
       anonymous.insert(anonymous.end(), c.anonymous_volumes.begin(), c.anonymous_volumes.end());
       emit(o.progress, "Container", c.name, "Removed");
     }

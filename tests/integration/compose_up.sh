@@ -79,6 +79,8 @@ before=$(c ps -aq | sort)
 c up -d >"$dir/out" 2>&1 || fail "second up -d: $(cat "$dir/out")"
 grep -Eq 'Recreate|Created' "$dir/out" && fail "second up changed something: $(cat "$dir/out")"
 [ "$(c ps -aq | sort)" = "$before" ] || fail "second up changed container IDs"
+c up -d --wait --wait-timeout 30 >"$dir/out" 2>&1 || fail "up --wait: $(cat "$dir/out")"
+grep -qF "Container itest-other-1  Running" "$dir/out" || fail "up --wait: $(cat "$dir/out")"
 
 # A changed environment recreates only that service.
 other_id=$(c ps -q other)
@@ -116,11 +118,15 @@ grep -q "$BRICK_ROOT" /proc/self/mounts && fail "down left mounts: $(grep "$BRIC
 # down after a kill -9 of the monitors: records of dead containers, the
 # network and the volume still go.
 c up -d >"$dir/out" 2>&1 || fail "up -d before kill -9: $(cat "$dir/out")"
+ids=$(c ps -aq)
 for f in $(grep -l "[c]ontainer-monitor" /proc/[0-9]*/cmdline 2>/dev/null | xargs -r grep -l "$BRICK_ROOT" 2>/dev/null); do
   pid=${f#/proc/}; kill -9 "${pid%/cmdline}" 2>/dev/null || true
 done
 c down -v -t 1 >"$dir/out" 2>&1 || fail "down -v after kill -9: $(cat "$dir/out")"
 [ -z "$(b ps -aq)" ] || fail "down after kill -9 left records: $(b ps -a)"
+for id in $ids; do
+  ls -d /sys/fs/cgroup/*/brick/"$id" >/dev/null 2>&1 && fail "down after kill -9 left cgroups of $id"
+done
 b network ls | grep -q itest && fail "down after kill -9 left networks: $(b network ls)"
 [ -z "$(b volume ls | tail -n +2)" ] || fail "down after kill -9 left volumes: $(b volume ls)"
 
