@@ -125,7 +125,7 @@ done
 c down -v -t 1 >"$dir/out" 2>&1 || fail "down -v after kill -9: $(cat "$dir/out")"
 [ -z "$(b ps -aq)" ] || fail "down after kill -9 left records: $(b ps -a)"
 for id in $ids; do
-  ls -d /sys/fs/cgroup/*/brick/"$id" >/dev/null 2>&1 && fail "down after kill -9 left cgroups of $id"
+  [ -z "$(find /sys/fs/cgroup -maxdepth 6 -type d -name "$id" 2>/dev/null)" ] || fail "down after kill -9 left cgroups of $id"
 done
 b network ls | grep -q itest && fail "down after kill -9 left networks: $(b network ls)"
 [ -z "$(b volume ls | tail -n +2)" ] || fail "down after kill -9 left volumes: $(b volume ls)"
