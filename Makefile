@@ -35,7 +35,7 @@ test-unit: build
 
 up: build
 	./samples/quickstart/prepare
-	$(BRICK) compose --project-directory samples/quickstart config
+	$(BRICK) compose --project-directory samples/quickstart up
 
 fuzz: deps
 	./fuzz/run

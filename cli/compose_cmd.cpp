@@ -2,7 +2,10 @@
 
 #include <unistd.h>
 
+#include <cstdlib>
 #include <iostream>
+#include <memory>
+#include <mutex>
 
 #include "cli/compose_up_cmd.hpp"
 #include "cli/config_cmd.hpp"
@@ -45,6 +48,37 @@ Result<compose::LoadedProject> load(const compose::LoadOptions& options) {
   return loaded;
 }
 
+orchestrator::Progress progress_printer() {
+  auto mu = std::make_shared<std::mutex>();
+  const bool tty = ::isatty(STDERR_FILENO) == 1;
+  return [mu, tty](const orchestrator::Event& e) {
+    std::lock_guard lock(*mu);
+    if (e.kind == "Warning") {
+      std::cerr << "WARN: " << e.name << "\n";
+      return;
+    }
+    std::string line = e.kind + " " + e.name + "  " + e.status;
+    if (tty) {
+      const bool bad = e.status == "Error" || e.status == "Warning";
+      line = std::string(bad ? " \033[31m✘\033[0m " : " \033[32m✔\033[0m ") + line;
+    }
+    std::cerr << line << "\n";
+    std::cerr.flush();
+  };
+}
+
+Result<size_t> parallel_limit(const ComposeOptions& options) {
+  long n = options.parallel;
+  if (n < 0) {
+    const char* env = ::getenv("COMPOSE_PARALLEL_LIMIT");
+    if (!env || !*env) return 0;
+    char* end = nullptr;
+    n = std::strtol(env, &end, 10);
+    if (*end != '\0' || n < 0) return fail(std::string("COMPOSE_PARALLEL_LIMIT `") + env + "` is not a number");
+  }
+  return static_cast<size_t>(n);
+}
+
 CLI::App* add_compose_command(CLI::App& app, Context& ctx) {
   CLI::App* cmd = app.add_subcommand("compose", "Define and run multi-container applications with brick");
   ComposeOptions& o = ctx.compose;
@@ -56,8 +90,10 @@ CLI::App* add_compose_command(CLI::App& app, Context& ctx) {
                   "Specify an alternate working directory\n"
                   "                                   (default: the path of the, first specified, Compose file)")
       ->type_name("string");
+  cmd->add_option("--parallel", o.parallel, "Control max parallelism, -1 for unlimited")->type_name("int");
   add_config_command(*cmd, ctx);
   add_up_commands(*cmd, ctx);
+  add_compose_ops_commands(*cmd, ctx);
   show_help_without_subcommand(cmd, ctx);
   return cmd;
 }

@@ -5,6 +5,7 @@
 
 #include "cli/context.hpp"
 #include "compose/loader.hpp"
+#include "orchestrator/execute.hpp"
 
 namespace brick::cli {
 
@@ -16,5 +17,16 @@ compose::LoadOptions load_options(const ComposeOptions& options, std::vector<std
 
 // Loads the project and prints its warnings.
 Result<compose::LoadedProject> load(const compose::LoadOptions& options);
+
+// One progress line per event on stderr (`Container demo-web-1  Started`);
+// docker compose's ` ✔ ` lines when stderr is a terminal. Thread-safe.
+orchestrator::Progress progress_printer();
+
+// Container operations at once: --parallel, else COMPOSE_PARALLEL_LIMIT; 0: no limit.
+Result<size_t> parallel_limit(const ComposeOptions& options);
+
+// The compose subcommands that act on a project's containers: down, ps,
+// logs, start, stop, restart, kill, rm (cli/compose_ops_cmd.cpp).
+void add_compose_ops_commands(CLI::App& compose_cmd, Context& ctx);
 
 }  // namespace brick::cli

@@ -1,6 +1,7 @@
 // `brick compose up` and `brick compose create`: reconcile the project with
-// what exists. So far only their --dry-run: the plan, printed, and every
-// container it would create translated (with its image when brick has it).
+// what exists (orchestrator/plan.hpp), carry the plan out
+// (orchestrator/execute.hpp) and, in the foreground, stream the logs until
+// the stack exits or is interrupted. --dry-run prints the plan only.
 #pragma once
 
 #include <CLI/CLI.hpp>

@@ -15,12 +15,14 @@
 
 #include "base/file.hpp"
 #include "base/strings.hpp"
-#include "cli/container_network.hpp"
 #include "cli/output.hpp"
 #include "gpu/ledger.hpp"
+#include "orchestrator/container_network.hpp"
 #include "orchestrator/gpu_grant.hpp"
+#include "orchestrator/release.hpp"
 #include "runtime/container.hpp"
 #include "runtime/monitor.hpp"
+#include "volumes/container_mounts.hpp"
 #include "volumes/mounts.hpp"
 #include "volumes/volume_store.hpp"
 
@@ -125,7 +127,7 @@ Result<bool> matches(const ContainerState& c, const std::vector<std::string>& fi
 
 // docker ps's PORTS: "127.0.0.1:8080->80/tcp, 0.0.0.0:5353->53/udp".
 std::string ports_text(const ContainerState& c) {
-  auto status = network_status_of(c);
+  auto status = orchestrator::network_status_of(c);
   if (!status || !c.running()) return "";
   std::vector<std::string> parts;
   for (const net::PublishedPort& p : status->ports) parts.push_back(net::format_published(p));
@@ -296,7 +298,7 @@ std::string apply_template(const std::string& format, const json& j) {
 
 std::string network_mode_text(const ContainerState& c, const ContainerSpec& s) {
   if (!c.extensions.contains(net::kNetworkExtension)) return s.has_namespace("network") ? "none" : "host";
-  auto cfg = network_config_of(c);
+  auto cfg = orchestrator::network_config_of(c);
   if (!cfg) return "";
   return cfg->mode == "bridge" && !cfg->networks.empty() ? cfg->networks.front().network : cfg->mode;
 }
@@ -304,7 +306,7 @@ std::string network_mode_text(const ContainerState& c, const ContainerSpec& s) {
 // docker's NetworkSettings: the endpoints and published ports while running.
 json network_settings(const ContainerState& c) {
   json networks = json::object(), ports = json::object();
-  std::optional<net::NetworkStatus> status = c.running() ? network_status_of(c) : std::nullopt;
+  std::optional<net::NetworkStatus> status = c.running() ? orchestrator::network_status_of(c) : std::nullopt;
   if (status) {
     for (const net::EndpointStatus& e : status->endpoints)
       networks[e.network] = {{"NetworkID", e.network_id}, {"IPAddress", e.address}, {"IPPrefixLen", e.prefix_length},
@@ -443,7 +445,7 @@ Status run_port(const Options& o, const Context& ctx) {
   ContainerState c = BRICK_TRY(observe_container(store, o.names.at(0)));
   std::string wanted = o.names.size() > 1 ? o.names[1] : "";
   if (!wanted.empty() && wanted.find('/') == std::string::npos) wanted += "/tcp";
-  auto status = network_status_of(c);
+  auto status = orchestrator::network_status_of(c);
   if (!status || !c.running()) return {};
   bool found = false;
   for (const net::PublishedPort& p : status->ports) {
@@ -552,14 +554,8 @@ Status run_stats(const Options& o, const Context& ctx) {
 
 }  // namespace
 
-void release_gpus(const std::string& root, const ContainerState& state) {
-  auto it = state.extensions.find(orchestrator::kGpuExtension);
-  if (it == state.extensions.end() || !it->is_object()) return;
-  const std::string holder = it->value("holder", "");
-  if (holder.empty()) return;
-  if (auto s = gpu::Ledger(root).release(holder); !s)
-    std::cerr << "brick: warning: releasing the GPUs of `" << holder << "`: " << s.error().full() << "\n";
-}
+// status_text already says (healthy), (unhealthy) or (health: starting).
+std::string container_status_text(const runtime::ContainerState& c) { return status_text(c); }
 
 void remove_anonymous_volumes(const std::string& root, const std::vector<std::string>& names) {
   if (names.empty()) return;
@@ -573,14 +569,47 @@ void remove_anonymous_volumes(const std::string& root, const std::vector<std::st
 // The monitor's `prepare`: run's -v/--mount/--tmpfs, resolved once the
 // rootfs is mounted so an empty named volume gets the image's content.
 // A mount at a default mount's destination (--tmpfs /dev/shm) replaces it.
-static Status mount_volumes(const std::string& root, ContainerState& state, ContainerSpec& spec) {
-  if (state.volume_flags.empty() && state.mount_flags.empty() && state.tmpfs_flags.empty()) return {};
+// Compose's mounts record (volumes/container_mounts.hpp), resolved the same
+// way. An anonymous volume made at the first start is written back into the
+// record by name, so a restart mounts the same one.
+static Status mount_compose_volumes(volumes::VolumeStore& store, const std::string& run_dir, ContainerState& state,
+                                    ContainerSpec& spec, volumes::ResolvedMounts& out) {
+  auto it = state.extensions.find(volumes::kMountsExtension);
+  if (it == state.extensions.end()) return {};
+  volumes::ContainerMounts record = BRICK_TRY(volumes::container_mounts_from_json(*it));
+  volumes::MountContext mc;
+  mc.store = &store;
+  mc.base_dir = record.base_dir;
+  mc.rootfs = spec.root.path;
+  mc.files_dir = run_dir + "/files";
+  mc.declared = record.declared;
+  mc.labels = record.labels;
+  for (volumes::MountRequest& r : record.mounts) {
+    size_t anonymous_before = out.anonymous.size();
+    BRICK_TRY_CTX(volumes::add_mount(r, mc, out), "volume at `" + r.target + "`");
+    if (out.anonymous.size() > anonymous_before && r.source.empty()) r.source = out.anonymous.back();
+  }
+  for (const auto& f : record.secrets) BRICK_TRY_CTX(volumes::add_secret(f, mc, out), "secret `" + f.name + "`");
+  for (const auto& f : record.configs) BRICK_TRY_CTX(volumes::add_config(f, mc, out), "config `" + f.name + "`");
+  state.extensions[volumes::kMountsExtension] = volumes::to_json(record);
+  for (const std::string& name : out.anonymous)
+    if (std::find(state.anonymous_volumes.begin(), state.anonymous_volumes.end(), name) ==
+        state.anonymous_volumes.end())
+      state.anonymous_volumes.push_back(name);
+  return {};
+}
+
+static Status mount_volumes(const std::string& root, const std::string& run_dir, ContainerState& state,
+                            ContainerSpec& spec) {
+  const bool compose = state.extensions.contains(volumes::kMountsExtension);
+  if (state.volume_flags.empty() && state.mount_flags.empty() && state.tmpfs_flags.empty() && !compose) return {};
   volumes::VolumeStore store = BRICK_TRY(volumes::VolumeStore::open(root));
   volumes::MountContext mc;
   mc.store = &store;
   mc.base_dir = state.mount_base_dir;
   mc.rootfs = spec.root.path;
   volumes::ResolvedMounts out;
+  BRICK_TRY(mount_compose_volumes(store, run_dir, state, spec, out));
   for (const std::string& flag : state.volume_flags) {
     volumes::MountRequest r = BRICK_TRY_CTX(volumes::parse_volume_flag(flag), "-v `" + flag + "`");
     BRICK_TRY_CTX(volumes::add_mount(r, mc, out), "-v `" + flag + "`");
@@ -677,8 +706,7 @@ void add_container_commands(CLI::App& app, Context& ctx) {
       auto state = store.find(name);
       BRICK_TRY(remove_container(store, name, opt.force));
       // Its monitor undid the network, unless it was killed: then it goes here.
-      if (state) BRICK_TRY(teardown_container_network(c.global.root, c.global.run_root, *state));
-      if (state) release_gpus(c.global.root, *state);
+      if (state) BRICK_TRY(orchestrator::release_container(c.global.root, c.global.run_root, *state));
       if (state && opt.volumes) remove_anonymous_volumes(c.global.root, state->anonymous_volumes);
       return {};
     });
@@ -734,17 +762,19 @@ void add_container_commands(CLI::App& app, Context& ctx) {
     // The network first: a user's -v on /etc/hosts then wins, as in docker.
     args.prepare = [root = c.global.root, run_root = c.global.run_root](ContainerState& state,
                                                                         ContainerSpec& spec) -> Status {
-      BRICK_TRY(setup_container_network(root, run_root, state, spec));
-      return mount_volumes(root, state, spec);
+      BRICK_TRY(orchestrator::setup_container_network(root, run_root, state, spec));
+      ContainerStore store = BRICK_TRY(ContainerStore::open(root, run_root));
+      return mount_volumes(root, store.run_dir(state.id), state, spec);
     };
     args.finished = [root = c.global.root, run_root = c.global.run_root](ContainerState& state) {
       // Nowhere to report but the record; the start's own error stays first.
-      if (auto s = teardown_container_network(root, run_root, state); !s && state.error.empty())
+      if (auto s = orchestrator::teardown_container_network(root, run_root, state); !s && state.error.empty())
         state.error = s.error().message();
     };
     args.removed = [root = c.global.root](const ContainerState& state) {
       remove_anonymous_volumes(root, state.anonymous_volumes);
-      release_gpus(root, state);
+      if (auto s = orchestrator::release_gpus(root, state); !s)
+        std::cerr << "brick: warning: " << s.error().full() << "\n";
     };
     c.exit_code = run_monitor(args);
     return {};

@@ -18,12 +18,11 @@ void add_run_commands(CLI::App& app, Context& ctx);
 // docker's `-e KEY=VALUE` (or `-e KEY`, the caller's value if it has one)
 // into a process environment, replacing that key (cli/run_cmd.cpp).
 Status apply_env_flag(std::vector<std::string>& env, const std::string& entry);
-// Frees the GPUs a container holds in the ledger (`run --gpus`, compose's
-// reservations), once its record is gone.
-void release_gpus(const std::string& root, const runtime::ContainerState& state);
 // Removes the anonymous volumes made for a container (`rm -v`, `run --rm`, a
 // create that failed); one still in use elsewhere or already gone is left
 // with a warning on stderr.
 void remove_anonymous_volumes(const std::string& root, const std::vector<std::string>& names);
+// docker ps's STATUS column: `Up 5 seconds (healthy)`, `Exited (0) 3 seconds ago`.
+std::string container_status_text(const runtime::ContainerState& c);
 
 }  // namespace brick::cli

@@ -22,6 +22,7 @@ struct ComposeOptions {
   std::vector<std::string> profiles;
   std::vector<std::string> env_files;
   std::string project_directory;
+  int parallel = -1;  // --parallel, COMPOSE_PARALLEL_LIMIT; -1: no limit
 };
 
 struct Context {

@@ -6,10 +6,10 @@
 #include <nlohmann/json.hpp>
 
 #include "base/strings.hpp"
-#include "cli/container_network.hpp"
 #include "cli/help.hpp"
 #include "cli/output.hpp"
 #include "net/network.hpp"
+#include "orchestrator/container_network.hpp"
 
 namespace brick::cli {
 namespace {
@@ -132,7 +132,7 @@ CLI::App* add_network_command(CLI::App& app, Context& ctx) {
     sub->callback([o, &ctx, fn] {
       ctx.action = [o, &ctx, fn]() -> Status {
         NetworkStore store = BRICK_TRY(NetworkStore::open(ctx.global.root, net::kernel_host(ctx.global.run_root)));
-        o->in_use = networks_in_use(ctx.global.root, ctx.global.run_root);
+        o->in_use = orchestrator::networks_in_use(ctx.global.root, ctx.global.run_root);
         return fn(*o, store);
       };
     });

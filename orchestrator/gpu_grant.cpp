@@ -1,6 +1,11 @@
 #include "orchestrator/gpu_grant.hpp"
 
+#include <sys/stat.h>
+#include <sys/sysmacros.h>
+
 #include <algorithm>
+#include <cerrno>
+#include <cstring>
 
 #include "base/strings.hpp"
 #include "gpu/cdi.hpp"
@@ -76,6 +81,29 @@ Result<GpuGrant> grant_gpus(const std::string& root, const std::string& host_roo
   }
   apply_edits(edits, spec, grant.warnings);
   return grant;
+}
+
+Status map_host_devices(const std::vector<HostDevice>& devices, runtime::ContainerSpec& spec) {
+  for (const HostDevice& d : devices) {
+    const std::string what = "device `" + d.source + ":" + d.target + "`";
+    if (d.permissions.empty() || d.permissions.find_first_not_of("rwm") != std::string::npos)
+      return fail(what + ": permissions must be made of r, w and m, not `" + d.permissions + "`");
+    struct stat st {};
+    if (::stat(d.source.c_str(), &st) < 0) return fail(Error::from_errno(what + ": " + d.source));
+    if (!S_ISCHR(st.st_mode) && !S_ISBLK(st.st_mode))
+      return fail(what + ": `" + d.source + "` is not a character or block device");
+    runtime::LinuxDevice node;
+    node.path = d.target.empty() ? d.source : d.target;
+    node.type = S_ISCHR(st.st_mode) ? 'c' : 'b';
+    node.major = major(st.st_rdev);
+    node.minor = minor(st.st_rdev);
+    node.file_mode = st.st_mode & 07777;
+    node.uid = st.st_uid;
+    node.gid = st.st_gid;
+    spec.linux.devices.push_back(node);
+    spec.linux.resources.devices.push_back({true, node.type, node.major, node.minor, d.permissions});
+  }
+  return {};
 }
 
 }  // namespace brick::orchestrator

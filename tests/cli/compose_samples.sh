@@ -93,9 +93,11 @@ DRY-RUN MODE -  Container quickstart-worker-1  Start
 DRY-RUN MODE -  Container quickstart-worker-2  Start' ]] || fail "up --no-deps --scale worker=2 worker:
 $out"
 
-# What is not done yet says so and changes nothing.
-run "${q[@]}" up >/dev/null 2>"$tmp/err" && fail "up without --dry-run succeeded"
-grep -q 'only --dry-run is implemented so far' "$tmp/err" || fail "up without --dry-run: $(cat "$tmp/err")"
+# Without the image, up fails naming it before it creates anything.
+env -i PATH="$PATH" HOME=/root "$brick" --root "$tmp/root" --run-root "$tmp/run" compose "${q[@]}" up -d >/dev/null 2>"$tmp/err" &&
+  fail "up without the image succeeded"
+grep -q 'brick.local/busybox' "$tmp/err" || fail "up without the image: $(cat "$tmp/err")"
+[[ ! -e $tmp/root/networks && ! -e $tmp/root/volumes ]] || fail "a failed up created networks or volumes"
 run "${q[@]}" up --dry-run --scale worker >/dev/null 2>"$tmp/err" && fail "bad --scale accepted"
 grep -q 'invalid --scale `worker`: expected SERVICE=NUMBER' "$tmp/err" || fail "bad --scale: $(cat "$tmp/err")"
 run "${q[@]}" up --dry-run nosuch >/dev/null 2>"$tmp/err" && fail "unknown service accepted"

@@ -14,32 +14,8 @@ b() { FAKE_NVML_GPUS="$host/gpus.txt" BRICK_HOST_ROOT="$host" "$BRICK" --root "$
 cleanup() { for id in $(b ps -aq 2>/dev/null); do b rm -f "$id" >/dev/null 2>&1 || true; done; rm -rf "$host"; }
 trap cleanup EXIT
 
-fake=$(dirname "$BRICK")/../tests/fixtures/gpu/libnvidia-ml-fake.so
-[ -f "$fake" ] || fail "no fake NVML library at $fake (build the fake_nvml target)"
-mkdir -p "$host/usr/lib/x86_64-linux-gnu" "$host/dev" "$host/etc/cdi" "$host/opt/driver"
-cp "$fake" "$host/usr/lib/x86_64-linux-gnu/libnvidia-ml.so.1"
-printf 'GPU-0000aaaa|NVIDIA Fake 80GB|85899345920|85899345920|0|0\nGPU-1111bbbb|NVIDIA Fake 80GB|85899345920|85899345920|0|1\n' \
-  >"$host/gpus.txt"
-mknod "$host/dev/nvidia0" c 195 0
-mknod "$host/dev/nvidia1" c 195 1
-mknod "$host/dev/nvidiactl" c 195 255
-echo "driver files" >"$host/opt/driver/README"
-cat >"$host/etc/cdi/nvidia.yaml" <<'YAML'
-cdiVersion: 0.6.0
-kind: nvidia.com/gpu
-devices:
-  - name: "0"
-    containerEdits:
-      deviceNodes: [{path: /dev/nvidia0}]
-  - name: "1"
-    containerEdits:
-      deviceNodes: [{path: /dev/nvidia1}]
-containerEdits:
-  deviceNodes: [{path: /dev/nvidiactl}]
-  env: [NVIDIA_DRIVER_ROOT=/opt/driver]
-  mounts:
-    - {hostPath: /opt/driver, containerPath: /opt/driver, options: [ro, rbind]}
-YAML
+source "$here/lib/fake_gpu_host.sh"
+make_fake_gpu_host "$host" || fail "making the fake GPU host"
 
 BRICK="$BRICK" BRICK_ROOT="$BRICK_ROOT" sh "$here/../../samples/images/build-busybox" test/busybox >/dev/null
 IMG=test/busybox

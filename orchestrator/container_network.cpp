@@ -1,4 +1,4 @@
-#include "cli/container_network.hpp"
+#include "orchestrator/container_network.hpp"
 
 #include <sched.h>
 #include <sys/stat.h>
@@ -18,7 +18,7 @@
 #include "net/resolv.hpp"
 #include "runtime/container.hpp"
 
-namespace brick::cli {
+namespace brick::orchestrator {
 namespace {
 
 using namespace brick::runtime;
@@ -360,4 +360,4 @@ net::InUse networks_in_use(const std::string& root, const std::string& run_root)
   };
 }
 
-}  // namespace brick::cli
+}  // namespace brick::orchestrator

@@ -22,7 +22,7 @@
 #include "runtime/container_store.hpp"
 #include "runtime/spec.hpp"
 
-namespace brick::cli {
+namespace brick::orchestrator {
 
 // The record's network config; mode "none" when it has none.
 Result<net::ContainerNetworkConfig> network_config_of(const runtime::ContainerState& state);
@@ -45,4 +45,4 @@ Status teardown_container_network(const std::string& root, const std::string& ru
 // For `network rm/prune`: whether any container record joins the network.
 net::InUse networks_in_use(const std::string& root, const std::string& run_root);
 
-}  // namespace brick::cli
+}  // namespace brick::orchestrator
