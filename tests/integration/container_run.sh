@@ -17,7 +17,7 @@ cleanup() { for id in $(b ps -aq 2>/dev/null); do b rm -f "$id" >/dev/null 2>&1 
 seen=$(mktemp)
 while :; do ls "$BRICK_ROOT/containers" 2>/dev/null; sleep 0.02; done >"$seen" &
 watcher=$!
-trap 'cleanup; kill $watcher 2>/dev/null; rm -f "$seen"' EXIT
+trap 'cleanup; kill $watcher 2>/dev/null || true; rm -f "$seen"' EXIT
 
 BRICK="$BRICK" BRICK_ROOT="$BRICK_ROOT" sh "$here/../../samples/images/build-busybox" test/busybox >/dev/null
 IMG=test/busybox
