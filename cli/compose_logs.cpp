@@ -25,28 +25,6 @@ std::string label(const runtime::ContainerState& c, const char* key) {
   return it == c.labels.end() ? "" : it->second;
 }
 
-std::vector<runtime::LogEntry> decode_lines(std::string& buf) {
-  std::vector<runtime::LogEntry> out;
-  size_t start = 0, nl;
-  while ((nl = buf.find('\n', start)) != std::string::npos) {
-    if (auto e = runtime::decode_log_entry(std::string_view(buf).substr(start, nl - start)))
-      out.push_back(std::move(*e));
-    start = nl + 1;
-  }
-  buf.erase(0, start);
-  return out;
-}
-
-void read_all(int fd, std::string& buf) {
-  char chunk[65536];
-  for (;;) {
-    ssize_t n = ::read(fd, chunk, sizeof chunk);
-    if (n < 0 && errno == EINTR) continue;
-    if (n <= 0) break;
-    buf.append(chunk, static_cast<size_t>(n));
-  }
-}
-
 }  // namespace
 
 std::string log_prefix_name(const runtime::ContainerState& c) {
@@ -89,12 +67,11 @@ void LogStream::print_existing() {
     for (const std::string& file : runtime::log_files(s.state.log_path, s.state.log_options.max_file)) {
       if (file == s.state.log_path) continue;
       std::string text = read_file(file).value_or("") + "\n";
-      for (auto& e : decode_lines(text)) entries.push_back(std::move(e));
+      for (auto& e : runtime::decode_log_lines(text)) entries.push_back(std::move(e));
     }
     if (s.fd < 0) s.fd = ::open(s.state.log_path.c_str(), O_RDONLY | O_CLOEXEC);
     if (s.fd >= 0) {
-      read_all(s.fd, s.buf);
-      for (auto& e : decode_lines(s.buf)) entries.push_back(std::move(e));
+      for (auto& e : runtime::read_new_entries(s.fd, s.buf)) entries.push_back(std::move(e));
     }
     std::erase_if(entries, [&](const runtime::LogEntry& e) { return o_.since && e.time < *o_.since; });
     size_t first = o_.tail && *o_.tail < entries.size() ? entries.size() - *o_.tail : 0;
@@ -118,8 +95,7 @@ void LogStream::pump() {
   for (Source& s : sources_) {
     if (s.fd < 0) s.fd = ::open(s.state.log_path.c_str(), O_RDONLY | O_CLOEXEC);
     if (s.fd < 0) continue;
-    read_all(s.fd, s.buf);
-    for (const auto& e : decode_lines(s.buf))
+    for (const auto& e : runtime::read_new_entries(s.fd, s.buf))
       if (!o_.since || e.time >= *o_.since) print(s, runtime::format_rfc3339_nanos(e.time), e.log);
     reopen_if_rotated(s);
   }

@@ -187,25 +187,6 @@ void print_entry(const LogEntry& e, bool timestamps) {
   }
 }
 
-// Complete lines read from `fd` since the last call; a torn tail stays in `buf`.
-std::vector<LogEntry> read_new(int fd, std::string& buf) {
-  char chunk[65536];
-  for (;;) {
-    ssize_t n = ::read(fd, chunk, sizeof chunk);
-    if (n < 0 && errno == EINTR) continue;
-    if (n <= 0) break;
-    buf.append(chunk, static_cast<size_t>(n));
-  }
-  std::vector<LogEntry> out;
-  size_t start = 0, nl;
-  while ((nl = buf.find('\n', start)) != std::string::npos) {
-    if (auto e = decode_log_entry(std::string_view(buf).substr(start, nl - start))) out.push_back(std::move(*e));
-    start = nl + 1;
-  }
-  buf.erase(0, start);
-  return out;
-}
-
 Status run_logs(const Options& o, const Context& ctx) {
   ContainerStore store = BRICK_TRY(open_store(ctx));
   ContainerState c = BRICK_TRY(store.find(o.names.at(0)));
@@ -231,7 +212,7 @@ Status run_logs(const Options& o, const Context& ctx) {
   UniqueFd fd(::open(c.log_path.c_str(), O_RDONLY | O_CLOEXEC));
   std::string buf;
   if (fd)
-    for (LogEntry& e : read_new(fd.get(), buf)) entries.push_back(std::move(e));
+    for (LogEntry& e : read_new_entries(fd.get(), buf)) entries.push_back(std::move(e));
   std::erase_if(entries, [&](const LogEntry& e) { return !keep(e); });
   size_t first = q.tail && *q.tail < entries.size() ? entries.size() - *q.tail : 0;
   for (size_t i = first; i < entries.size(); ++i) print_entry(entries[i], o.timestamps);
@@ -241,7 +222,7 @@ Status run_logs(const Options& o, const Context& ctx) {
     bool alive = monitor_running(store, c.id);
     if (!fd) fd = UniqueFd(::open(c.log_path.c_str(), O_RDONLY | O_CLOEXEC));
     if (fd) {
-      for (const LogEntry& e : read_new(fd.get(), buf))
+      for (const LogEntry& e : read_new_entries(fd.get(), buf))
         if (keep(e)) print_entry(e, o.timestamps);
       std::cout.flush();
       // Rotated: what is left in the old file was read above; go on with the new one.

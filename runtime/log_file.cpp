@@ -283,4 +283,26 @@ Result<std::vector<LogEntry>> read_logs(const std::string& path, int max_file, c
   return std::vector<LogEntry>(std::make_move_iterator(kept.begin()), std::make_move_iterator(kept.end()));
 }
 
+std::vector<LogEntry> read_new_entries(int fd, std::string& buf) {
+  char chunk[65536];
+  for (;;) {
+    ssize_t n = ::read(fd, chunk, sizeof chunk);
+    if (n < 0 && errno == EINTR) continue;
+    if (n <= 0) break;
+    buf.append(chunk, static_cast<size_t>(n));
+  }
+  return decode_log_lines(buf);
+}
+
+std::vector<LogEntry> decode_log_lines(std::string& buf) {
+  std::vector<LogEntry> out;
+  size_t start = 0, nl;
+  while ((nl = buf.find('\n', start)) != std::string::npos) {
+    if (auto e = decode_log_entry(std::string_view(buf).substr(start, nl - start))) out.push_back(std::move(*e));
+    start = nl + 1;
+  }
+  buf.erase(0, start);
+  return out;
+}
+
 }  // namespace brick::runtime

@@ -37,6 +37,12 @@ struct LogEntry {
 // One line of the file for `entry`, '\n' included.
 std::string encode_log_entry(const LogEntry& entry);
 Result<LogEntry> decode_log_entry(std::string_view line);
+// The entries of the complete lines in `buf`, which keeps only a torn last line.
+std::vector<LogEntry> decode_log_lines(std::string& buf);
+// For following a log: the entries of the complete lines readable from `fd`
+// now (read until EOF or EAGAIN), after what `buf` kept from the last call;
+// a torn last line stays in `buf` for the next.
+std::vector<LogEntry> read_new_entries(int fd, std::string& buf);
 
 struct LogOptions {
   int64_t max_size = -1;  // bytes per file; <= 0: never rotate
