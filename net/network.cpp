@@ -295,19 +295,32 @@ Result<Network> NetworkStore::create(const NetworkSpec& spec) {
                             "` already exists but belongs to no brick network: delete it (`ip link del " + n.bridge +
                             "`) or choose another bridge name",
                         EEXIST));
+    // The record first: brick killed at any later point leaves a record that
+    // names what may exist, so `rm`/`down` remove it and ensure() completes it.
+    BRICK_TRY_CTX(host_->write_record(record_path(n.name), record), "writing the record");
+    ScopeExit undo_record([&] { ::unlink(record_path(n.name).c_str()); });
     BRICK_TRY_CTX(host_->create_bridge(n.bridge, n.mtu(), n.ipam->gateway(), n.ipam->subnet()),
                   "creating bridge `" + n.bridge + "`");
-    // From here on a failure must take the bridge back out.
+    // From here on a failure must take the bridge back out (before the record).
     ScopeExit undo([&] { (void)host_->delete_link(n.bridge); });
     BRICK_TRY(host_->setup_rules(n));
-    // Undone before the bridge goes (declared after `undo`).
-    ScopeExit undo_rules([&] { (void)host_->teardown_rules(n); });
-    BRICK_TRY_CTX(host_->write_record(record_path(n.name), record), "writing the record");
-    undo_rules.release();
     undo.release();
+    undo_record.release();
     return n;
   };
   return BRICK_TRY_CTX(run(), "creating network `" + spec.name + "`");
+}
+
+Status NetworkStore::ensure(const std::string& name_or_id) {
+  FileLock lock = BRICK_TRY(FileLock::acquire(dir_ + "/lock"));
+  Network n = BRICK_TRY(get(name_or_id));
+  const std::string what = "completing network `" + n.name + "`";
+  if (BRICK_TRY_CTX(host_->link_exists(n.bridge), what)) return {};
+  BRICK_TRY_CTX(host_->create_bridge(n.bridge, n.mtu(), n.ipam->gateway(), n.ipam->subnet()), what);
+  ScopeExit undo([&] { (void)host_->delete_link(n.bridge); });
+  BRICK_TRY_CTX(host_->setup_rules(n), what);
+  undo.release();
+  return {};
 }
 
 Result<Network> NetworkStore::update(const std::string& name_or_id, const std::function<Status(Network&)>& change) {

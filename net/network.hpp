@@ -111,6 +111,10 @@ class NetworkStore {
   Result<Network> create(const NetworkSpec& spec);
   // Every network, by name.
   Result<std::vector<Network>> list() const;
+  // Makes the bridge and rules of a stored network again when its bridge is
+  // missing (brick killed between writing the record and making them, or a
+  // bridge deleted by hand); nothing when it exists.
+  Status ensure(const std::string& name_or_id);
   // By name, full ID or unique ID prefix.
   Result<Network> get(const std::string& name_or_id) const;
   // Reads the record of `name_or_id` under the store's lock, applies

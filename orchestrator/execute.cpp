@@ -128,6 +128,16 @@ class Executor {
       BRICK_TRY_CTX(store->create(spec), "creating network `" + s.name + "`");
       emit("Network", s.name, "Created");
     }
+    // The project's networks that already have a record: one left by a
+    // brick killed mid-create has no bridge yet, and gets it now.
+    std::set<std::string> used;
+    for (const Step& s : plan_.steps)
+      if (s.action == Action::create_container || s.action == Action::recreate_container)
+        for (const NetworkAttachment& a : BRICK_TRY(desired(s)).networks) used.insert(a.name);
+    if (used.empty() || !std::filesystem::exists(o_.root + "/networks")) return {};
+    if (!store) store = BRICK_TRY(net::NetworkStore::open(o_.root, net::kernel_host(o_.run_root)));
+    for (const std::string& name : used)
+      if (store->get(name)) BRICK_TRY(store->ensure(name));
     return {};
   }
 

@@ -77,6 +77,18 @@ Result<json> request(const ContainerStore& store, const ContainerState& state, c
   return j;
 }
 
+// The record once its monitor, if one lives, is past setting up: a monitor
+// whose container does not run yet is about to start it (or to exit), so
+// stop and rm wait for that instead of acting on a record that is about to
+// change behind them (a `down` racing an `up` that was killed mid-start).
+Result<ContainerState> settled_state(const ContainerStore& store, const std::string& id) {
+  for (int waited_ms = 0;; waited_ms += 50) {
+    ContainerState state = BRICK_TRY(observe_container(store, id));
+    if (state.running() || !monitor_alive(store, state.id) || waited_ms >= 60000) return state;
+    ::usleep(50000);
+  }
+}
+
 Result<ContainerState> running_state(const ContainerStore& store, const std::string& id) {
   ContainerState state = BRICK_TRY(observe_container(store, id));
   if (!state.running()) return fail("Container " + state.id + " is not running");
@@ -238,7 +250,7 @@ Result<int> read_exit_code(const ContainerStore& store, const std::string& id, i
 }
 
 Status stop_container(const ContainerStore& store, const std::string& id, int signal, std::optional<int> timeout) {
-  ContainerState state = BRICK_TRY(observe_container(store, id));
+  ContainerState state = BRICK_TRY(settled_state(store, id));
   if (!state.running()) return {};  // docker: stopping a stopped container succeeds
   if (signal == 0) signal = BRICK_TRY(parse_signal(state.stop_signal));
   json req = {{"op", "stop"}, {"signal", signal}, {"timeout", timeout.value_or(state.stop_timeout)}};
@@ -332,7 +344,7 @@ Status reap_orphaned_cgroup(const ContainerState& state) {
 }
 
 Status remove_container(const ContainerStore& store, const std::string& id, bool force) {
-  ContainerState state = BRICK_TRY(observe_container(store, id));
+  ContainerState state = BRICK_TRY(settled_state(store, id));
   if (state.running()) {
     if (!force)
       return fail("cannot remove container \"/" + state.name + "\": container is " +
