@@ -106,6 +106,13 @@ for _ in $(seq 50); do [ "$(c ps -q | wc -l)" = 1 ] && break; sleep 0.1; done
 c rm -f other >/dev/null 2>&1 || fail "rm other"
 [ "$(c ps -aq | wc -l)" = 2 ] || fail "rm other: $(c ps -a)"
 
+# down without -v keeps the named volume and its data for the next up.
+b run --rm -v itest_data:/data test/busybox sh -c 'echo survivor > /data/keep' || fail "writing into itest_data"
+c down -t 1 >"$dir/out" 2>&1 || fail "down: $(cat "$dir/out")"
+b volume ls | grep -q itest_data || fail "down without -v removed the volume: $(b volume ls)"
+c up -d >"$dir/out" 2>&1 || fail "up -d after down: $(cat "$dir/out")"
+[ "$(b run --rm -v itest_data:/data test/busybox cat /data/keep)" = survivor ] || fail "the volume's data did not survive down + up"
+
 # down -v: nothing of the project is left.
 c down -v -t 1 >"$dir/out" 2>&1 || fail "down -v: $(cat "$dir/out")"
 grep -qF "Network itest_default  Removed" "$dir/out" || fail "down: $(cat "$dir/out")"
