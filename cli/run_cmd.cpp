@@ -15,6 +15,7 @@
 #include <iostream>
 #include <memory>
 #include <optional>
+#include <set>
 
 #include "base/file.hpp"
 #include "base/strings.hpp"
@@ -185,6 +186,22 @@ Result<Rlimit> parse_ulimit(const std::string& text) {
 // and records the named ones, so `volume rm` sees them in use from create
 // on. The monitor mounts them (cli/container_cmd.cpp), once the rootfs is
 // there to fill an empty volume from.
+// The image's VOLUMEs that no -v, --mount or --tmpfs covers become anonymous
+// volumes, as docker makes them (`-v PATH`).
+Result<RunOptions> with_image_volumes(const RunOptions& o, const std::vector<std::string>& image_volumes) {
+  std::set<std::string> covered;
+  for (const std::string& f : o.volumes)
+    covered.insert(BRICK_TRY_CTX(volumes::parse_volume_flag(f), "-v `" + f + "`").target);
+  for (const std::string& f : o.mounts)
+    covered.insert(BRICK_TRY_CTX(volumes::parse_mount_flag(f), "--mount `" + f + "`").target);
+  for (const std::string& f : o.tmpfs)
+    covered.insert(BRICK_TRY_CTX(volumes::parse_tmpfs_flag(f), "--tmpfs `" + f + "`").target);
+  RunOptions out = o;
+  for (const std::string& path : image_volumes)
+    if (!covered.contains(path)) out.volumes.push_back(path);
+  return out;
+}
+
 Status check_mounts(const RunOptions& o, const Context& ctx, CreateOptions& c) {
   if (o.volumes.empty() && o.mounts.empty() && o.tmpfs.empty()) return {};
   char cwd[PATH_MAX];
@@ -406,7 +423,8 @@ Result<CreateOptions> build(const RunOptions& o, const Context& ctx) {
     }
   }
   c.spec = std::move(spec);
-  if (auto s = check_mounts(o, ctx, c); !s) {
+  RunOptions mounts = BRICK_TRY(with_image_volumes(o, cfg.volumes));
+  if (auto s = check_mounts(mounts, ctx, c); !s) {
     remove_anonymous_volumes(ctx.global.root, c.anonymous_volumes);
     return fail(std::move(s).error());
   }

@@ -622,6 +622,15 @@ Result<DesiredContainer> translate(const TranslateInput& in) {
   c.spec = std::move(spec);
 
   BRICK_TRY(mount_requests(project, s, c));
+  // The image's VOLUMEs that no mount covers: anonymous volumes, as docker's.
+  for (const std::string& path : image.volumes)
+    if (std::none_of(c.mounts.begin(), c.mounts.end(),
+                     [&](const volumes::MountRequest& m) { return m.target == path; })) {
+      volumes::MountRequest m;
+      m.kind = volumes::MountKind::volume;
+      m.target = path;
+      c.mounts.push_back(std::move(m));
+    }
   auto secrets = BRICK_TRY(file_requests(project, s, s.secrets, project.secrets, "secret"));
   c.secrets = std::move(secrets);
   auto configs = BRICK_TRY(file_requests(project, s, s.configs, project.configs, "config"));

@@ -111,6 +111,22 @@ before=$(b volume ls -q | sort)
 b run --rm -v /anon2 --mount type=volume,dst=/anon3 -v keepme:/k "$IMG" true
 [ "$(b volume ls -q | sort)" = "$(printf '%s\n' $before keepme | sort)" ] ||
   fail "run --rm volumes: $(b volume ls -q | tr '\n' ' ')"
+# An image's VOLUME is an anonymous volume (filled from the image) unless a
+# mount covers it; rm -v takes it along.
+mkdir -p "$tmp/volimg/bin" "$tmp/volimg/data"
+cp /bin/busybox "$tmp/volimg/bin/sh"
+echo from-image >"$tmp/volimg/data/seed"
+b image import "$tmp/volimg" test/volimg --change 'VOLUME ["/data"]' --change 'CMD ["/bin/sh"]' >/dev/null
+before_img=$(b volume ls -q | sort)
+id=$(b create test/volimg /bin/sh -c 'cat /data/seed')
+vol=$(comm -13 <(echo "$before_img") <(b volume ls -q | sort))
+[ -n "$vol" ] || fail "the image's VOLUME made no anonymous volume"
+b start "$id" >/dev/null
+[ "$(b wait "$id")" = 0 ] && [ "$(b logs "$id")" = from-image ] || fail "the image VOLUME was not filled from the image: $(b logs "$id")"
+b rm -v "$id" >/dev/null
+! b volume ls -q | grep -q "^$vol\$" || fail "rm -v left the image VOLUME's anonymous volume"
+[ "$(b run --rm -v "$tmp:/data" test/volimg /bin/sh -c 'echo ok')" = ok ] || fail "-v over an image VOLUME"
+[ "$(b volume ls -q | sort)" = "$before_img" ] || fail "a -v over the image VOLUME still made an anonymous volume"
 # A create that fails leaves no anonymous volume behind.
 b create --name taken "$IMG" true >/dev/null
 if b create --name taken -v /anon4 "$IMG" true 2>/dev/null; then fail "a duplicate name was accepted"; fi

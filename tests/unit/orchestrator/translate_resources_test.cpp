@@ -295,3 +295,20 @@ TEST_CASE("what translate refuses names the service and the entry") {
     }
   }
 }
+
+TEST_CASE("an image's VOLUMEs become anonymous volumes unless a mount covers them") {
+  compose::Project p = load("services:\n  s:\n    image: x\n    volumes: [/srv:/covered]\n");
+  images::ImageConfig image = shell_image();
+  image.volumes = {"/covered", "/data"};
+  TranslateInput in;
+  in.project = &p;
+  in.service = p.service("s");
+  in.image = &image;
+  auto c = translate(in);
+  REQUIRE(c);
+  REQUIRE(c->mounts.size() == 2);
+  CHECK(c->mounts[0].kind == volumes::MountKind::bind);
+  CHECK(c->mounts[1].kind == volumes::MountKind::volume);
+  CHECK(c->mounts[1].source.empty());
+  CHECK(c->mounts[1].target == "/data");
+}
