@@ -34,4 +34,7 @@ void add_compose_ops_commands(CLI::App& compose_cmd, Context& ctx);
 // (cli/compose_service_cmd.cpp).
 void add_compose_service_commands(CLI::App& compose_cmd, Context& ctx);
 
+// `compose run`: a one-off container of a service (cli/compose_run_cmd.cpp).
+void add_compose_run_command(CLI::App& compose_cmd, Context& ctx);
+
 }  // namespace brick::cli
