@@ -201,18 +201,17 @@ Status run_ls(const ServiceOptions& o, Context& ctx) {
   auto all = BRICK_TRY(store.list());
   for (const auto& c : all) {
     std::string project = label_of(c, orchestrator::kProjectLabel);
-    if (project.empty()) continue;
+    // docker compose ls: only running containers (so projects) unless -a.
+    if (project.empty() || (!o.all && c.status != runtime::ContainerStatus::running)) continue;
     ProjectSummary& s = projects[project];
     s.states[std::string(runtime::to_string(c.status))]++;
     if (s.config_files.empty()) s.config_files = label_of(c, orchestrator::kConfigFilesLabel);
   }
-  // docker compose ls: only projects with a running container unless -a.
-  if (!o.all) std::erase_if(projects, [](const auto& kv) { return !kv.second.states.contains("running"); });
   std::string out;
   if (o.quiet) {
     for (const auto& [name, s] : projects) out += name + "\n";
   } else if (o.format == "json") {
-    nlohmann::json j = nlohmann::json::array();
+    nlohmann::ordered_json j = nlohmann::ordered_json::array();
     for (const auto& [name, s] : projects)
       j.push_back({{"Name", name}, {"Status", combined_status(s)}, {"ConfigFiles", s.config_files}});
     out = j.dump() + "\n";

@@ -63,12 +63,6 @@ c ps | grep -q "$port->80/tcp" || fail "ps does not show $port: $(c ps)"
 c port --index 2 web 80 | grep -Eq '^127\.0\.0\.1:[0-9]+$' || fail "port --index 2"
 c port web 81 >/dev/null 2>&1 && fail "port web 81 succeeded"
 
-# ls: the project, running, with its config file.
-c ls | grep -E "^ops +running\(2\)" | grep -qF "$dir/compose.yaml" || fail "ls: $(c ls)"
-c ls -a | grep -qE "^ops +exited\(1\), running\(2\)|^ops +running\(2\)" || fail "ls -a: $(c ls -a)"
-c ls --format json | grep -q '"Name":"ops"' || fail "ls --format json: $(c ls --format json)"
-[ "$(c ls -q)" = ops ] || fail "ls -q: $(c ls -q)"
-
 # top: both web containers, their sleep.
 c top web >"$dir/out" || fail "top"
 grep -q '^ops-web-1$' "$dir/out" && grep -q '^ops-web-2$' "$dir/out" || fail "top: $(cat "$dir/out")"
@@ -109,6 +103,14 @@ set +e
 out=$(c wait job); rc=$?
 set -e
 [ "$rc" = 4 ] && [ "$out" = 4 ] || fail "wait job: rc=$rc out=$out"
+
+# ls: the project with its config file; running containers only unless -a
+# (two of web, two one-offs).
+c ls | grep -E "^ops +running\(4\) " | grep -qF "$dir/compose.yaml" || fail "ls: $(c ls)"
+c ls -a | grep -qE "^ops +exited\(1\), running\(4\) " || fail "ls -a: $(c ls -a)"
+c ls --format json | grep -qF '[{"Name":"ops","Status":"running(4)","ConfigFiles":"'"$dir"'/compose.yaml"}]' ||
+  fail "ls --format json: $(c ls --format json)"
+[ "$(c ls -q)" = ops ] || fail "ls -q: $(c ls -q)"
 
 # A service with no running container.
 set +e
