@@ -85,7 +85,7 @@ Status bring_up_dependencies(const compose::Project& project, const RunOptions& 
   options.no_deps = o.no_deps;
   orchestrator::Observed observed = BRICK_TRY(orchestrator::observe(ctx.global.root, ctx.global.run_root));
   orchestrator::Plan plan = BRICK_TRY(orchestrator::reconcile(project, observed, options));
-  std::erase_if(plan.steps, [&](const orchestrator::Step& s) { return s.level >= 0 && s.service == o.args.front(); });
+  std::erase_if(plan.steps, [&](const orchestrator::Step& s) { return s.service == o.args.front(); });
   orchestrator::ExecuteOptions eo;
   eo.root = ctx.global.root;
   eo.run_root = ctx.global.run_root;
