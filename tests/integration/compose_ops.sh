@@ -2,9 +2,10 @@
 # `brick compose exec/ls/port/top/pause/unpause/images/wait` end to end inside
 # sandbox.sh: a long-running service with a published port (scaled to two)
 # and a one-shot one. exec's exit codes, -e, -w, -u, --index, -T from a pipe,
-# a stopped service's error; ls as a table and json; port; top; pause shows
-# in ps; images; wait prints the exit codes; `down -v` leaves no container
-# or monitor. Run as: sandbox.sh bash compose_ops.sh.
+# a stopped service's error; run (--rm, -d, -e, -w, -u, --entrypoint, --name,
+# dependencies started unless --no-deps, no published ports); ls as a table
+# and json; port; top; pause shows in ps; images; wait prints the exit codes;
+# `down -v` leaves no container or monitor. Run as: sandbox.sh bash compose_ops.sh.
 set -euo pipefail
 : "${BRICK:?set BRICK to the brick binary}"
 here=$(cd "$(dirname "$0")" && pwd)
@@ -16,6 +17,7 @@ dir=$(mktemp -d /tmp/brick-compose-ops.XXXXXX)
 c() { b compose --project-directory "$dir" "$@"; }
 cleanup() {
   b compose --project-directory "$dir" down -v -t 1 >/dev/null 2>&1 || true
+  b compose -f "$dir/dep.yaml" down -v -t 1 >/dev/null 2>&1 || true
   rm -rf "$dir"
 }
 trap cleanup EXIT
@@ -118,6 +120,26 @@ set -e
 [ $rc = 1 ] && grep -q 'service "job" is not running' "$dir/out" || fail "exec job: rc=$rc $(cat "$dir/out")"
 
 c down -v -t 1 >/dev/null 2>&1 || fail "down -v"
+
+# run starts the service's dependencies first, unless --no-deps.
+cat >"$dir/dep.yaml" <<'YAML'
+name: ops-dep
+services:
+  db:
+    image: test/busybox
+    command: [sleep, "1000"]
+    init: true
+  app:
+    image: test/busybox
+    command: [echo, app-ran]
+    depends_on: [db]
+YAML
+d() { b compose -f "$dir/dep.yaml" "$@"; }
+[ "$(d run --rm --no-deps app 2>/dev/null)" = app-ran ] || fail "run --no-deps app"
+[ -z "$(d ps -q)" ] || fail "run --no-deps started db: $(d ps)"
+[ "$(d run --rm app 2>/dev/null)" = app-ran ] || fail "run app"
+d ps | grep -q '^ops-dep-db-1 ' || fail "run did not start db: $(d ps)"
+d down -v -t 1 >/dev/null 2>&1 || fail "down -v ops-dep"
 [ -z "$(b ps -aq)" ] || fail "records left: $(b ps -a)"
 [ "$(monitors)" = 0 ] || fail "monitors left"
 [ -z "$(c ls -aq)" ] || fail "ls after down: $(c ls -a)"
