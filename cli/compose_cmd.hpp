@@ -29,4 +29,12 @@ Result<size_t> parallel_limit(const ComposeOptions& options);
 // logs, start, stop, restart, kill, rm (cli/compose_ops_cmd.cpp).
 void add_compose_ops_commands(CLI::App& compose_cmd, Context& ctx);
 
+// The compose subcommands that reach into or describe a service's
+// containers: exec, port, top, pause, unpause, images, wait, ls
+// (cli/compose_service_cmd.cpp).
+void add_compose_service_commands(CLI::App& compose_cmd, Context& ctx);
+
+// `compose run`: a one-off container of a service (cli/compose_run_cmd.cpp).
+void add_compose_run_command(CLI::App& compose_cmd, Context& ctx);
+
 }  // namespace brick::cli

@@ -444,29 +444,7 @@ Status run_top(const Options& o, const Context& ctx) {
   ContainerStore store = BRICK_TRY(open_store(ctx));
   ContainerState c = BRICK_TRY(observe_container(store, o.names.at(0)));
   if (!c.running()) return fail("Container " + c.id + " is not running");
-  std::vector<std::string> pids;
-  for (const std::string& dir : c.cgroup_dirs) {
-    auto text = read_file(dir + "/cgroup.procs");
-    if (!text) continue;
-    for (const std::string& p : split(*text, '\n'))
-      if (!p.empty()) pids.push_back(p);
-    if (!pids.empty()) break;
-  }
-  std::vector<std::vector<std::string>> rows = {{"UID", "PID", "PPID", "CMD"}};
-  for (const std::string& pid : pids) {
-    auto status = read_file("/proc/" + pid + "/status");
-    auto cmdline = read_file("/proc/" + pid + "/cmdline");
-    if (!status || !cmdline) continue;
-    std::string uid, ppid;
-    for (const std::string& line : split(*status, '\n')) {
-      if (line.starts_with("Uid:")) uid = split(std::string(trim(line.substr(4))), '\t').at(0);
-      if (line.starts_with("PPid:")) ppid = std::string(trim(line.substr(5)));
-    }
-    std::string cmd = *cmdline;
-    std::replace(cmd.begin(), cmd.end(), '\0', ' ');
-    rows.push_back({uid, pid, ppid, std::string(trim(cmd))});
-  }
-  std::cout << table(rows);
+  std::cout << top_table(c);
   return {};
 }
 
@@ -611,6 +589,32 @@ static Status mount_volumes(const std::string& root, const std::string& run_dir,
     if (std::find(state.volumes.begin(), state.volumes.end(), name) == state.volumes.end())
       state.volumes.push_back(name);
   return {};
+}
+
+std::string top_table(const runtime::ContainerState& c) {
+  std::vector<std::string> pids;
+  for (const std::string& dir : c.cgroup_dirs) {
+    auto text = read_file(dir + "/cgroup.procs");
+    if (!text) continue;
+    for (const std::string& p : split(*text, '\n'))
+      if (!p.empty()) pids.push_back(p);
+    if (!pids.empty()) break;
+  }
+  std::vector<std::vector<std::string>> rows = {{"UID", "PID", "PPID", "CMD"}};
+  for (const std::string& pid : pids) {
+    auto status = read_file("/proc/" + pid + "/status");
+    auto cmdline = read_file("/proc/" + pid + "/cmdline");
+    if (!status || !cmdline) continue;
+    std::string uid, ppid;
+    for (const std::string& line : split(*status, '\n')) {
+      if (line.starts_with("Uid:")) uid = split(std::string(trim(line.substr(4))), '\t').at(0);
+      if (line.starts_with("PPid:")) ppid = std::string(trim(line.substr(5)));
+    }
+    std::string cmd = *cmdline;
+    std::replace(cmd.begin(), cmd.end(), '\0', ' ');
+    rows.push_back({uid, pid, ppid, std::string(trim(cmd))});
+  }
+  return table(rows);
 }
 
 void add_container_commands(CLI::App& app, Context& ctx) {

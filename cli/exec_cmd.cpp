@@ -22,27 +22,17 @@ namespace {
 
 using namespace brick::runtime;
 
-struct ExecOptions {
-  bool interactive = false;
-  bool tty = false;
-  bool detach = false;
-  std::vector<std::string> env;
-  std::string workdir;
-  std::string user;
-  std::vector<std::string> command;  // CONTAINER CMD...
-};
-
 // The process `exec` starts: the container's own process settings (env,
 // user, capabilities, rlimits, no_new_privs), with the command and what the
 // flags change.
-Result<Process> exec_process(const ExecOptions& o, const ContainerSpec& spec, int root_fd) {
+Result<Process> exec_process(const ExecRequest& o, const ContainerSpec& spec, int root_fd) {
   Process p = spec.process;
   p.terminal = o.tty && !o.detach;
   // docker's exec: a terminal gets TERM=xterm unless the container sets one.
   if (p.terminal &&
       std::none_of(p.env.begin(), p.env.end(), [](const std::string& e) { return e.starts_with("TERM="); }))
     p.env.push_back("TERM=xterm");
-  p.args.assign(o.command.begin() + 1, o.command.end());
+  p.args = o.args;
   for (const std::string& e : o.env) BRICK_TRY(apply_env_flag(p.env, e));
   if (!o.workdir.empty()) {
     if (o.workdir.front() != '/') return fail("the working directory `" + o.workdir + "` is not absolute");
@@ -56,9 +46,11 @@ Result<Process> exec_process(const ExecOptions& o, const ContainerSpec& spec, in
   return p;
 }
 
-Status run_exec(const ExecOptions& o, Context& ctx) {
+}  // namespace
+
+Status exec_in(const std::string& container, const ExecRequest& o, Context& ctx) {
   auto store = BRICK_TRY(ContainerStore::open(ctx.global.root, ctx.global.run_root));
-  ContainerState c = BRICK_TRY(store.find(o.command.front()));
+  ContainerState c = BRICK_TRY(store.find(container));
   if (c.status != ContainerStatus::running || c.pid <= 0) return fail("container " + c.id + " is not running");
   // A pidfd pins the process: checked against the record after it is open,
   // the pid cannot have been recycled by the time it is used.
@@ -121,10 +113,8 @@ Status run_exec(const ExecOptions& o, Context& ctx) {
   return {};
 }
 
-}  // namespace
-
 void add_exec_command(CLI::App& app, Context& ctx) {
-  auto o = std::make_shared<ExecOptions>();
+  auto o = std::make_shared<ExecRequest>();
   CLI::App* cmd = app.add_subcommand("exec", "Execute a command in a running container");
   cmd->add_flag("-i,--interactive", o->interactive, "Keep STDIN open even if not attached");
   cmd->add_flag("-t,--tty", o->tty, "Allocate a pseudo-TTY");
@@ -135,10 +125,12 @@ void add_exec_command(CLI::App& app, Context& ctx) {
   // Everything from CONTAINER on is the command's: `exec web sh -c 'exit 3'`.
   cmd->prefix_command();
   cmd->callback([o, cmd, &ctx] {
-    o->command = cmd->remaining();
+    o->args = cmd->remaining();
     ctx.action = [o, &ctx]() -> Status {
-      if (o->command.size() < 2) return fail("\"brick exec\" requires at least 2 arguments: CONTAINER COMMAND...");
-      return run_exec(*o, ctx);
+      if (o->args.size() < 2) return fail("\"brick exec\" requires at least 2 arguments: CONTAINER COMMAND...");
+      ExecRequest r = *o;
+      r.args.erase(r.args.begin());
+      return exec_in(o->args.front(), r, ctx);
     };
   });
 }

@@ -1,0 +1,193 @@
+// `brick compose run`: a one-off container of a service. Its dependencies,
+// networks and volumes come up through the executor as `up` brings them;
+// the one-off itself is the service translated with the flags' changes
+// (no published ports), labelled oneoff=True and named
+// `<project>-<service>-run-<12 hex>`.
+#include <fcntl.h>
+#include <unistd.h>
+
+#include <cstdlib>
+#include <iostream>
+#include <memory>
+#include <random>
+
+#include "base/strings.hpp"
+#include "cli/compose_cmd.hpp"
+#include "cli/compose_logs.hpp"
+#include "cli/container_cmd.hpp"
+#include "images/store.hpp"
+#include "orchestrator/lifecycle.hpp"
+#include "orchestrator/records.hpp"
+#include "orchestrator/release.hpp"
+#include "orchestrator/translate.hpp"
+#include "runtime/container.hpp"
+
+namespace brick::cli {
+namespace {
+
+struct RunOptions {
+  bool rm = false, detach = false, no_deps = false, no_tty = false;
+  std::vector<std::string> env;
+  std::optional<std::string> entrypoint;
+  std::string name, user, workdir;
+  std::vector<std::string> args;  // SERVICE [CMD...]
+};
+
+std::string random_suffix() {
+  std::random_device rd;
+  std::string out;
+  for (int i = 0; i < 12; ++i) out += "0123456789abcdef"[rd() % 16];
+  return out;
+}
+
+// --entrypoint's words (compose splits the string as a shell would; brick
+// on blanks only).
+std::vector<std::string> words(const std::string& text) {
+  std::vector<std::string> out;
+  for (const std::string& w : split(text, ' '))
+    if (!w.empty()) out.push_back(w);
+  return out;
+}
+
+// The service as the flags change it: command, entrypoint, environment,
+// user, working directory; no published ports (compose run's default).
+Result<compose::Service> oneoff_service(const compose::Service& base, const RunOptions& o) {
+  compose::Service s = base;
+  if (o.args.size() > 1) s.command = std::vector<std::string>(o.args.begin() + 1, o.args.end());
+  if (o.entrypoint) {
+    s.entrypoint = words(*o.entrypoint);
+    if (o.args.size() <= 1) s.command = std::vector<std::string>{};
+  }
+  for (const std::string& e : o.env) {
+    auto eq = e.find('=');
+    if (eq == 0) return fail("invalid -e `" + e + "`");
+    if (eq != std::string::npos) {
+      s.environment[e.substr(0, eq)] = e.substr(eq + 1);
+    } else if (const char* v = std::getenv(e.c_str())) {
+      s.environment[e] = std::string(v);
+    }
+  }
+  if (!o.user.empty()) s.user = o.user;
+  if (!o.workdir.empty()) s.working_dir = o.workdir;
+  s.ports.clear();
+  s.container_name.reset();
+  s.restart.reset();
+  s.tty = false;
+  s.stdin_open = false;
+  return s;
+}
+
+// Networks, volumes and (unless --no-deps) the dependencies, as `up SERVICE`
+// would make them, less the service's own containers.
+Status bring_up_dependencies(const compose::Project& project, const RunOptions& o, const Context& ctx) {
+  orchestrator::PlanOptions options;
+  options.services = {o.args.front()};
+  options.no_deps = o.no_deps;
+  orchestrator::Observed observed = BRICK_TRY(orchestrator::observe(ctx.global.root, ctx.global.run_root));
+  orchestrator::Plan plan = BRICK_TRY(orchestrator::reconcile(project, observed, options));
+  std::erase_if(plan.steps, [&](const orchestrator::Step& s) { return s.service == o.args.front(); });
+  orchestrator::ExecuteOptions eo;
+  eo.root = ctx.global.root;
+  eo.run_root = ctx.global.run_root;
+  eo.version = BRICK_VERSION;
+  eo.parallel = BRICK_TRY(parallel_limit(ctx.compose));
+  eo.no_deps = o.no_deps;
+  eo.progress = progress_printer();
+  return orchestrator::execute(project, plan, eo);
+}
+
+Result<runtime::ContainerState> create_oneoff(const compose::Project& project, const RunOptions& o,
+                                              const Context& ctx) {
+  const std::string& name = o.args.front();
+  compose::Service service = BRICK_TRY(oneoff_service(*project.service(name), o));
+  if (!service.image) return fail("service `" + name + "` has no image: building images is not supported");
+  images::Store images = BRICK_TRY(images::Store::open(ctx.global.root));
+  images::ImageInfo image = BRICK_TRY_CTX(images.resolve(*service.image), "service `" + name + "`");
+  orchestrator::TranslateInput in;
+  in.project = &project;
+  in.service = &service;
+  in.image = &image.config;
+  in.image_id = image.id;
+  in.oneoff = true;
+  in.hard_limits = orchestrator::host_hard_limits();
+  in.version = BRICK_VERSION;
+  orchestrator::DesiredContainer d = BRICK_TRY_CTX(orchestrator::translate(in), "service `" + name + "`");
+  if (!d.gpus.empty() || !d.cdi_devices.empty() || !d.devices.empty())
+    return fail("service `" + name + "`: devices and GPUs are not supported by compose run yet");
+  d.name = o.name.empty() ? project.name + "-" + name + "-run-" + random_suffix() : o.name;
+  runtime::CreateOptions options = orchestrator::create_options(project, d);
+  options.layers = image.layer_dirs;
+  runtime::ContainerStore store = BRICK_TRY(runtime::ContainerStore::open(ctx.global.root, ctx.global.run_root));
+  return runtime::create_container(store, options);
+}
+
+Status remove_oneoff(const Context& ctx, const runtime::ContainerStore& store, const std::string& id) {
+  runtime::ContainerState state = BRICK_TRY(store.load(id));
+  BRICK_TRY(runtime::remove_container(store, id, true));
+  BRICK_TRY(orchestrator::release_container(ctx.global.root, ctx.global.run_root, state));
+  remove_anonymous_volumes(ctx.global.root, state.anonymous_volumes);
+  return {};
+}
+
+// Foreground: the container's output until it exits; brick exits with its code.
+Status attach_oneoff(const runtime::ContainerStore& store, const runtime::ContainerState& c, Context& ctx) {
+  LogStreamOptions lo;
+  lo.prefix = false;
+  LogStream logs(store, {c}, lo);
+  logs.print_existing();
+  logs.follow([&] { return !runtime::monitor_running(store, c.id); });
+  ctx.exit_code = BRICK_TRY(runtime::wait_container(store, c.id));
+  return {};
+}
+
+Status run_run(const RunOptions& o, Context& ctx) {
+  if (o.args.empty()) return fail("\"brick compose run\" requires at least 1 argument: SERVICE [COMMAND...]");
+  if (o.rm && o.detach) return fail("--rm and -d cannot be combined");
+  compose::LoadedProject loaded = BRICK_TRY(load(load_options(ctx.compose, {o.args.front()})));
+  const compose::Project& project = loaded.project;
+  if (!project.services.contains(o.args.front())) return fail("no such service: " + o.args.front());
+  runtime::ContainerState c;
+  {
+    FileLock lock = BRICK_TRY(orchestrator::lock_project(ctx.global.run_root, project.name));
+    BRICK_TRY(bring_up_dependencies(project, o, ctx));
+    c = BRICK_TRY(create_oneoff(project, o, ctx));
+  }
+  runtime::ContainerStore store = BRICK_TRY(runtime::ContainerStore::open(ctx.global.root, ctx.global.run_root));
+  auto started = runtime::start_container(store, c.id, {});
+  if (!started || started->code != 0) {
+    ctx.error_exit_code = started ? started->code : 125;
+    Error e = started ? Error(started->error) : std::move(started).error();
+    if (o.rm) (void)remove_oneoff(ctx, store, c.id);
+    return fail(std::move(e).context("starting `" + c.name + "`"));
+  }
+  if (o.detach) {
+    std::cout << c.name << "\n";
+    return {};
+  }
+  Status attached = attach_oneoff(store, c, ctx);
+  if (o.rm) BRICK_TRY_CTX(remove_oneoff(ctx, store, c.id), "removing `" + c.name + "`");
+  return attached;
+}
+
+}  // namespace
+
+void add_compose_run_command(CLI::App& compose_cmd, Context& ctx) {
+  auto o = std::make_shared<RunOptions>();
+  auto* cmd = compose_cmd.add_subcommand("run", "Run a one-off command on a service");
+  cmd->add_flag("--rm", o->rm, "Automatically remove the container when it exits");
+  cmd->add_flag("-d,--detach", o->detach, "Run container in background and print container ID");
+  cmd->add_flag("--no-deps", o->no_deps, "Don't start linked services");
+  cmd->add_flag("-T,--no-TTY", o->no_tty, "Disable pseudo-TTY allocation (brick's run never allocates one yet)");
+  cmd->add_option("-e,--env", o->env, "Set environment variables")->type_name("stringArray")->allow_extra_args(false);
+  cmd->add_option("--entrypoint", o->entrypoint, "Override the entrypoint of the image")->type_name("string");
+  cmd->add_option("--name", o->name, "Assign a name to the container")->type_name("string");
+  cmd->add_option("-u,--user", o->user, "Run as specified username or uid")->type_name("string");
+  cmd->add_option("-w,--workdir", o->workdir, "Working directory inside the container")->type_name("string");
+  cmd->prefix_command();
+  cmd->callback([o, cmd, &ctx] {
+    o->args = cmd->remaining();
+    ctx.action = [o, &ctx] { return run_run(*o, ctx); };
+  });
+}
+
+}  // namespace brick::cli
