@@ -69,18 +69,6 @@ Status run_down(const OpsOptions& o, const Context& ctx) {
   return orchestrator::down(p.loaded.project, ctx.global.root, ctx.global.run_root, d);
 }
 
-std::string ports_text(const runtime::ContainerState& c) {
-  auto it = c.extensions.find("network");
-  if (it == c.extensions.end() || !it->contains("ports")) return "";
-  std::vector<std::string> out;
-  for (const auto& p : (*it)["ports"]) {
-    std::string host = p.value("host_ip", "");
-    out.push_back((host.empty() ? "0.0.0.0" : host) + ":" + std::to_string(p.value("host_port", 0)) + "->" +
-                  std::to_string(p.value("container_port", 0)) + "/" + p.value("protocol", "tcp"));
-  }
-  return join(out, ", ");
-}
-
 Status run_ps(const OpsOptions& o, const Context& ctx) {
   compose::LoadedProject loaded = BRICK_TRY(load(load_options(ctx.compose, o.services)));
   runtime::ContainerStore store = BRICK_TRY(runtime::ContainerStore::open(ctx.global.root, ctx.global.run_root));

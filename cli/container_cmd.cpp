@@ -125,15 +125,6 @@ Result<bool> matches(const ContainerState& c, const std::vector<std::string>& fi
   return true;
 }
 
-// docker ps's PORTS: "127.0.0.1:8080->80/tcp, 0.0.0.0:5353->53/udp".
-std::string ports_text(const ContainerState& c) {
-  auto status = orchestrator::network_status_of(c);
-  if (!status || !c.running()) return "";
-  std::vector<std::string> parts;
-  for (const net::PublishedPort& p : status->ports) parts.push_back(net::format_published(p));
-  return join(parts, ", ");
-}
-
 Status run_ps(const Options& o, const Context& ctx) {
   ContainerStore store = BRICK_TRY(open_store(ctx));
   std::vector<ContainerState> all = BRICK_TRY(store.list());
@@ -514,6 +505,15 @@ Status run_stats(const Options& o, const Context& ctx) {
 }  // namespace
 
 // status_text already says (healthy), (unhealthy) or (health: starting).
+// docker ps's PORTS: "127.0.0.1:8080->80/tcp, 0.0.0.0:5353->53/udp".
+std::string ports_text(const runtime::ContainerState& c) {
+  auto status = orchestrator::network_status_of(c);
+  if (!status || !c.running()) return "";
+  std::vector<std::string> parts;
+  for (const net::PublishedPort& p : status->ports) parts.push_back(net::format_published(p));
+  return join(parts, ", ");
+}
+
 std::string container_status_text(const runtime::ContainerState& c) { return status_text(c); }
 
 void remove_anonymous_volumes(const std::string& root, const std::vector<std::string>& names) {

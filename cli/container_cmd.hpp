@@ -24,6 +24,8 @@ Status apply_env_flag(std::vector<std::string>& env, const std::string& entry);
 void remove_anonymous_volumes(const std::string& root, const std::vector<std::string>& names);
 // docker ps's STATUS column: `Up 5 seconds (healthy)`, `Exited (0) 3 seconds ago`.
 std::string container_status_text(const runtime::ContainerState& c);
+// docker ps's PORTS column: the ports a running container published.
+std::string ports_text(const runtime::ContainerState& c);
 // docker top's table (UID PID PPID CMD) of a container's processes.
 std::string top_table(const runtime::ContainerState& c);
 
