@@ -9,6 +9,7 @@
 #include <cctype>
 #include <cerrno>
 #include <charconv>
+#include <filesystem>
 #include <nlohmann/json.hpp>
 
 #include "base/file.hpp"
@@ -311,6 +312,22 @@ Result<Network> NetworkStore::create(const NetworkSpec& spec) {
   return BRICK_TRY_CTX(run(), "creating network `" + spec.name + "`");
 }
 
+void NetworkStore::sweep_locked() const {
+  // A brick killed while writing a record (write_file_atomic) left its temp
+  // file; every writer holds the lock our caller holds, so none is being
+  // written now.
+  std::error_code ec;
+  for (const auto& entry : std::filesystem::directory_iterator(dir_, ec))
+    if (entry.path().filename().string().find(".json.tmp-") != std::string::npos)
+      std::filesystem::remove(entry.path(), ec);
+}
+
+Status NetworkStore::sweep() {
+  FileLock lock = BRICK_TRY(FileLock::acquire(dir_ + "/lock"));
+  sweep_locked();
+  return {};
+}
+
 Status NetworkStore::ensure(const std::string& name_or_id) {
   FileLock lock = BRICK_TRY(FileLock::acquire(dir_ + "/lock"));
   Network n = BRICK_TRY(get(name_or_id));
@@ -339,6 +356,7 @@ Status NetworkStore::remove_locked(const Network& n) {
   BRICK_TRY_CTX(host_->delete_link(n.bridge), "deleting bridge `" + n.bridge + "`");
   std::string path = record_path(n.name);
   if (::unlink(path.c_str()) != 0 && errno != ENOENT) return fail_errno("removing `" + path + "`");
+  sweep_locked();
   return {};
 }
 

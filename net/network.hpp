@@ -115,6 +115,9 @@ class NetworkStore {
   // missing (brick killed between writing the record and making them, or a
   // bridge deleted by hand); nothing when it exists.
   Status ensure(const std::string& name_or_id);
+  // Removes the temp files of record writes a killed brick left (remove()
+  // does it too); `down` calls it, since such a network has no record to remove.
+  Status sweep();
   // By name, full ID or unique ID prefix.
   Result<Network> get(const std::string& name_or_id) const;
   // Reads the record of `name_or_id` under the store's lock, applies
@@ -136,6 +139,7 @@ class NetworkStore {
   Result<Network> read_record(const std::string& name) const;
   // Caller holds the lock.
   Status remove_locked(const Network& network);
+  void sweep_locked() const;
   Result<Network> plan(const NetworkSpec& spec, const std::vector<Network>& others);
 
   std::string dir_;

@@ -191,6 +191,8 @@ Status down(const compose::Project& project, const std::string& root, const std:
       }
       emit(o.progress, "Network", n.name, "Removed");
     }
+    // A network whose create was killed mid-write has only a temp file.
+    if (auto swept = nstore.sweep(); !swept) errors += (errors.empty() ? "" : "; ") + swept.error().full();
   }
   if (o.volumes && exists(root + "/volumes")) {
     auto vstore = BRICK_TRY(volumes::VolumeStore::open(root));

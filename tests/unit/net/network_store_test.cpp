@@ -1,5 +1,7 @@
 // NetworkStore without a kernel: a fake NetworkHost stands in for rtnetlink,
 // so subnet choice, records, rollback and in-use checks run without root.
+#include <unistd.h>
+
 #include <catch2/catch.hpp>
 #include <nlohmann/json.hpp>
 #include <set>
@@ -296,4 +298,21 @@ TEST_CASE("records round-trip through JSON, IPAM allocations included") {
   CHECK(back->to_json() == n->to_json());
   CHECK(back->ipam->allocations().size() == 1);
   CHECK_FALSE(Network::from_json(nlohmann::json::parse(R"({"Name":"x"})")));
+}
+
+TEST_CASE("stale temp files of killed record writes go with remove() and sweep()") {
+  Fixture f;
+  REQUIRE(f.store.create(spec("half")));
+  const std::string stale = f.store.dir() + "/half.json.tmp-Ab12Cd";
+  REQUIRE(brick::write_file_atomic(stale, "{"));
+  const std::string other = f.store.dir() + "/halfway.json.tmp-Ab12Cd";
+  REQUIRE(brick::write_file_atomic(other, "{"));
+  REQUIRE(f.store.remove("half"));
+  CHECK(::access(stale.c_str(), F_OK) != 0);
+  CHECK(::access(other.c_str(), F_OK) != 0);  // any: writers hold the lock remove() holds
+  // A network killed before its first record has only its temp file: sweep().
+  REQUIRE(brick::write_file_atomic(other, "{"));
+  REQUIRE(f.store.sweep());
+  CHECK(::access(other.c_str(), F_OK) != 0);
+  CHECK(f.store.list()->empty());
 }
