@@ -33,7 +33,7 @@ name: ihealth
 services:
   db:
     image: test/busybox
-    command: [sh, -c, "sleep 1; touch /tmp/ready; exec sleep 1000"]
+    command: [sh, -c, "sleep 2; touch /tmp/ready; exec sleep 1000"]
     init: true
     healthcheck:
       test: [CMD, test, -f, /tmp/ready]
@@ -69,6 +69,26 @@ grep -qF "Container ihealth-db-1  Healthy" "$dir/out" || fail "no Healthy line: 
 [ "$(grep -n 'ihealth-db-1  Healthy' "$dir/out" | cut -d: -f1)" -lt "$(grep -n 'ihealth-app-1  Started' "$dir/out" | cut -d: -f1)" ] ||
   fail "app started before db was healthy: $(cat "$dir/out")"
 c ps | grep -q '(healthy)' || fail "ps shows no health: $(c ps)"
+# From the records: app started after db's first successful probe ended, and
+# db turned healthy 2 s or more after it started.
+b inspect ihealth-db-1 ihealth-app-1 | python3 -c '
+import json, sys
+from datetime import datetime
+def t(s):  # RFC 3339 with nanoseconds: to microseconds for fromisoformat
+    s = s.rstrip("Z"); head, _, frac = s.partition(".")
+    return datetime.fromisoformat(head + "." + (frac + "000000")[:6])
+db, app = json.load(sys.stdin)
+log = db["State"]["Health"]["Log"]
+ok = [i for i, e in enumerate(log) if e["ExitCode"] == 0]
+assert ok, db["State"]["Health"]
+db_start, app_start = t(db["State"]["StartedAt"]), t(app["State"]["StartedAt"])
+# db cannot pass its probe before its command touched the file, 2 s in.
+assert (app_start - db_start).total_seconds() >= 2, (db_start, app_start)
+if ok[0] > 0:  # a failure before it: this is the first success (the log keeps 5)
+    healthy = t(log[ok[0]]["End"])
+    assert (healthy - db_start).total_seconds() >= 2, (db_start, healthy)
+    assert app_start >= healthy, (app_start, healthy)
+' || fail "the records do not show app starting after db was healthy"
 
 set +e
 tc --profile sick up -d >"$dir/out" 2>&1; rc=$?
