@@ -185,7 +185,14 @@ Result<Cgroup> Cgroup::create(const CgroupLayout& layout, std::string_view path,
                                                : make_cgroup_v1(layout, std::move(parts), from_root);
   // From here the Cgroup owns whatever the backend made, even half of it.
   Cgroup cgroup(std::move(backend));
-  BRICK_TRY_CTX(cgroup.backend_->create(), ctx);
+  // Another container's teardown removes a shared parent ("brick") once it
+  // looks empty; one that goes between our mkdir of it and of our own
+  // directory is made again.
+  for (int attempt = 0;; ++attempt) {
+    Status made = cgroup.backend_->create();
+    if (made) break;
+    if (made.error().errno_value() != ENOENT || attempt >= 20) return fail(std::move(made).error().context(ctx));
+  }
   BRICK_TRY_CTX(cgroup.backend_->set(resources), ctx);
   return cgroup;
 }

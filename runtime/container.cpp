@@ -14,6 +14,7 @@
 #include <nlohmann/json.hpp>
 
 #include "base/file.hpp"
+#include "runtime/cgroup_backend.hpp"
 #include "runtime/monitor.hpp"
 
 namespace brick::runtime {
@@ -321,25 +322,19 @@ Status reap_orphaned_cgroup(const ContainerState& state) {
   for (int round = 0; round < 250; ++round) {
     bool any = false;
     for (const std::string& dir : state.cgroup_dirs) {
-      auto procs = read_file(dir + "/cgroup.procs");
-      if (!procs) continue;
-      size_t start = 0;
-      while (start < procs->size()) {
-        size_t end = procs->find('\n', start);
-        if (end == std::string::npos) end = procs->size();
-        if (end > start) {
-          ::kill(static_cast<pid_t>(std::stol(procs->substr(start, end - start))), SIGKILL);
-          any = true;
-        }
-        start = end + 1;
-      }
+      auto pids = cgroup_fs::read_pids(dir + "/cgroup.procs");
+      if (!pids || pids->empty()) continue;
+      any = true;
+      (void)cgroup_fs::signal_pids(*pids, SIGKILL);
     }
     if (!any) break;
-    ::usleep(20000);
+    cgroup_fs::pause_briefly();
   }
-  for (const std::string& dir : state.cgroup_dirs)
-    if (::rmdir(dir.c_str()) != 0 && errno != ENOENT)
-      return fail_errno("removing container `" + state.name + "`: removing its cgroup `" + dir + "`");
+  for (const std::string& dir : state.cgroup_dirs) {
+    BRICK_TRY_CTX(cgroup_fs::remove_tree(dir), "removing container `" + state.name + "`");
+    // Its parent ("brick") too once empty, as the monitor's destroy does.
+    cgroup_fs::remove_empty_parents(dir, 1);
+  }
   return {};
 }
 
