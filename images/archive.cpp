@@ -17,6 +17,7 @@
 #include "base/scope_exit.hpp"
 #include "base/strings.hpp"
 #include "base/unique_fd.hpp"
+#include "images/lazy_libs.hpp"
 #include "images/sha256.hpp"
 
 namespace brick::images {
@@ -55,6 +56,7 @@ std::string sha256_bytes(std::string_view data) {
 }
 
 Status extract_archive(const std::string& path, const std::string& dest) {
+  BRICK_TRY(libarchive().load());
   ReadArchive in(archive_read_new());
   enable_layer_filters(in.get());
   archive_read_support_format_tar(in.get());
@@ -131,6 +133,7 @@ Status write_tar(const std::string& out_path, const std::vector<TarMember>& memb
   if (!fd) return fail_errno("creating `" + tmp + "`");
   ScopeExit remove_tmp([&] { ::unlink(tmp.c_str()); });
   ::fchmod(fd.get(), 0644);
+  BRICK_TRY(libarchive().load());
   WriteArchive out(archive_write_new());
   archive_write_set_format_pax_restricted(out.get());
   archive_write_add_filter_none(out.get());
@@ -181,6 +184,7 @@ Status write_tar(const std::string& out_path, const std::vector<TarMember>& memb
 }
 
 Status tar_directory(const std::string& dir, const std::string& out_path) {
+  BRICK_TRY(libarchive().load());
   ReadArchive disk(archive_read_disk_new());
   archive_read_disk_set_standard_lookup(disk.get());
   archive_read_disk_set_symlink_physical(disk.get());

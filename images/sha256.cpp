@@ -1,8 +1,11 @@
 #include "images/sha256.hpp"
 
+#include "images/lazy_libs.hpp"
+
 namespace brick::images {
 
-Sha256::Sha256() : ctx_(EVP_MD_CTX_new()) {
+// Without libcrypto the object is not ok(); callers say so.
+Sha256::Sha256() : ctx_(libcrypto().load() ? EVP_MD_CTX_new() : nullptr) {
   if (ctx_ && EVP_DigestInit_ex(ctx_.get(), EVP_sha256(), nullptr) != 1) ctx_.reset();
 }
 

@@ -27,6 +27,7 @@
 
 #include <memory>
 
+#include "images/lazy_libs.hpp"
 #include "images/sha256.hpp"
 #include "images/unpack_extract.hpp"
 
@@ -109,6 +110,7 @@ Error archive_error(archive* a, const std::string& what) {
 // The decompressing reader over `raw`, positioned at the start of the tar
 // stream. Not for an empty file: libarchive calls that an unknown format.
 Result<ArchivePtr> open_decompressor(RawSource& raw) {
+  BRICK_TRY(libarchive().load());
   ArchivePtr outer(archive_read_new());
   if (!outer) return fail("allocating an archive reader");
   enable_layer_filters(outer.get());

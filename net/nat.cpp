@@ -21,6 +21,7 @@
 #include "base/scope_exit.hpp"
 #include "base/strings.hpp"
 #include "base/unique_fd.hpp"
+#include "net/lazy_nftables.hpp"
 
 namespace brick::net {
 namespace {
@@ -45,6 +46,7 @@ std::string ports_chain(const std::string& owner, const char* suffix) { return "
 class Nft {
  public:
   static Result<Nft> open() {
+    BRICK_TRY(libnftables().load());
     std::unique_ptr<nft_ctx, void (*)(nft_ctx*)> ctx(nft_ctx_new(NFT_CTX_DEFAULT), nft_ctx_free);
     if (!ctx) return fail(Error("creating an nftables context", ENOMEM));
     if (nft_ctx_buffer_output(ctx.get()) != 0 || nft_ctx_buffer_error(ctx.get()) != 0)
