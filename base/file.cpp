@@ -58,7 +58,7 @@ Result<std::string> read_file(const std::string& path) {
   return data;
 }
 
-Status write_file_atomic(const std::string& path, std::string_view data, unsigned mode) {
+Status write_file_atomic(const std::string& path, std::string_view data, unsigned mode, bool durable) {
   // mkostemp picks a name no one else holds and retries on a collision: two
   // writers of the same record must not fail on each other's temp file.
   std::string tmp = path + ".tmp-XXXXXX";
@@ -67,12 +67,12 @@ Status write_file_atomic(const std::string& path, std::string_view data, unsigne
   ScopeExit unlink_tmp([&] { ::unlink(tmp.c_str()); });
   BRICK_TRY_CTX(write_all(fd.get(), data), "writing `" + path + "`");
   if (::fchmod(fd.get(), mode) != 0) return fail(Error::from_errno("chmod `" + tmp + "`"));
-  if (::fsync(fd.get()) != 0) return fail(Error::from_errno("fsync `" + tmp + "`"));
+  if (durable && ::fsync(fd.get()) != 0) return fail(Error::from_errno("fsync `" + tmp + "`"));
   fd.reset();
   if (::rename(tmp.c_str(), path.c_str()) != 0) return fail(Error::from_errno("renaming to `" + path + "`"));
   unlink_tmp.release();
   UniqueFd dir(::open(dirname_of(path).c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC));
-  if (dir) ::fsync(dir.get());  // best effort: the rename is already visible
+  if (durable && dir) ::fsync(dir.get());  // best effort: the rename is already visible
   return {};
 }
 

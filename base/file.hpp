@@ -17,8 +17,10 @@ Result<std::string> read_fd(int fd);
 
 // Writes `data` to `path` atomically: a temp file in the same directory,
 // fsync, rename, fsync of the directory. A crash leaves the old file or the
-// new one, never half of one.
-Status write_file_atomic(const std::string& path, std::string_view data, unsigned mode = 0644);
+// new one, never half of one. Without `durable` there is no fsync: a
+// reader still never sees half a file, but a crash may lose the write (for
+// a file about to be removed anyway).
+Status write_file_atomic(const std::string& path, std::string_view data, unsigned mode = 0644, bool durable = true);
 
 // An exclusive advisory lock (flock) on `path`, created if missing. Released
 // when the FileLock is destroyed.

@@ -319,8 +319,8 @@ Status ContainerStore::save_spec(const std::string& id, const ContainerSpec& spe
   return write_file_atomic(dir(id) + "/config.json", spec_to_json(spec), 0600);
 }
 
-Status ContainerStore::save(const ContainerState& state) const {
-  return write_file_atomic(dir(state.id) + "/state.json", state_to_json(state), 0600);
+Status ContainerStore::save(const ContainerState& state, bool durable) const {
+  return write_file_atomic(dir(state.id) + "/state.json", state_to_json(state), 0600, durable);
 }
 
 Result<std::vector<ContainerState>> ContainerStore::list() const {

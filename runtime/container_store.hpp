@@ -139,7 +139,8 @@ class ContainerStore {
   // Rewrites config.json of a container that is not running (a create that
   // adds what only its record's name decides, such as GPU grants).
   Status save_spec(const std::string& id, const ContainerSpec& spec) const;
-  Status save(const ContainerState& state) const;
+  // `durable`: see write_file_atomic.
+  Status save(const ContainerState& state, bool durable = true) const;
 
   // By name (a leading '/' allowed), full id or unique id prefix; "No such
   // container: X" otherwise, "multiple containers" for an ambiguous prefix.

@@ -160,7 +160,11 @@ class Monitor {
 };
 
 void Monitor::save() {
-  if (auto s = store_.save(state_); !s) {
+  // An auto-removed (--rm) container's record goes when it exits: its
+  // states must be seen by readers, not survive a host crash (after one,
+  // the record shows a dead monitor and `rm` clears it). Four fsyncs fewer
+  // per `run --rm`.
+  if (auto s = store_.save(state_, !state_.auto_remove); !s) {
     // Nowhere to report but the record itself; keep running the container.
     state_.error = s.error().message();
   }
