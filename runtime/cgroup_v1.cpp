@@ -103,7 +103,12 @@ class CgroupV1 final : public CgroupBackend {
   }
 
   Status kill_all(int signal) override {
-    if (signal != SIGKILL) return fs::signal_pids(BRICK_TRY(live_pids()), signal);
+    std::vector<pid_t> first = BRICK_TRY(live_pids());
+    if (signal != SIGKILL) return fs::signal_pids(first, signal);
+    // Empty already (the usual end: the pid namespace died with its init):
+    // nothing is left that could fork, so no freezing, which costs a
+    // scheduler round trip per task and two writes.
+    if (first.empty()) return {};
     // The v1 freezer stops the processes so none can fork a child we would
     // miss between reading cgroup.procs and signalling (runc does the same).
     // A frozen task dies only once thawed: the first round thaws right after
