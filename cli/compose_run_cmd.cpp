@@ -1,12 +1,13 @@
 // `brick compose run`: a one-off container of a service. Its dependencies,
 // networks and volumes come up through the executor as `up` brings them;
 // the one-off itself is the service translated with the flags' changes
-// (no published ports), labelled oneoff=True and named
-// `<project>-<service>-run-<12 hex>`.
+// (no published ports unless --service-ports or -p), labelled oneoff=True
+// and named `<project>-<service>-run-<12 hex>`.
 #include <fcntl.h>
 #include <unistd.h>
 
 #include <cstdlib>
+#include <filesystem>
 #include <iostream>
 #include <memory>
 #include <random>
@@ -15,6 +16,8 @@
 #include "cli/compose_cmd.hpp"
 #include "cli/compose_logs.hpp"
 #include "cli/container_cmd.hpp"
+#include "compose/paths.hpp"
+#include "compose/units.hpp"
 #include "images/store.hpp"
 #include "orchestrator/lifecycle.hpp"
 #include "orchestrator/records.hpp"
@@ -26,8 +29,8 @@ namespace brick::cli {
 namespace {
 
 struct RunOptions {
-  bool rm = false, detach = false, no_deps = false, no_tty = false;
-  std::vector<std::string> env;
+  bool rm = false, detach = false, no_deps = false, no_tty = false, service_ports = false;
+  std::vector<std::string> env, publish, volumes;
   std::optional<std::string> entrypoint;
   std::string name, user, workdir;
   std::vector<std::string> args;  // SERVICE [CMD...]
@@ -50,7 +53,8 @@ std::vector<std::string> words(const std::string& text) {
 }
 
 // The service as the flags change it: command, entrypoint, environment,
-// user, working directory; no published ports (compose run's default).
+// user, working directory, volumes; published ports only with
+// --service-ports (the service's) or -p (these), as compose does.
 Result<compose::Service> oneoff_service(const compose::Service& base, const RunOptions& o) {
   compose::Service s = base;
   if (o.args.size() > 1) s.command = std::vector<std::string>(o.args.begin() + 1, o.args.end());
@@ -69,7 +73,26 @@ Result<compose::Service> oneoff_service(const compose::Service& base, const RunO
   }
   if (!o.user.empty()) s.user = o.user;
   if (!o.workdir.empty()) s.working_dir = o.workdir;
-  s.ports.clear();
+  if (!o.service_ports) s.ports.clear();
+  for (const std::string& spec : o.publish) {
+    auto ports = compose::parse_port_short(spec);
+    if (!ports) return fail(std::move(ports).error().context("-p `" + spec + "`"));
+    s.ports.insert(s.ports.end(), ports->begin(), ports->end());
+  }
+  for (const std::string& spec : o.volumes) {
+    auto volume = compose::parse_volume_short(spec);
+    if (!volume) return fail(std::move(volume).error().context("-v `" + spec + "`"));
+    // A relative bind source is the caller's, as with `docker run -v ./x:/y`.
+    if (volume->type == "bind" && volume->source) {
+      std::error_code ec;
+      compose::PathBase cwd{std::filesystem::current_path(ec).string(), {}};
+      if (const char* home = std::getenv("HOME")) cwd.home = home;
+      volume->source = compose::absolute_path(cwd, *volume->source);
+    }
+    // Like compose: the flag's mount replaces the service's at that target.
+    std::erase_if(s.volumes, [&](const compose::ServiceVolume& v) { return v.target == volume->target; });
+    s.volumes.push_back(std::move(*volume));
+  }
   s.container_name.reset();
   s.restart.reset();
   s.tty = false;
@@ -183,6 +206,12 @@ void add_compose_run_command(CLI::App& compose_cmd, Context& ctx) {
   cmd->add_option("--name", o->name, "Assign a name to the container")->type_name("string");
   cmd->add_option("-u,--user", o->user, "Run as specified username or uid")->type_name("string");
   cmd->add_option("-w,--workdir", o->workdir, "Working directory inside the container")->type_name("string");
+  cmd->add_option("-p,--publish", o->publish, "Publish a container's port(s) to the host")
+      ->type_name("stringArray")
+      ->allow_extra_args(false);
+  cmd->add_flag("-P,--service-ports", o->service_ports,
+                "Run command with all service's ports enabled and mapped to the host");
+  cmd->add_option("-v,--volume", o->volumes, "Bind mount a volume")->type_name("stringArray")->allow_extra_args(false);
   cmd->prefix_command();
   cmd->callback([o, cmd, &ctx] {
     o->args = cmd->remaining();

@@ -3,7 +3,8 @@
 # sandbox.sh: a long-running service with a published port (scaled to two)
 # and a one-shot one. exec's exit codes, -e, -w, -u, --index, -T from a pipe,
 # a stopped service's error; run (--rm, -d, -e, -w, -u, --entrypoint, --name,
-# dependencies started unless --no-deps, no published ports); ls as a table
+# dependencies started unless --no-deps, no published ports unless -p or
+# --service-ports, -v with a relative bind); ls as a table
 # and json; port; top; pause shows in ps; images; wait prints the exit codes;
 # `down -v` leaves no container or monitor. Run as: sandbox.sh bash compose_ops.sh.
 set -euo pipefail
@@ -98,6 +99,25 @@ b ps | grep -q "$name" || fail "run -d: $name is not running: $(b ps)"
 b port "$name" | grep -q . && fail "run published the service's port: $(b port "$name")"
 c run -d --name ops-named web sleep 1000 >/dev/null 2>&1 || fail "run --name"
 b ps | grep -q ops-named || fail "run --name: $(b ps)"
+
+# run -v: a bind relative to the caller's directory; -p publishes (and
+# answers on the sandbox's loopback); --service-ports takes the service's.
+echo from-host >"$dir/host.txt"
+[ "$(cd "$dir" && c run --rm -v ./host.txt:/mnt/host.txt:ro web cat /mnt/host.txt 2>&1)" = from-host ] ||
+  fail "run -v ./host.txt: $(cd "$dir" && c run --rm -v ./host.txt:/mnt/host.txt:ro web cat /mnt/host.txt 2>&1)"
+pub=$(c run -d -p 127.0.0.1:18082:7000 web sh -c 'while true; do echo hello-p | nc -l -p 7000; done' 2>&1) ||
+  fail "run -d -p: $pub"
+b port "$pub" | grep -qx '7000/tcp -> 127.0.0.1:18082' || fail "run -p: port says $(b port "$pub")"
+got=
+for _ in $(seq 50); do
+  got=$(busybox nc 127.0.0.1 18082 </dev/null 2>/dev/null || true)
+  [ "$got" = hello-p ] && break
+  sleep 0.1
+done
+[ "$got" = hello-p ] || fail "run -p: 127.0.0.1:18082 answered \`$got\`"
+sp=$(c run -d --service-ports web sleep 1000 2>&1) || fail "run --service-ports: $sp"
+b port "$sp" | grep -q '^80/tcp -> 127.0.0.1:' || fail "run --service-ports: port says $(b port "$sp")"
+b rm -f "$pub" "$sp" >/dev/null || fail "rm -f the -p one-offs"
 
 # wait: the one-shot job's exit code, printed and returned.
 set +e
