@@ -91,4 +91,9 @@ monitor=$(python3 -c 'import json,sys; print(json.load(open(sys.argv[1]))["monit
 podman run -d --name brick-bench-rss --network none --ulimit nofile=1024:1024 --ulimit nproc=1024:1024 brick-bench/busybox sleep 1000 >/dev/null
 conmon=$(podman inspect -f '{{.State.ConmonPid}}' brick-bench-rss)
 rss() { awk '/^VmRSS/ {print $2}' "/proc/$1/status"; }
+# RSS counts every shared-library page the process touched; what one more
+# container really costs is its monitor's private dirty memory (heap,
+# relocated data), which no other process shares.
+dirty() { awk '/^Private_Dirty/ {print $2}' "/proc/$1/smaps_rollup"; }
 echo "monitor RSS: brick $(rss "$monitor") kB, conmon $(rss "$conmon") kB"
+echo "monitor private dirty: brick $(dirty "$monitor") kB, conmon $(dirty "$conmon") kB"
