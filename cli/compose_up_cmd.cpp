@@ -36,6 +36,7 @@ struct UpOptions {
   bool force_recreate = false;
   bool always_recreate_deps = false;
   bool no_recreate = false;
+  bool renew_anon_volumes = false;
   bool no_deps = false;
   bool no_start = false;
   bool remove_orphans = false;
@@ -234,6 +235,7 @@ Status attach(const UpOptions& o, const compose::Project& project, const GlobalO
 Status run_up(const UpOptions& o, Context& ctx) {
   if (o.force_recreate && o.no_recreate) return fail("--force-recreate and --no-recreate are incompatible");
   if (o.always_recreate_deps && o.no_recreate) return fail("--always-recreate-deps and --no-recreate are incompatible");
+  if (o.renew_anon_volumes && o.no_recreate) return fail("--renew-anon-volumes and --no-recreate are incompatible");
   if (o.detach && (o.abort_on_container_exit || !o.exit_code_from.empty()))
     return fail("--abort-on-container-exit and --exit-code-from are incompatible with --detach");
 
@@ -244,7 +246,8 @@ Status run_up(const UpOptions& o, Context& ctx) {
   orchestrator::PlanOptions options;
   options.services = o.services;
   options.no_deps = o.no_deps;
-  options.force_recreate = o.force_recreate;
+  // As compose: fresh anonymous volumes need fresh containers.
+  options.force_recreate = o.force_recreate || o.renew_anon_volumes;
   options.always_recreate_deps = o.always_recreate_deps;
   options.no_recreate = o.no_recreate;
   options.remove_orphans = o.remove_orphans;
@@ -270,6 +273,7 @@ Status run_up(const UpOptions& o, Context& ctx) {
     eo.parallel = BRICK_TRY(parallel_limit(ctx.compose));
     eo.timeout = o.timeout;
     eo.no_deps = o.no_deps;
+    eo.renew_anon_volumes = o.renew_anon_volumes;
     eo.progress = progress_printer();
     attach_since_ = runtime::now_unix_nanos();
     BRICK_TRY(orchestrator::execute(project, plan, eo));
@@ -288,6 +292,8 @@ void add_shared_flags(CLI::App* cmd, UpOptions& o) {
   cmd->add_flag("--force-recreate", o.force_recreate,
                 "Recreate containers even if their configuration and image haven't changed");
   cmd->add_flag("--no-recreate", o.no_recreate, "If containers already exist, don't recreate them");
+  cmd->add_flag("-V,--renew-anon-volumes", o.renew_anon_volumes,
+                "Recreate anonymous volumes instead of retrieving data from the previous containers");
   cmd->add_flag("--remove-orphans", o.remove_orphans, "Remove containers for services not defined in the Compose file");
   cmd->add_option("--scale", o.scale,
                   "Scale SERVICE to NUM instances. Overrides the `scale` setting in the "

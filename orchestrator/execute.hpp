@@ -33,6 +33,9 @@ struct ExecuteOptions {
   size_t parallel = 0;         // container operations at once; 0: no limit
   std::optional<int> timeout;  // -t: seconds to stop a container being recreated or removed
   bool no_deps = false;        // dependencies outside the plan with no container are not waited for
+  // -V: a recreated container gets new anonymous volumes; the old ones go
+  // with the container they belonged to.
+  bool renew_anon_volumes = false;
   // How long a dependent waits for a depends_on condition.
   std::chrono::seconds dependency_timeout = std::chrono::minutes(10);
   Progress progress;  // called from several threads, one event at a time

@@ -2,7 +2,8 @@
 # `brick compose up/ps/logs/down` end to end inside sandbox.sh: an init job
 # (service_completed_successfully) writes a named volume another service
 # reads; a second `up` touches nothing; a changed environment recreates only
-# that service; a failing init job fails `up`, naming it, and leaves its
+# that service, keeping its anonymous volume unless -V;
+# a failing init job fails `up`, naming it, and leaves its
 # dependents unstarted; the foreground `up` streams prefixed logs and stops
 # on SIGINT (exit 130); `down -v` leaves no record, volume, network, monitor
 # or mount. Name resolution and ports are compose_network.sh's; healthchecks
@@ -94,6 +95,18 @@ for _ in $(seq 50); do c logs reader 2>/dev/null | grep -q MODE=two && break; sl
 c logs reader | grep -q 'MODE=two' || fail "recreated reader: $(c logs reader)"
 c logs reader | grep -q 'seeded' || fail "the volume did not survive the recreate: $(c logs reader)"
 c logs reader | grep -q 'kept-anonymous' || fail "the anonymous volume was not kept on recreate: $(c logs reader)"
+
+# -V: the recreated reader gets a fresh anonymous volume, the old one goes.
+vols_before=$(b volume ls -q | sort)
+MODE=two c up -d -V reader >"$dir/out" 2>&1 || fail "up -V: $(cat "$dir/out")"
+grep -qF "Container itest-reader-1  Recreated" "$dir/out" || fail "up -V did not recreate reader: $(cat "$dir/out")"
+for _ in $(seq 50); do c logs reader 2>/dev/null | grep -q MODE=two && break; sleep 0.1; done
+c logs reader | grep -q 'MODE=two' || fail "reader after up -V: $(c logs reader)"
+c logs reader | grep -q 'kept-anonymous' && fail "up -V kept the anonymous volume: $(c logs reader)"
+vols_after=$(b volume ls -q | sort)
+[ "$(comm -23 <(echo "$vols_before") <(echo "$vols_after") | wc -l)" = 1 ] &&
+  [ "$(comm -13 <(echo "$vols_before") <(echo "$vols_after") | wc -l)" = 1 ] ||
+  fail "up -V should swap one anonymous volume: before $vols_before, after $vols_after"
 
 # compose stop / start / restart / kill / rm.
 c stop -t 1 >"$dir/out" 2>&1 || fail "stop: $(cat "$dir/out")"
