@@ -133,6 +133,10 @@ runtime::CreateOptions create_options(const compose::Project& project, const Des
   o.stop_signal = d.stop_signal;
   o.stop_timeout = static_cast<int>(std::chrono::duration_cast<std::chrono::seconds>(d.stop_grace_period).count());
   o.init = d.init;
+  // Both the record and the spec say -t: the monitor allocates the
+  // terminal the spec's process expects as its controlling one.
+  o.tty = d.tty;
+  o.open_stdin = d.stdin_open;
   o.user = d.user;
   o.group_add = d.group_add;
   o.mount_base_dir = project.working_dir;

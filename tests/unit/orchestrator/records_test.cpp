@@ -186,6 +186,22 @@ TEST_CASE("create_options fill the network and mounts records") {
   CHECK(m.declared.at("demo_data").labels.at("com.docker.compose.volume") == "data");
   CHECK(m.labels.at("com.docker.compose.project") == "demo");
   CHECK(init.volumes == std::vector<std::string>{"demo_data"});
+
+  // tty/stdin_open reach the record, not only the spec: the monitor makes
+  // the terminal the spec's process takes as its controlling one.
+  compose::Service shell = *project.service("web");
+  shell.tty = true;
+  shell.stdin_open = true;
+  TranslateInput in;
+  in.project = &project;
+  in.service = &shell;
+  in.image = &image;
+  in.image_id = "sha256:1";
+  runtime::CreateOptions t = create_options(project, translate(in).value());
+  CHECK(t.spec.process.terminal);
+  CHECK(t.tty);
+  CHECK(t.open_stdin);
+  CHECK_FALSE(web.tty);
 }
 
 TEST_CASE("stop_order: orphans first, then dependents before what they need") {
