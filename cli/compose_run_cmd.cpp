@@ -1,4 +1,5 @@
-// `brick compose run`: a one-off container of a service. Its dependencies,
+// `brick compose run`: a one-off container of a service, in the foreground
+// (stdin attached, a terminal when the caller has one) or with -d. Its dependencies,
 // networks and volumes come up through the executor as `up` brings them;
 // the one-off itself is the service translated with the flags' changes
 // (no published ports unless --service-ports or -p), labelled oneoff=True
@@ -14,8 +15,8 @@
 
 #include "base/strings.hpp"
 #include "cli/compose_cmd.hpp"
-#include "cli/compose_logs.hpp"
 #include "cli/container_cmd.hpp"
+#include "cli/foreground.hpp"
 #include "compose/paths.hpp"
 #include "compose/units.hpp"
 #include "images/store.hpp"
@@ -30,6 +31,8 @@ namespace {
 
 struct RunOptions {
   bool rm = false, detach = false, no_deps = false, no_tty = false, service_ports = false;
+  // Decided from the flags and the caller's stdin (run_run), not flags.
+  bool interactive = false, tty = false;
   std::vector<std::string> env, publish, volumes;
   std::optional<std::string> entrypoint;
   std::string name, user, workdir;
@@ -95,8 +98,8 @@ Result<compose::Service> oneoff_service(const compose::Service& base, const RunO
   }
   s.container_name.reset();
   s.restart.reset();
-  s.tty = false;
-  s.stdin_open = false;
+  s.tty = o.tty;
+  s.stdin_open = o.interactive;
   return s;
 }
 
@@ -152,18 +155,11 @@ Status remove_oneoff(const Context& ctx, const runtime::ContainerStore& store, c
   return {};
 }
 
-// Foreground: the container's output until it exits; brick exits with its code.
-Status attach_oneoff(const runtime::ContainerStore& store, const runtime::ContainerState& c, Context& ctx) {
-  LogStreamOptions lo;
-  lo.prefix = false;
-  LogStream logs(store, {c}, lo);
-  logs.print_existing();
-  logs.follow([&] { return !runtime::monitor_running(store, c.id); });
-  ctx.exit_code = BRICK_TRY(runtime::wait_container(store, c.id));
-  return {};
-}
-
-Status run_run(const RunOptions& o, Context& ctx) {
+Status run_run(RunOptions o, Context& ctx) {
+  // As compose: in the foreground stdin is attached, and a terminal is
+  // allocated when the caller's stdin is one, unless -T.
+  o.interactive = !o.detach;
+  o.tty = !o.detach && !o.no_tty && ::isatty(STDIN_FILENO) == 1;
   if (o.args.empty()) return fail("\"brick compose run\" requires at least 1 argument: SERVICE [COMMAND...]");
   if (o.rm && o.detach) return fail("--rm and -d cannot be combined");
   compose::LoadedProject loaded = BRICK_TRY(load(load_options(ctx.compose, {o.args.front()})));
@@ -176,20 +172,22 @@ Status run_run(const RunOptions& o, Context& ctx) {
     c = BRICK_TRY(create_oneoff(project, o, ctx));
   }
   runtime::ContainerStore store = BRICK_TRY(runtime::ContainerStore::open(ctx.global.root, ctx.global.run_root));
-  auto started = runtime::start_container(store, c.id, {});
-  if (!started || started->code != 0) {
-    ctx.error_exit_code = started ? started->code : 125;
-    Error e = started ? Error(started->error) : std::move(started).error();
-    if (o.rm) (void)remove_oneoff(ctx, store, c.id);
-    return fail(std::move(e).context("starting `" + c.name + "`"));
-  }
   if (o.detach) {
+    auto started = runtime::start_container(store, c.id, {});
+    if (!started || started->code != 0) {
+      ctx.error_exit_code = started ? started->code : 125;
+      return fail((started ? Error(started->error) : std::move(started).error()).context("starting `" + c.name + "`"));
+    }
     std::cout << c.name << "\n";
     return {};
   }
-  Status attached = attach_oneoff(store, c, ctx);
-  if (o.rm) BRICK_TRY_CTX(remove_oneoff(ctx, store, c.id), "removing `" + c.name + "`");
-  return attached;
+  Status ran = run_in_foreground(store, c.id, {o.interactive, o.tty}, ctx);
+  if (!ran) ran = fail(std::move(ran).error().context("starting `" + c.name + "`"));
+  if (o.rm) {
+    Status removed = remove_oneoff(ctx, store, c.id);
+    if (!removed && ran) return fail(std::move(removed).error().context("removing `" + c.name + "`"));
+  }
+  return ran;
 }
 
 }  // namespace
@@ -200,7 +198,7 @@ void add_compose_run_command(CLI::App& compose_cmd, Context& ctx) {
   cmd->add_flag("--rm", o->rm, "Automatically remove the container when it exits");
   cmd->add_flag("-d,--detach", o->detach, "Run container in background and print container ID");
   cmd->add_flag("--no-deps", o->no_deps, "Don't start linked services");
-  cmd->add_flag("-T,--no-TTY", o->no_tty, "Disable pseudo-TTY allocation (brick's run never allocates one yet)");
+  cmd->add_flag("-T,--no-TTY", o->no_tty, "Disable pseudo-TTY allocation (default: auto-detected)");
   cmd->add_option("-e,--env", o->env, "Set environment variables")->type_name("stringArray")->allow_extra_args(false);
   cmd->add_option("--entrypoint", o->entrypoint, "Override the entrypoint of the image")->type_name("string");
   cmd->add_option("--name", o->name, "Assign a name to the container")->type_name("string");

@@ -1,8 +1,5 @@
 // `brick run` and `brick create`: docker's flags turned into a ContainerSpec
 // on top of the image's config, then a record and (for run) a monitor.
-#include <poll.h>
-#include <signal.h>
-#include <sys/ioctl.h>
 #include <sys/prctl.h>
 #include <sys/resource.h>
 #include <unistd.h>
@@ -20,7 +17,7 @@
 #include "base/file.hpp"
 #include "base/strings.hpp"
 #include "cli/container_cmd.hpp"
-#include "cli/terminal.hpp"
+#include "cli/foreground.hpp"
 #include "compose/units.hpp"
 #include "gpu/discovery.hpp"
 #include "gpu/ledger.hpp"
@@ -458,24 +455,6 @@ Status grant_run_gpus(const RunOptions& o, const Context& ctx, const ContainerSt
   return {};
 }
 
-volatile sig_atomic_t g_pending_signal = 0;
-volatile sig_atomic_t g_window_changed = 0;
-extern "C" void remember_signal(int signal) {
-  if (signal == SIGWINCH)
-    g_window_changed = 1;
-  else
-    g_pending_signal = signal;
-}
-
-// docker's --sig-proxy: a foreground run passes the signals it gets (Ctrl-C,
-// a `kill` of the CLI) on to the container instead of dying and leaving it.
-void proxy_signals() {
-  struct sigaction sa {};
-  sa.sa_handler = remember_signal;  // no SA_RESTART: the wait below sees EINTR
-  sigemptyset(&sa.sa_mask);
-  for (int s : {SIGINT, SIGTERM, SIGHUP, SIGQUIT, SIGUSR1, SIGUSR2, SIGWINCH}) ::sigaction(s, &sa, nullptr);
-}
-
 Status run(const RunOptions& o, Context& ctx, bool start) {
   ContainerStore store = BRICK_TRY(ContainerStore::open(ctx.global.root, ctx.global.run_root));
   CreateOptions create = BRICK_TRY(build(o, ctx));
@@ -494,36 +473,13 @@ Status run(const RunOptions& o, Context& ctx, bool start) {
     std::cout << state.id << "\n";
     return {};
   }
-  StartOptions so;
-  if (!o.detach) so.attach_stdout = STDOUT_FILENO, so.attach_stderr = STDERR_FILENO;
-  if (!o.detach && o.interactive) so.attach_stdin = STDIN_FILENO;
-  std::optional<RawTerminal> raw;
-  if (!o.detach && o.interactive && o.tty && ::isatty(STDIN_FILENO)) raw.emplace();
-  std::cout.flush();
-  if (!o.detach) proxy_signals();  // before the start, so no signal falls between
-  StartResult r = BRICK_TRY(start_container(store, state.id, so));
+  if (!o.detach) return run_in_foreground(store, state.id, {o.interactive, o.tty}, ctx);
+  StartResult r = BRICK_TRY(start_container(store, state.id, {}));
   if (r.code != 0) {
     ctx.error_exit_code = r.code;
     return fail(r.error);
   }
-  if (o.detach) {
-    std::cout << state.id << "\n";
-    return {};
-  }
-  for (;;) {
-    if (int s = g_pending_signal; s != 0) {
-      g_pending_signal = 0;
-      (void)kill_container(store, state.id, s);  // it may have just ended: nothing to do then
-    }
-    if (g_window_changed != 0) {
-      g_window_changed = 0;
-      struct winsize ws {};
-      if (::ioctl(STDIN_FILENO, TIOCGWINSZ, &ws) == 0) (void)resize_terminal(store, state.id, ws.ws_row, ws.ws_col);
-    }
-    struct pollfd p = {r.exit_fd.get(), POLLIN, 0};
-    if (::poll(&p, 1, -1) >= 0 || errno != EINTR) break;
-  }
-  ctx.exit_code = BRICK_TRY(read_exit_code(store, state.id, r.exit_fd.get()));
+  std::cout << state.id << "\n";
   return {};
 }
 

@@ -100,6 +100,16 @@ b port "$name" | grep -q . && fail "run published the service's port: $(b port "
 c run -d --name ops-named web sleep 1000 >/dev/null 2>&1 || fail "run --name"
 b ps | grep -q ops-named || fail "run --name: $(b ps)"
 
+# run in the foreground: stdin attached; a terminal when the caller has
+# one (script(1) gives it one), none with -T.
+[ "$(echo piped | c run --rm web sh -c 'cat; [ -t 0 ] || echo notty' 2>&1)" = "$(printf 'piped\nnotty')" ] ||
+  fail "run from a pipe: $(echo piped | c run --rm web sh -c 'cat; [ -t 0 ] || echo notty' 2>&1)"
+crun="$BRICK --root $BRICK_ROOT --run-root $BRICK_RUN_ROOT compose --project-directory $dir run --rm"
+out=$(script -qec "$crun web sh -c '[ -t 0 ] && [ -t 1 ] && echo has-tty; exit 3'" /dev/null </dev/null; echo "rc=$?")
+echo "$out" | grep -q has-tty || fail "run from a terminal got none: $out"
+out=$(script -qec "$crun -T web sh -c '[ -t 1 ] || echo no-tty'" /dev/null </dev/null)
+echo "$out" | grep -q no-tty || fail "run -T from a terminal got one: $out"
+
 # run -v: a bind relative to the caller's directory; -p publishes (and
 # answers on the sandbox's loopback); --service-ports takes the service's.
 echo from-host >"$dir/host.txt"
