@@ -96,6 +96,7 @@ CLI::App* add_compose_command(CLI::App& app, Context& ctx) {
   add_compose_ops_commands(*cmd, ctx);
   add_compose_service_commands(*cmd, ctx);
   add_compose_run_command(*cmd, ctx);
+  add_compose_events_command(*cmd, ctx);
   show_help_without_subcommand(cmd, ctx);
   return cmd;
 }

@@ -37,4 +37,8 @@ void add_compose_service_commands(CLI::App& compose_cmd, Context& ctx);
 // `compose run`: a one-off container of a service (cli/compose_run_cmd.cpp).
 void add_compose_run_command(CLI::App& compose_cmd, Context& ctx);
 
+// `compose events`: the project's container events as they happen
+// (cli/compose_events_cmd.cpp).
+void add_compose_events_command(CLI::App& compose_cmd, Context& ctx);
+
 }  // namespace brick::cli

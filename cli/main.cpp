@@ -8,6 +8,7 @@
 #include "cli/compose_cmd.hpp"
 #include "cli/container_cmd.hpp"
 #include "cli/context.hpp"
+#include "cli/events_cmd.hpp"
 #include "cli/exec_cmd.hpp"
 #include "cli/gpu_cmd.hpp"
 #include "cli/help.hpp"
@@ -42,6 +43,7 @@ int run(int argc, char** argv) {
   });
   add_compose_command(app, ctx);
   add_container_commands(app, ctx);
+  add_events_command(app, ctx);
   add_exec_command(app, ctx);
   add_gpu_command(app, ctx);
   add_image_command(app, ctx);

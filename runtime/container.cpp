@@ -15,6 +15,7 @@
 
 #include "base/file.hpp"
 #include "runtime/cgroup_backend.hpp"
+#include "runtime/events.hpp"
 #include "runtime/monitor.hpp"
 
 namespace brick::runtime {
@@ -258,7 +259,10 @@ Status stop_container(const ContainerStore& store, const std::string& id, int si
   auto reply = request(store, state, req);
   // The monitor may have finished between our look and our request.
   if (!reply && monitor_alive(store, state.id)) return fail(std::move(reply).error().context("stopping `" + id + "`"));
-  return wait_monitor(store, state.id);
+  BRICK_TRY(wait_monitor(store, state.id));
+  // docker's order: kill and die come from the monitor, stop once it is down.
+  record_event(store.run_root(), state, "stop");
+  return {};
 }
 
 Status kill_container(const ContainerStore& store, const std::string& id, int signal) {

@@ -12,6 +12,7 @@
 #include "base/file.hpp"
 #include "base/ids.hpp"
 #include "base/json.hpp"
+#include "runtime/events.hpp"
 
 namespace brick::runtime {
 
@@ -302,6 +303,7 @@ Result<ContainerState> ContainerStore::create(ContainerState state, const Contai
     fs::remove_all(d, ec);
     return fail(std::move(written).error().context("creating container `" + state.name + "`"));
   }
+  record_event(run_root_, state, "create");
   return state;
 }
 
@@ -381,6 +383,8 @@ Result<ContainerState> ContainerStore::find(const std::string& name_or_id) const
 Status ContainerStore::remove(const std::string& id) const {
   if (id.size() != 64) return fail("removing container `" + id + "`: not a container id");
   const std::string d = dir(id);
+  // Read before it goes: the destroy event carries the container's labels.
+  auto gone = load(id);
   // A rootfs still mounted would let remove_all reach into the overlay.
   if (::umount2((d + "/rootfs").c_str(), MNT_DETACH) < 0 && errno != EINVAL && errno != ENOENT)
     return fail_errno("removing container `" + id + "`: unmounting its rootfs");
@@ -389,6 +393,7 @@ Status ContainerStore::remove(const std::string& id) const {
   if (ec) return fail(Error("removing `" + d + "`: " + ec.message(), ec.value()));
   fs::remove_all(run_dir(id), ec);
   if (ec) return fail(Error("removing `" + run_dir(id) + "`: " + ec.message(), ec.value()));
+  if (gone) record_event(run_root_, *gone, "destroy");
   return {};
 }
 

@@ -26,6 +26,7 @@
 #include "runtime/cgroup.hpp"
 #include "runtime/container.hpp"
 #include "runtime/container_store.hpp"
+#include "runtime/events.hpp"
 #include "runtime/exec.hpp"
 #include "runtime/health.hpp"
 #include "runtime/log_file.hpp"
@@ -114,6 +115,9 @@ class Monitor {
   void serve_client(int listen_fd);
   json handle(const json& request);
   void report_start(int code, const std::string& message);
+  void event(const std::string& action, const std::map<std::string, std::string>& extra = {}) const {
+    record_event(store_.run_root(), state_, action, extra);
+  }
   // The container's stdin: a terminal (-t), the attached CLI's input (-i),
   // a pipe nobody writes (-i, detached) or /dev/null. Sets the fds to give spawn.
   Status open_stdio(SpawnOptions& options, UniqueFd& child_end, UniqueFd& out_w, UniqueFd& err_w);
@@ -268,6 +272,7 @@ Status Monitor::start_once() {
     next_probe_ = run_started_mono_ + next_probe_delay(*state_.health, *health_, true);
   }
   save();
+  event("start");
   return {};
 }
 
@@ -356,9 +361,12 @@ void Monitor::finish_probe(bool timed_out) {
   HealthResult result{format_rfc3339_nanos(probe_started_), format_rfc3339_nanos(now_unix_nanos()), code, output};
   if (!state_.health) state_.health = Health{"starting", 0, {}};
   const bool starting = in_start_period();
+  const std::string before = state_.health->status;
   record_probe(*state_.health, std::move(result), starting, health_->retries);
   next_probe_ = monotonic_nanos() + next_probe_delay(*state_.health, *health_, in_start_period());
   save();
+  // docker's event comes with each change of status, not with each probe.
+  if (state_.health->status != before) event("health_status: " + state_.health->status);
 }
 
 Status Monitor::open_stdio(SpawnOptions& options, UniqueFd& child_end, UniqueFd& out_w, UniqueFd& err_w) {
@@ -446,6 +454,7 @@ json Monitor::handle(const json& request) {
         state_.status = ContainerStatus::running;
       }
       if (auto s = child_.kill(signal); !s) return error(s.error().message());
+      event("kill", {{"signal", std::to_string(signal)}});
       if (op == "stop") {
         int timeout = request.value("timeout", state_.stop_timeout);
         if (signal == SIGKILL || timeout <= 0)
@@ -465,6 +474,7 @@ json Monitor::handle(const json& request) {
     if (auto s = pause ? cgroup_->freeze() : cgroup_->thaw(); !s) return error(s.error().message());
     state_.status = pause ? ContainerStatus::paused : ContainerStatus::running;
     save();
+    event(op);
     return {{"ok", true}};
   }
   if (op == "resize") {
@@ -572,6 +582,8 @@ void Monitor::finish_run(ExitStatus status) {
   }
   state_.cgroup_dirs.clear();
   save();
+  if (state_.oom_killed) event("oom");
+  event("die", {{"exitCode", std::to_string(state_.exit_code)}});
 }
 
 bool Monitor::should_restart() const {
