@@ -281,9 +281,10 @@ json network_settings(const ContainerState& c) {
   std::optional<net::NetworkStatus> status = c.running() ? orchestrator::network_status_of(c) : std::nullopt;
   if (status) {
     for (const net::EndpointStatus& e : status->endpoints)
-      networks[e.network] = {{"NetworkID", e.network_id}, {"IPAddress", e.address}, {"IPPrefixLen", e.prefix_length},
-                             {"Gateway", e.gateway},      {"MacAddress", e.mac},    {"Aliases", e.aliases},
-                             {"Interface", e.interface}};
+      networks[e.network] = {
+          {"NetworkID", e.network_id}, {"IPAddress", e.address},     {"IPPrefixLen", e.prefix_length},
+          {"Gateway", e.gateway},      {"MacAddress", e.mac},        {"Aliases", e.aliases},
+          {"Interface", e.interface},  {"GwPriority", e.gw_priority}};
     for (const net::PublishedPort& p : status->ports) {
       json& list = ports[std::to_string(p.container_port) + "/" + p.protocol];
       if (!list.is_array()) list = json::array();

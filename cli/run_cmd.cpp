@@ -23,6 +23,7 @@
 #include "gpu/ledger.hpp"
 #include "images/store.hpp"
 #include "net/container_network.hpp"
+#include "net/mac.hpp"
 #include "net/network.hpp"
 #include "orchestrator/gpu_grant.hpp"
 #include "runtime/capabilities.hpp"
@@ -72,6 +73,7 @@ struct RunOptions {
   bool no_healthcheck = false;
   std::string gpus;  // --gpus all|N|device=ID,...
   std::vector<std::string> networks, network_aliases, publish, dns, dns_search, dns_options, add_hosts;
+  std::string mac_address;  // --mac-address: for the first --network, as docker's
 };
 
 // The image's HEALTHCHECK, then --health-* over it (docker's merge);
@@ -255,7 +257,7 @@ Result<net::ContainerNetworkConfig> network_mode(const RunOptions& o, const Cont
     auto network = store->get(name);
     if (!network) return fail(Error("network " + name + " not found", ENOENT));
     cfg.mode = "bridge";
-    cfg.networks.push_back({network->name, {}, "", ""});
+    cfg.networks.push_back({network->name, {}, "", "", 0});
   }
   return cfg;
 }
@@ -268,8 +270,10 @@ Result<net::ContainerNetworkConfig> network_config(const RunOptions& o, const Co
     cfg.networks.front().aliases = o.network_aliases;
     cfg.networks.front().ipv4_address = o.ip;
     if (!o.ip.empty()) BRICK_TRY_CTX(net::parse_ipv4(o.ip), "--ip `" + o.ip + "`");
-  } else if (!o.ip.empty() || !o.network_aliases.empty()) {
-    return fail("--ip and --network-alias need a user-defined network (--network NAME)");
+    if (!o.mac_address.empty())
+      cfg.networks.front().mac_address = net::format_mac(BRICK_TRY_CTX(net::parse_mac(o.mac_address), "--mac-address"));
+  } else if (!o.ip.empty() || !o.network_aliases.empty() || !o.mac_address.empty()) {
+    return fail("--ip, --mac-address and --network-alias need a user-defined network (--network NAME)");
   }
   for (const std::string& spec : o.publish) {
     auto ports = BRICK_TRY_CTX(net::parse_port_spec(spec), "-p `" + spec + "`");
@@ -280,8 +284,13 @@ Result<net::ContainerNetworkConfig> network_config(const RunOptions& o, const Co
   cfg.hostname = o.hostname;
   cfg.domainname = o.domainname;
   cfg.dns = {o.dns, o.dns_search, o.dns_options};
+  // `host-gateway` is resolved once the networks are joined (the gateway of
+  // the one with the default route): the monitor does it at each start.
   for (const std::string& entry : o.add_hosts)
-    cfg.extra_hosts.push_back(BRICK_TRY_CTX(net::parse_extra_host(entry), "--add-host `" + entry + "`"));
+    cfg.extra_hosts.push_back(
+        BRICK_TRY_CTX(net::parse_extra_host(entry, net::kHostGateway), "--add-host `" + entry + "`"));
+  if (net::needs_host_gateway(cfg.extra_hosts) && cfg.mode != "bridge")
+    return fail("--add-host NAME:host-gateway needs a user-defined network (--network NAME), not `" + cfg.mode + "`");
   return cfg;
 }
 
@@ -500,6 +509,8 @@ void add_flags(CLI::App* cmd, const std::shared_ptr<RunOptions>& o) {
       ->type_name("list")
       ->allow_extra_args(false);
   cmd->add_option("--ip", o->ip, "IPv4 address (e.g., 172.30.100.104)")->type_name("string");
+  cmd->add_option("--mac-address", o->mac_address, "Container MAC address (e.g., 92:d0:c6:0a:29:33)")
+      ->type_name("string");
   cmd->add_option("-p,--publish", o->publish, "Publish a container's port(s) to the host")
       ->type_name("list")
       ->allow_extra_args(false);

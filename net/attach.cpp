@@ -81,12 +81,7 @@ std::string host_veth_name(const std::string& network_id, const std::string& own
   return "vb" + hash_hex(network_id, owner, 13);
 }
 
-std::string format_mac(Ipv4 address) {
-  auto mac = mac_for(address);
-  char buf[18];
-  std::snprintf(buf, sizeof buf, "%02x:%02x:%02x:%02x:%02x:%02x", mac[0], mac[1], mac[2], mac[3], mac[4], mac[5]);
-  return buf;
-}
+std::string format_mac(Ipv4 address) { return format_mac(mac_for(address)); }
 
 Result<Attachment> attach(const NetworkStore& store_in, int netns_fd, const AttachOptions& options) {
   auto run = [&]() -> Result<Attachment> {
@@ -108,7 +103,8 @@ Result<Attachment> attach(const NetworkStore& store_in, int netns_fd, const Atta
     info.bridge = n.bridge;
     info.host_veth = host_name;
     info.interface = options.interface;
-    info.mac = format_mac(address);
+    const Mac mac = options.mac ? *options.mac : mac_for(address);
+    info.mac = format_mac(mac);
     info.subnet = n.ipam->subnet();
     info.address = address;
     info.gateway = n.ipam->gateway();
@@ -126,7 +122,8 @@ Result<Attachment> attach(const NetworkStore& store_in, int netns_fd, const Atta
     VethPair veth = BRICK_TRY(netlink.create_veth(host_name, peer_name, n.mtu()));
     BRICK_TRY_CTX(netlink.attach_to_bridge(veth.host.ifindex(), bridge), "attaching `" + host_name + "`");
     BRICK_TRY_CTX(netlink.move_to_netns(veth.peer_ifindex, netns_fd), "moving `" + peer_name + "`");
-    ContainerInterface iface{options.interface, info.subnet, address, info.default_route ? info.gateway : 0, n.mtu()};
+    ContainerInterface iface{options.interface, info.subnet, address, info.default_route ? info.gateway : 0,
+                             n.mtu(),           mac};
     BRICK_TRY(configure_container_interface(netns_fd, peer_name, iface));
     // The Attachment deletes by name from now on (from any namespace).
     veth.host.keep();

@@ -16,6 +16,7 @@
 
 #include "base/error.hpp"
 #include "net/ipam.hpp"
+#include "net/mac.hpp"
 #include "net/netlink.hpp"
 #include "net/network.hpp"
 
@@ -27,9 +28,11 @@ struct AttachOptions {
   // owner across detach/attach while nobody else took them.
   std::string owner;
   std::optional<Ipv4> ipv4_address;  // compose `ipv4_address`
+  std::optional<Mac> mac;            // compose `mac_address`; default: mac_for(address)
   std::string interface = "eth0";    // name inside the container
   // Whether this network carries the container's default route (the caller
-  // picks one network by gw_priority). Internal networks never do.
+  // picks one network by gw_priority, pick_default_route). Internal networks
+  // never do.
   bool default_route = true;
 };
 

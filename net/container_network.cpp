@@ -24,7 +24,8 @@ json to_json(const ContainerNetworkConfig& c) {
     networks.push_back({{"network", n.network},
                         {"aliases", n.aliases},
                         {"ipv4_address", n.ipv4_address},
-                        {"mac_address", n.mac_address}});
+                        {"mac_address", n.mac_address},
+                        {"gw_priority", n.gw_priority}});
   json ports = json::array();
   for (const PortMapping& p : c.ports)
     ports.push_back({{"host_ip", p.host_ip},
@@ -53,6 +54,7 @@ Result<ContainerNetworkConfig> container_network_from_json(const json& j) {
         json_read(n, "aliases", join.aliases);
         json_read(n, "ipv4_address", join.ipv4_address);
         json_read(n, "mac_address", join.mac_address);
+        json_read(n, "gw_priority", join.gw_priority);
         c.networks.push_back(std::move(join));
       }
     if (auto it = j.find("ports"); it != j.end() && it->is_array())
@@ -97,7 +99,9 @@ json to_json(const NetworkStatus& s) {
                          {"gateway", e.gateway},
                          {"mac", e.mac},
                          {"prefix_length", e.prefix_length},
-                         {"aliases", e.aliases}});
+                         {"aliases", e.aliases},
+                         {"gw_priority", e.gw_priority},
+                         {"default_route", e.default_route}});
   json ports = json::array();
   for (const PublishedPort& p : s.ports)
     ports.push_back({{"host_ip", p.host_ip},
@@ -141,6 +145,8 @@ Result<NetworkStatus> network_status_from_json(const json& j) {
         json_read(n, "mac", e.mac);
         json_read(n, "prefix_length", e.prefix_length);
         json_read(n, "aliases", e.aliases);
+        json_read(n, "gw_priority", e.gw_priority);
+        json_read(n, "default_route", e.default_route);
         s.endpoints.push_back(std::move(e));
       }
     if (auto it = j.find("ports"); it != j.end() && it->is_array())
@@ -156,6 +162,22 @@ Result<NetworkStatus> network_status_from_json(const json& j) {
     return fail(std::string("the container's network status: ") + e.what());
   }
   return s;
+}
+
+std::optional<size_t> pick_default_route(const std::vector<NetworkJoin>& networks, const std::vector<bool>& internal) {
+  std::optional<size_t> best;
+  for (size_t i = 0; i < networks.size(); ++i) {
+    if (i < internal.size() && internal[i]) continue;
+    // Strictly greater: on a tie the earlier one stays.
+    if (!best || networks[i].gw_priority > networks[*best].gw_priority) best = i;
+  }
+  return best;
+}
+
+std::string host_gateway(const NetworkStatus& status) {
+  for (const EndpointStatus& e : status.endpoints)
+    if (e.default_route) return e.gateway;
+  return status.endpoints.empty() ? "" : status.endpoints.front().gateway;
 }
 
 std::vector<HostEntry> peer_entries(const NetworkStatus& self, const std::vector<NetworkStatus>& others) {

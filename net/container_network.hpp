@@ -6,6 +6,7 @@
 #pragma once
 
 #include <nlohmann/json_fwd.hpp>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -23,7 +24,8 @@ struct NetworkJoin {
   std::string network;               // a stored network's name
   std::vector<std::string> aliases;  // names it answers to there (compose: the service name, then aliases)
   std::string ipv4_address;          // "" = assigned by IPAM
-  std::string mac_address;           // "" = derived from the address
+  std::string mac_address;           // "" = derived from the address (mac_for); else as parse_mac reads it
+  int gw_priority = 0;               // compose `gw_priority`: see pick_default_route
   bool operator==(const NetworkJoin&) const = default;
 };
 
@@ -32,15 +34,23 @@ struct ContainerNetworkConfig {
   // below), "container:NAME" (another container's namespace: compose's
   // `service:` resolves to it).
   std::string mode = "none";
-  // mode "bridge": joined in this order, eth0, eth1, ...; the first
-  // non-internal one carries the default route.
+  // mode "bridge": joined in this order, eth0, eth1, ...; the one
+  // pick_default_route names carries the default route.
   std::vector<NetworkJoin> networks;
   std::vector<PortMapping> ports;  // published on the first network's address
   std::string hostname, domainname;
   DnsSpec dns;
-  std::vector<HostEntry> extra_hosts;  // `host-gateway` already replaced
+  // The address `host-gateway` (kHostGateway) is kept as the word: it
+  // becomes the default-route network's gateway once joined (host_gateway).
+  std::vector<HostEntry> extra_hosts;
   bool operator==(const ContainerNetworkConfig&) const = default;
 };
+
+// Which of `networks` (in join order; internal[i]: whether networks[i] is an
+// internal network) carries the default route, as docker picks it: the
+// highest gw_priority among the non-internal ones; on a tie the one joined
+// first (compose joins by `priority`, then by name). nullopt: all internal.
+std::optional<size_t> pick_default_route(const std::vector<NetworkJoin>& networks, const std::vector<bool>& internal);
 
 nlohmann::json to_json(const ContainerNetworkConfig& config);
 // Fails, naming the field, on a value of the wrong type or an unknown mode.
@@ -56,6 +66,8 @@ struct EndpointStatus {
   std::string address, gateway, mac;  // "10.89.0.2", "10.89.0.1", "02:42:0a:59:00:02"
   int prefix_length = 0;
   std::vector<std::string> aliases;
+  int gw_priority = 0;
+  bool default_route = false;  // the container's default route goes via `gateway`
   bool operator==(const EndpointStatus&) const = default;
 };
 
@@ -65,7 +77,7 @@ struct NetworkStatus {
   std::string mode;  // as configured
   std::string name;  // the container's
   std::string hostname, domainname;
-  std::vector<HostEntry> extra_hosts;
+  std::vector<HostEntry> extra_hosts;     // `host-gateway` resolved
   std::vector<EndpointStatus> endpoints;  // mode bridge, in join order
   std::vector<PublishedPort> ports;
   std::string netns;  // the namespace joined: a pin, or another container's
@@ -73,6 +85,11 @@ struct NetworkStatus {
 };
 
 nlohmann::json to_json(const NetworkStatus& status);
+
+// What `host-gateway` stands for: the gateway (the bridge's address: the
+// host as the container sees it) of the endpoint with the default route,
+// else of the first endpoint (only internal networks); "" without any.
+std::string host_gateway(const NetworkStatus& status);
 Result<NetworkStatus> network_status_from_json(const nlohmann::json& json);
 
 // The /etc/hosts lines `self` gets for its peers: for every network it

@@ -296,7 +296,7 @@ Status configure_container_interface(int netns_fd, const std::string& peer_name,
   // Opened after setns, so it talks to the container's namespace.
   Netlink netlink = BRICK_TRY_CTX(Netlink::open(), what);
   int ifindex = BRICK_TRY_CTX(netlink.ifindex_of(peer_name), what);
-  auto mac_bytes = mac_for(iface.address);
+  Mac mac_bytes = iface.mac == Mac{} ? mac_for(iface.address) : iface.mac;
   NlAddrPtr mac(nl_addr_build(AF_LLC, mac_bytes.data(), mac_bytes.size()));
   if (!mac) return fail(Error::from_errno(what, ENOMEM));
   // Rename, MAC and MTU while the link is still down: the kernel refuses to

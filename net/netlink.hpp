@@ -14,6 +14,7 @@
 #include "base/error.hpp"
 #include "base/unique_fd.hpp"
 #include "net/ipam.hpp"
+#include "net/mac.hpp"
 
 struct nl_sock;
 
@@ -78,6 +79,7 @@ struct ContainerInterface {
   Ipv4 address = 0;
   Ipv4 gateway = 0;  // 0: no default route (an internal network, or not the chosen one)
   int mtu = 0;       // 0: leave the kernel's default
+  Mac mac{};         // all zeros: mac_for(address)
 };
 
 class Netlink {
@@ -114,8 +116,8 @@ class Netlink {
 };
 
 // Inside the namespace `netns_fd` (entered on this thread only, left again
-// before returning): renames the link `peer_name` to iface.name, gives it the
-// address's MAC (mac_for), the address and MTU, brings it and lo up, and adds
+// before returning): renames the link `peer_name` to iface.name, gives it
+// iface.mac (or the address's, mac_for), the address and MTU, brings it and lo up, and adds
 // a default route via the gateway unless it is 0.
 Status configure_container_interface(int netns_fd, const std::string& peer_name, const ContainerInterface& iface);
 

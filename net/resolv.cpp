@@ -89,14 +89,31 @@ Result<HostEntry> parse_extra_host(std::string_view text, std::string_view host_
   // docker accepts "name:[::1]".
   if (address.size() > 2 && address.front() == '[' && address.back() == ']')
     address = address.substr(1, address.size() - 2);
-  if (address == "host-gateway") {
-    if (host_gateway.empty()) return fail(Error(what + ": no host gateway address is known here", EINVAL));
-    address = std::string(host_gateway);
-  }
   if (name.empty() || name.find_first_of(" \t\n#") != std::string::npos)
     return fail(Error(what + ": `" + name + "` is not a host name", EINVAL));
+  if (address == kHostGateway) {
+    if (host_gateway.empty()) return fail(Error(what + ": no host gateway address is known here", EINVAL));
+    if (host_gateway == kHostGateway) return HostEntry{address, {name}};
+    address = std::string(host_gateway);
+  }
   if (!valid_address(address)) return fail(Error(what + ": `" + address + "` is not an IP address", EINVAL));
   return HostEntry{address, {name}};
+}
+
+bool needs_host_gateway(const std::vector<HostEntry>& entries) {
+  return std::any_of(entries.begin(), entries.end(), [](const HostEntry& e) { return e.address == kHostGateway; });
+}
+
+Status resolve_host_gateway(std::vector<HostEntry>& entries, std::string_view gateway) {
+  for (HostEntry& e : entries) {
+    if (e.address != kHostGateway) continue;
+    const std::string name = e.names.empty() ? std::string() : e.names.front();
+    if (gateway.empty())
+      return fail("extra host `" + name +
+                  ":host-gateway`: the container has no network whose gateway stands for the host");
+    e.address = std::string(gateway);
+  }
+  return {};
 }
 
 std::string resolv_conf(std::string_view host_resolv, const DnsSpec& dns) {

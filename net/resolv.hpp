@@ -39,8 +39,19 @@ std::string hosts_file(const HostsSpec& spec);
 
 // compose `extra_hosts` / `--add-host`: "name:address" or "name=address"
 // (IPv6 addresses keep their colons: "name:::1", "name=::1"); the special
-// address `host-gateway` is replaced by `host_gateway` (empty: an error).
+// address `host-gateway` is replaced by `host_gateway` (empty: an error;
+// kHostGateway: kept as the word, for resolve_host_gateway once the
+// container's networks are joined).
 Result<HostEntry> parse_extra_host(std::string_view text, std::string_view host_gateway = {});
+
+// The address that stands for the host as the container sees it.
+inline constexpr std::string_view kHostGateway = "host-gateway";
+
+// Whether any entry still has the address `host-gateway`.
+bool needs_host_gateway(const std::vector<HostEntry>& entries);
+// Replaces the address `host-gateway` by `gateway`; fails, naming the entry,
+// when `gateway` is empty (a container without a network).
+Status resolve_host_gateway(std::vector<HostEntry>& entries, std::string_view gateway);
 
 struct DnsSpec {
   std::vector<std::string> servers;  // compose `dns`: replaces the host's nameservers

@@ -13,6 +13,7 @@
 
 #include "base/file.hpp"
 #include "net/attach.hpp"
+#include "net/mac.hpp"
 #include "net/nat.hpp"
 #include "net/netns.hpp"
 #include "net/resolv.hpp"
@@ -167,7 +168,7 @@ struct BridgeSetup {
   }
 };
 
-net::EndpointStatus endpoint_of(const net::AttachmentInfo& info, const std::vector<std::string>& aliases) {
+net::EndpointStatus endpoint_of(const net::AttachmentInfo& info, const net::NetworkJoin& join) {
   return {info.network,
           info.network_id,
           info.interface,
@@ -175,20 +176,22 @@ net::EndpointStatus endpoint_of(const net::AttachmentInfo& info, const std::vect
           info.gateway ? net::format_ipv4(info.gateway) : "",
           info.mac,
           info.subnet.length,
-          aliases};
+          join.aliases,
+          join.gw_priority,
+          info.default_route};
 }
 
 Result<net::Attachment> join_network(const net::NetworkStore& store, int netns_fd, const ContainerState& state,
-                                     const net::NetworkJoin& join, size_t index, bool& route_taken) {
-  net::Network network = BRICK_TRY(store.get(join.network));
+                                     const net::Network& network, const net::NetworkJoin& join, size_t index,
+                                     bool default_route) {
   net::AttachOptions o;
   o.network = network.name;
   o.owner = state.name;
   o.interface = "eth" + std::to_string(index);
   if (!join.ipv4_address.empty())
     o.ipv4_address = BRICK_TRY_CTX(net::parse_ipv4(join.ipv4_address), "--ip `" + join.ipv4_address + "`");
-  o.default_route = !route_taken && !network.internal;
-  route_taken = route_taken || o.default_route;
+  if (!join.mac_address.empty()) o.mac = BRICK_TRY_CTX(net::parse_mac(join.mac_address), "mac_address");
+  o.default_route = default_route;
   return net::attach(store, netns_fd, o);
 }
 
@@ -202,12 +205,20 @@ Result<BridgeSetup> make_bridge(const std::string& root, const std::string& run_
   BRICK_TRY(net::unpublish_ports(run_root, state.name));
   BridgeSetup made{BRICK_TRY(fresh_netns(run_root, state.id)), {}, std::nullopt};
   UniqueFd netns = BRICK_TRY(made.pin.open());
-  bool route_taken = false;
+  // Every network is looked up first: which one carries the default route
+  // depends on all of them (gw_priority, internal).
+  std::vector<net::Network> networks;
+  std::vector<bool> internal;
+  for (const net::NetworkJoin& join : cfg.networks) {
+    networks.push_back(BRICK_TRY_CTX(store.get(join.network), "joining network `" + join.network + "`"));
+    internal.push_back(networks.back().internal);
+  }
+  const std::optional<size_t> route = net::pick_default_route(cfg.networks, internal);
   for (size_t i = 0; i < cfg.networks.size(); ++i) {
     const net::NetworkJoin& join = cfg.networks[i];
-    net::Attachment a = BRICK_TRY_CTX(join_network(store, netns.get(), state, join, i, route_taken),
+    net::Attachment a = BRICK_TRY_CTX(join_network(store, netns.get(), state, networks[i], join, i, route == i),
                                       "joining network `" + join.network + "`");
-    status.endpoints.push_back(endpoint_of(a.info(), join.aliases));
+    status.endpoints.push_back(endpoint_of(a.info(), join));
     made.attachments.push_back(std::move(a));
   }
   if (!cfg.ports.empty()) {
@@ -227,6 +238,7 @@ Status setup_bridge(const std::string& root, const std::string& run_root, Contai
   net::NetworkStatus status = base_status(state, cfg, spec);
   FileLock lock = BRICK_TRY(lock_peers(run_root));
   BridgeSetup made = BRICK_TRY(make_bridge(root, run_root, state, cfg, status));
+  BRICK_TRY(net::resolve_host_gateway(status.extra_hosts, net::host_gateway(status)));
   std::vector<Peer> peers = live_peers(store, state.id);
   BRICK_TRY(write_etc_files(dir, status, statuses(peers), cfg.dns));
   // Written last: from here on peers list this container.
@@ -273,6 +285,7 @@ Status setup_none(const std::string& root, const std::string& run_root, Containe
   ContainerStore store = BRICK_TRY(ContainerStore::open(root, run_root));
   const std::string dir = store.run_dir(state.id);
   net::NetworkStatus status = base_status(state, cfg, spec);
+  BRICK_TRY_CTX(net::resolve_host_gateway(status.extra_hosts, ""), "network mode `none`");
   BRICK_TRY(write_etc_files(dir, status, {}, cfg.dns));
   bind_etc_files(spec, dir);
   record(state, status);

@@ -70,7 +70,7 @@ net::ContainerNetworkConfig network_config(const compose::Project& project, cons
   if (mode.empty() || mode == "bridge") {
     c.mode = "bridge";
     for (const NetworkAttachment& a : d.networks)
-      c.networks.push_back({a.name, a.aliases, a.ipv4_address, a.mac_address});
+      c.networks.push_back({a.name, a.aliases, a.ipv4_address, a.mac_address, a.gw_priority});
   } else if (mode.starts_with("service:")) {
     std::string service = mode.substr(8);
     const compose::Service* s = project.service(service);

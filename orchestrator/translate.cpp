@@ -11,6 +11,7 @@
 #include "compose/serialize.hpp"
 #include "gpu/cdi.hpp"
 #include "images/archive.hpp"
+#include "net/mac.hpp"
 
 namespace brick::orchestrator {
 namespace {
@@ -409,11 +410,25 @@ Result<std::vector<net::PortMapping>> port_mappings(const compose::Service& s) {
   return out;
 }
 
+// A compose MAC address, checked and written as net::format_mac does.
+Result<std::string> mac_address(const compose::Service& s, const std::string& field, const std::string& text) {
+  auto mac = net::parse_mac(text);
+  if (!mac) return fail("service `" + s.name + "`: " + field + ": " + mac.error().message());
+  return net::format_mac(*mac);
+}
+
 // The networks to join, highest priority first, then by name (compose's
-// order); none with a network_mode.
+// order); none with a network_mode. The service-level mac_address goes to
+// the first of them, the primary network, as docker compose does.
 Result<std::vector<NetworkAttachment>> network_attachments(const compose::Project& p, const compose::Service& s) {
   std::vector<NetworkAttachment> out;
-  if (s.network_mode && !s.network_mode->empty()) return out;
+  if (s.network_mode && !s.network_mode->empty()) {
+    // docker: "conflicting options: mac-address and the network mode".
+    if (s.mac_address && *s.network_mode != "bridge")
+      return fail("service `" + s.name + "`: mac_address cannot be combined with network_mode `" + *s.network_mode +
+                  "`");
+    return out;
+  }
   std::map<std::string, std::optional<compose::ServiceNetwork>> wanted = s.networks;
   if (wanted.empty()) wanted.emplace("default", std::nullopt);
   for (const auto& [key, how] : wanted) {
@@ -432,24 +447,37 @@ Result<std::vector<NetworkAttachment>> network_attachments(const compose::Projec
         if (std::find(a.aliases.begin(), a.aliases.end(), alias) == a.aliases.end()) a.aliases.push_back(alias);
       a.ipv4_address = how->ipv4_address.value_or("");
       a.ipv6_address = how->ipv6_address.value_or("");
-      a.mac_address = how->mac_address.value_or("");
+      if (how->mac_address)
+        a.mac_address = BRICK_TRY(mac_address(s, "networks." + key + ".mac_address", *how->mac_address));
       a.priority = how->priority.value_or(0);
+      a.gw_priority = how->gw_priority.value_or(0);
     }
     out.push_back(std::move(a));
   }
   std::stable_sort(out.begin(), out.end(),
                    [](const NetworkAttachment& a, const NetworkAttachment& b) { return a.priority > b.priority; });
+  if (s.mac_address) {
+    std::string mac = BRICK_TRY(mac_address(s, "mac_address", *s.mac_address));
+    NetworkAttachment& primary = out.front();
+    if (!primary.mac_address.empty() && primary.mac_address != mac)
+      return fail("service `" + s.name + "`: mac_address `" + *s.mac_address + "` differs from networks." +
+                  primary.key + ".mac_address `" + primary.mac_address + "` (the service-level one applies there)");
+    primary.mac_address = mac;
+  }
   return out;
 }
 
+// `host-gateway` stays the word unless the caller knows the address: it
+// is the gateway of the network the container's default route goes through,
+// known once the networks are joined (orchestrator/container_network.cpp).
 Result<std::vector<net::HostEntry>> extra_hosts(const compose::Service& s, const std::string& host_gateway) {
   std::vector<net::HostEntry> out;
   for (const auto& text : s.extra_hosts) {
-    // Unknown gateway: checked with a stand-in, then left as the word.
-    bool unresolved = host_gateway.empty() && text.ends_with("host-gateway");
-    auto e = net::parse_extra_host(text, unresolved ? std::string_view("192.0.2.1") : std::string_view(host_gateway));
+    auto e = net::parse_extra_host(text, host_gateway.empty() ? net::kHostGateway : std::string_view(host_gateway));
     if (!e) return fail("service `" + s.name + "`: extra_hosts: " + e.error().full());
-    if (unresolved) e->address = "host-gateway";
+    if (e->address == net::kHostGateway && s.network_mode == "none")
+      return fail("service `" + s.name + "`: extra_hosts: `" + text +
+                  "`: host-gateway needs a network, and network_mode is `none`");
     out.push_back(std::move(*e));
   }
   return out;

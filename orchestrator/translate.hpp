@@ -97,8 +97,9 @@ struct NetworkAttachment {
   std::string key;                                      // the network's name in the compose file
   std::string name;                                     // its real name (`<project>_<key>` or `name:`)
   std::vector<std::string> aliases;                     // the service name, then the service's aliases
-  std::string ipv4_address, ipv6_address, mac_address;  // "" = assigned
+  std::string ipv4_address, ipv6_address, mac_address;  // "" = assigned; a MAC as net::format_mac writes it
   int priority = 0;                                     // higher joins first (compose's order)
+  int gw_priority = 0;                                  // net::pick_default_route
   bool operator==(const NetworkAttachment&) const = default;
 };
 

@@ -49,6 +49,9 @@ TEST_CASE("extra_hosts syntax", "[resolv]") {
   CHECK(*parse_extra_host("myhostv6=[::1]") == HostEntry{"::1", {"myhostv6"}});
   CHECK(*parse_extra_host("gw:host-gateway", "10.201.0.1") == HostEntry{"10.201.0.1", {"gw"}});
   CHECK_FALSE(parse_extra_host("gw:host-gateway"));
+  // Kept as the word until the container's networks are joined.
+  CHECK(*parse_extra_host("gw:host-gateway", kHostGateway) == HostEntry{"host-gateway", {"gw"}});
+  CHECK_FALSE(parse_extra_host(":host-gateway", kHostGateway));
   CHECK_FALSE(parse_extra_host("nohost"));
   CHECK_FALSE(parse_extra_host(":1.2.3.4"));
   CHECK_FALSE(parse_extra_host("a:"));

@@ -196,6 +196,70 @@ TEST_CASE("networks to join, in priority order, with aliases") {
     CHECK(must(kHead + "    network_mode: host\n").networks.empty());
     CHECK(must(kHead + "    network_mode: none\n").networks.empty());
   }
+  SECTION("gw_priority is carried; priority alone orders them") {
+    auto d = must(kHead +
+                  "    networks:\n"
+                  "      a: {priority: 5}\n"
+                  "      b: {gw_priority: 10}\n"
+                  "networks:\n  a:\n  b:\n");
+    REQUIRE(d.networks.size() == 2);
+    CHECK(d.networks[0].key == "a");
+    CHECK(d.networks[0].gw_priority == 0);
+    CHECK(d.networks[1].key == "b");
+    CHECK(d.networks[1].gw_priority == 10);
+  }
+}
+
+TEST_CASE("mac_address: per network, and the service's on the primary network") {
+  const std::string nets = "networks:\n  a:\n  b:\n";
+  SECTION("per network, normalized") {
+    auto d = must(kHead + "    networks:\n      a:\n      b: {mac_address: 92-D0-C6-0A-29-33}\n" + nets);
+    REQUIRE(d.networks.size() == 2);
+    CHECK(d.networks[0].mac_address.empty());
+    CHECK(d.networks[1].mac_address == "92:d0:c6:0a:29:33");
+  }
+  SECTION("service-level: the first network joined (highest priority)") {
+    auto d =
+        must(kHead + "    mac_address: 92:d0:c6:0a:29:33\n    networks:\n      a:\n      b: {priority: 3}\n" + nets);
+    REQUIRE(d.networks.size() == 2);
+    CHECK(d.networks[0].key == "b");
+    CHECK(d.networks[0].mac_address == "92:d0:c6:0a:29:33");
+    CHECK(d.networks[1].mac_address.empty());
+  }
+  SECTION("service-level on the default network") {
+    auto d = must(kHead + "    mac_address: 92:d0:c6:0a:29:33\n");
+    CHECK(d.networks.at(0).mac_address == "92:d0:c6:0a:29:33");
+  }
+  SECTION("service-level equal to the primary network's: fine") {
+    auto d =
+        must(kHead + "    mac_address: 92:d0:c6:0a:29:33\n    networks:\n      a: {mac_address: 92:D0:C6:0A:29:33}\n" +
+             nets);
+    CHECK(d.networks.at(0).mac_address == "92:d0:c6:0a:29:33");
+  }
+  struct Case {
+    const char* name;
+    std::string yaml;
+    const char* says;
+  };
+  const Case cases[] = {
+      {"malformed, service-level", kHead + "    mac_address: 92:d0:c6:0a:29\n",
+       "mac_address: `92:d0:c6:0a:29` is not a MAC"},
+      {"malformed, per network", kHead + "    networks:\n      a: {mac_address: nope}\n" + nets,
+       "networks.a.mac_address: `nope` is not a MAC"},
+      {"multicast", kHead + "    networks:\n      a: {mac_address: '01:00:5e:00:00:01'}\n" + nets, "multicast"},
+      {"differs from the primary network's",
+       kHead + "    mac_address: 92:d0:c6:0a:29:33\n    networks:\n      a: {mac_address: 92:d0:c6:0a:29:34}\n" + nets,
+       "differs from networks.a.mac_address"},
+      {"with network_mode none", kHead + "    network_mode: none\n    mac_address: 92:d0:c6:0a:29:33\n",
+       "cannot be combined with network_mode `none`"},
+  };
+  for (const Case& c : cases) {
+    SECTION(c.name) {
+      std::string error = fails(c.yaml);
+      CHECK(error.find("service `s`") != std::string::npos);
+      CHECK(error.find(c.says) != std::string::npos);
+    }
+  }
 }
 
 TEST_CASE("dns and extra_hosts") {
@@ -212,6 +276,10 @@ TEST_CASE("dns and extra_hosts") {
   CHECK(d.extra_hosts[2] == net::HostEntry{"::1", {"v6"}});
   auto g = must(kHead + "    extra_hosts: ['gw:host-gateway']\n", "s", "172.17.0.1");
   CHECK(g.extra_hosts.at(0) == net::HostEntry{"172.17.0.1", {"gw"}});
+  // Without a network there is no gateway to stand for the host.
+  std::string none = fails(kHead + "    network_mode: none\n    extra_hosts: ['gw:host-gateway']\n");
+  CHECK(none.find("service `s`") != std::string::npos);
+  CHECK(none.find("host-gateway needs a network") != std::string::npos);
 }
 
 TEST_CASE("GPU reservations, gpus and CDI devices") {
