@@ -9,7 +9,8 @@
 # stops containers one after another takes 50 grace periods, a parallel
 # one about one. Medians of RUNS runs (default 3; podman-compose is slow).
 #
-#   sudo bench/compose_bench.sh          (BRICK=path/to/brick, RUNS=N)
+#   sudo bench/compose_bench.sh          (BRICK=path/to/brick, RUNS=N,
+#                                         STACKS="chain10 flat50", TOOLS="brick podman-compose")
 #
 # Everything runs inside a private network and mount namespace; podman is
 # given rlimits within this host's hard limits, the cgroupfs manager and
@@ -29,7 +30,8 @@ if [ "${1:-}" != --inside ]; then
     echo "installing:$missing" >&2
     DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends $missing >&2
   fi
-  exec unshare --net --mount --propagation private -- env BRICK="$brick" RUNS="$runs" "$0" --inside
+  exec unshare --net --mount --propagation private -- env BRICK="$brick" RUNS="$runs" \
+    STACKS="${STACKS:-chain10 flat50}" TOOLS="${TOOLS:-brick podman-compose}" "$0" --inside
 fi
 
 ip link set lo up
@@ -97,8 +99,8 @@ seconds() {
 median() { sort -g | awk '{a[NR]=$1} END {print (NR % 2) ? a[(NR+1)/2] : (a[NR/2] + a[NR/2+1]) / 2}'; }
 
 printf '%-8s %-15s %10s %10s\n' stack tool "up -d (s)" "down (s)"
-for stack in chain10 flat50; do
-  for tool in brick podman-compose; do
+for stack in $STACKS; do
+  for tool in $TOOLS; do
     ups=() downs=()
     for _ in $(seq "$runs"); do
       if [ "$tool" = brick ]; then
@@ -118,6 +120,7 @@ for stack in chain10 flat50; do
   done
 done
 
+[ "$STACKS $TOOLS" = "chain10 flat50 brick podman-compose" ] || exit 0
 python3 - "$work/results" <<'PY'
 import sys
 r = {}
