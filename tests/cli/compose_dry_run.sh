@@ -9,7 +9,7 @@ src=${BRICK_SOURCE_DIR:-$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)}
 brick=${BRICK:-$src/build/cli/brick}
 tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT
-b() { env -i PATH="$PATH" HOME=/root "$brick" --root "$tmp/root" "$@"; }
+b() { env -i PATH="$PATH" HOME=/root "$brick" --root "$tmp/root" --run-root "$tmp/run" "$@"; }
 
 # Two tiny images: one with a CMD, one without.
 mkdir -p "$tmp/rootfs/bin" && echo x >"$tmp/rootfs/bin/marker"

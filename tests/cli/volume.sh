@@ -3,7 +3,7 @@
 # json, label filter), inspect, rm and prune against a temporary --root.
 set -u
 tmp=$(mktemp -d) && trap 'rm -rf "$tmp"' EXIT
-b() { "$BRICK" --root "$tmp/root" "$@"; }
+b() { "$BRICK" --root "$tmp/root" --run-root "$tmp/run" "$@"; }
 die() { echo "FAIL: $*"; exit 1; }
 
 [[ $(b volume create data --label com.docker.compose.project=demo) == data ]] || die "create"
