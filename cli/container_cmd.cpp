@@ -518,12 +518,8 @@ std::string ports_text(const runtime::ContainerState& c) {
 std::string container_status_text(const runtime::ContainerState& c) { return status_text(c); }
 
 void remove_anonymous_volumes(const std::string& root, const std::vector<std::string>& names) {
-  if (names.empty()) return;
-  auto store = volumes::VolumeStore::open(root);
-  for (const std::string& name : names) {
-    auto removed = store ? store->remove(name) : Status(fail(store.error()));
-    if (!removed) std::cerr << "brick: warning: anonymous volume `" << name << "`: " << removed.error().full() << "\n";
-  }
+  for (const Error& e : volumes::remove_volumes(root, names))
+    std::cerr << "brick: warning: anonymous " << e.full() << "\n";
 }
 
 // The monitor's `prepare`: run's -v/--mount/--tmpfs, resolved once the

@@ -180,16 +180,6 @@ class Executor {
     return {};
   }
 
-  // Best effort: a volume that will not go is reported, not fatal.
-  void remove_anonymous_volumes(const runtime::ContainerState& old) {
-    if (old.anonymous_volumes.empty()) return;
-    auto volumes = volumes::VolumeStore::open(o_.root);
-    for (const std::string& name : old.anonymous_volumes) {
-      Status removed = volumes ? volumes->remove(name) : Status(fail(volumes.error()));
-      if (!removed) emit("Volume", name, "Warning", removed.error().full());
-    }
-  }
-
   Status remove(const std::string& id, const std::string& name) {
     SlotGuard slot(slots_);
     auto state = runtime::observe_container(store_, id);
@@ -416,7 +406,10 @@ class Executor {
         case Action::recreate_container: {
           auto old = store_.load(s.container_id);
           BRICK_TRY_CTX(remove(s.container_id, s.name), what + ": recreating `" + s.name + "`");
-          if (old && o_.renew_anon_volumes) remove_anonymous_volumes(*old);
+          // Best effort: a volume that will not go is reported, not fatal.
+          if (old && o_.renew_anon_volumes)
+            for (const Error& e : volumes::remove_volumes(o_.root, old->anonymous_volumes))
+              emit("Container", s.name, "Warning", e.full());
           ids[s.name] = BRICK_TRY_CTX(create(s, old ? &*old : nullptr), what + ": recreating `" + s.name + "`");
           emit("Container", s.name, "Recreated");
           break;

@@ -209,4 +209,15 @@ Result<PruneReport> VolumeStore::prune(const InUse& in_use, bool all) {
   return report;
 }
 
+std::vector<Error> remove_volumes(const std::string& root, const std::vector<std::string>& names) {
+  std::vector<Error> errors;
+  if (names.empty()) return errors;
+  auto store = VolumeStore::open(root);
+  for (const std::string& name : names) {
+    Status removed = store ? store->remove(name) : Status(fail(store.error()));
+    if (!removed) errors.push_back(std::move(removed).error().context("volume `" + name + "`"));
+  }
+  return errors;
+}
+
 }  // namespace brick::volumes

@@ -95,4 +95,9 @@ class VolumeStore {
   std::string dir_;
 };
 
+// Removes each of `names` under `root` as far as it can (a container's
+// anonymous volumes going with it): one error, naming the volume, for each
+// that stays (in use elsewhere, or the store cannot be opened).
+std::vector<Error> remove_volumes(const std::string& root, const std::vector<std::string>& names);
+
 }  // namespace brick::volumes
