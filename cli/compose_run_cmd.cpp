@@ -31,8 +31,6 @@ namespace {
 
 struct RunOptions {
   bool rm = false, detach = false, no_deps = false, no_tty = false, service_ports = false;
-  // Decided from the flags and the caller's stdin (run_run), not flags.
-  bool interactive = false, tty = false;
   std::vector<std::string> env, publish, volumes;
   std::optional<std::string> entrypoint;
   std::string name, user, workdir;
@@ -58,6 +56,12 @@ std::vector<std::string> words(const std::string& text) {
 // The service as the flags change it: command, entrypoint, environment,
 // user, working directory, volumes; published ports only with
 // --service-ports (the service's) or -p (these), as compose does.
+// As compose: in the foreground stdin is attached, and a terminal is
+// allocated when the caller's stdin is one, unless -T.
+ForegroundOptions foreground(const RunOptions& o) {
+  return {!o.detach, !o.detach && !o.no_tty && ::isatty(STDIN_FILENO) == 1};
+}
+
 Result<compose::Service> oneoff_service(const compose::Service& base, const RunOptions& o) {
   compose::Service s = base;
   if (o.args.size() > 1) s.command = std::vector<std::string>(o.args.begin() + 1, o.args.end());
@@ -98,8 +102,9 @@ Result<compose::Service> oneoff_service(const compose::Service& base, const RunO
   }
   s.container_name.reset();
   s.restart.reset();
-  s.tty = o.tty;
-  s.stdin_open = o.interactive;
+  const ForegroundOptions fg = foreground(o);
+  s.tty = fg.tty;
+  s.stdin_open = fg.interactive;
   return s;
 }
 
@@ -155,11 +160,7 @@ Status remove_oneoff(const Context& ctx, const runtime::ContainerStore& store, c
   return {};
 }
 
-Status run_run(RunOptions o, Context& ctx) {
-  // As compose: in the foreground stdin is attached, and a terminal is
-  // allocated when the caller's stdin is one, unless -T.
-  o.interactive = !o.detach;
-  o.tty = !o.detach && !o.no_tty && ::isatty(STDIN_FILENO) == 1;
+Status run_run(const RunOptions& o, Context& ctx) {
   if (o.args.empty()) return fail("\"brick compose run\" requires at least 1 argument: SERVICE [COMMAND...]");
   if (o.rm && o.detach) return fail("--rm and -d cannot be combined");
   compose::LoadedProject loaded = BRICK_TRY(load(load_options(ctx.compose, {o.args.front()})));
@@ -181,7 +182,7 @@ Status run_run(RunOptions o, Context& ctx) {
     std::cout << c.name << "\n";
     return {};
   }
-  Status ran = run_in_foreground(store, c.id, {o.interactive, o.tty}, ctx);
+  Status ran = run_in_foreground(store, c.id, foreground(o), ctx);
   if (!ran) ran = fail(std::move(ran).error().context("starting `" + c.name + "`"));
   if (o.rm) {
     Status removed = remove_oneoff(ctx, store, c.id);
