@@ -1,5 +1,6 @@
 #include "net/attach.hpp"
 
+#include <algorithm>
 #include <cerrno>
 #include <cstdio>
 #include <vector>
@@ -56,6 +57,13 @@ Status take_address(Network& n, const std::string& owner, const std::optional<Ip
 }
 
 Status give_back(const NetworkStore& store, const std::string& network, const std::string& owner) {
+  // Nothing held (the usual case for the second teardown after the
+  // monitor's own): no record rewrite. Only this owner's attach, which
+  // cannot run meanwhile, would give it an address.
+  Network now = BRICK_TRY(store.get(network));
+  if (!now.ipam) return {};
+  const auto& held = now.ipam->allocations();
+  if (std::none_of(held.begin(), held.end(), [&](const auto& a) { return a.second == owner; })) return {};
   // update() needs a mutable store; its methods touch only its own files.
   NetworkStore s = store;
   auto updated = s.update(network, [&](Network& n) -> Status {

@@ -379,6 +379,13 @@ Status PortForwards::remove() {
 Status unpublish_ports(const std::string& run_root, const std::string& owner) {
   auto run = [&]() -> Status {
     FileLock lock = BRICK_TRY(nat_lock(run_root));
+    // publish() writes the reservations before it makes the chains, and
+    // removal deletes the chains first: an owner without reservations has no
+    // chains either. Most containers publish nothing, so this skips loading
+    // libnftables and listing the ruleset under the lock on every start
+    // and stop.
+    std::vector<Reservation> held = BRICK_TRY(read_reservations(run_root));
+    if (std::none_of(held.begin(), held.end(), [&](const Reservation& r) { return r.owner == owner; })) return {};
     Nft nft = BRICK_TRY(Nft::open());
     return remove_ports_locked(nft, run_root, owner);
   };

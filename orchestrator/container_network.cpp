@@ -236,9 +236,13 @@ Status setup_bridge(const std::string& root, const std::string& run_root, Contai
   ContainerStore store = BRICK_TRY(ContainerStore::open(root, run_root));
   const std::string dir = store.run_dir(state.id);
   net::NetworkStatus status = base_status(state, cfg, spec);
-  FileLock lock = BRICK_TRY(lock_peers(run_root));
+  // The namespace, veths, addresses and ports need no peer lock: the
+  // network store and the NAT rules have their own, and every name made here
+  // is this container's own. Only the hosts files (who lists whom) are
+  // serialized, so fifty containers starting at once attach in parallel.
   BridgeSetup made = BRICK_TRY(make_bridge(root, run_root, state, cfg, status));
   BRICK_TRY(net::resolve_host_gateway(status.extra_hosts, net::host_gateway(status)));
+  FileLock lock = BRICK_TRY(lock_peers(run_root));
   std::vector<Peer> peers = live_peers(store, state.id);
   BRICK_TRY(write_etc_files(dir, status, statuses(peers), cfg.dns));
   // Written last: from here on peers list this container.
@@ -338,9 +342,15 @@ Status teardown_container_network(const std::string& root, const std::string& ru
   auto note = [&result](Status s) {
     if (!s && result) result = fail(std::move(s).error());
   };
-  auto lock = lock_peers(run_root);
-  note(lock ? Status{} : Status(fail(lock.error())));
-  ::unlink((run_dir_of(run_root, state.id) + "/" + kStatusFile).c_str());
+  {
+    auto lock = lock_peers(run_root);
+    note(lock ? Status{} : Status(fail(lock.error())));
+    // Peers list this container only while its status file exists: once it
+    // is gone (the monitor's own teardown ran), they no longer do.
+    const bool listed = ::unlink((run_dir_of(run_root, state.id) + "/" + kStatusFile).c_str()) == 0;
+    if (listed)
+      if (auto store = ContainerStore::open(root, run_root)) refresh_peers(*store, state.id, nullptr);
+  }
   note(net::unpublish_ports(run_root, state.name));
   if (auto store = net::NetworkStore::open(root, net::kernel_host(run_root))) {
     for (const net::NetworkJoin& join : cfg.networks) {
@@ -352,7 +362,6 @@ Status teardown_container_network(const std::string& root, const std::string& ru
     note(fail(store.error()));
   }
   note(net::unpin_netns(run_root, state.id));
-  if (auto store = ContainerStore::open(root, run_root)) refresh_peers(*store, state.id, nullptr);
   if (!result) return fail(std::move(result).error().context("tearing down the network of `" + state.name + "`"));
   return {};
 }

@@ -160,20 +160,26 @@ Status down(const compose::Project& project, const std::string& root, const std:
   }
   Status stopped = stop_groups(store, running, stop);
   std::string errors = stopped ? "" : stopped.error().full();
-  for (const auto& g : groups)
-    for (const auto& c : g) {
-      if (auto r = runtime::remove_container(store, c.id, true); !r) {
-        errors += (errors.empty() ? "" : "; ") + ("container `" + c.name + "`: " + r.error().full());
-        continue;
-      }
-      // What the container held outside its record (its monitor may have
-      // been killed before giving it back).
-      runtime::ContainerState gone = c;
-      if (auto r = release_container(root, run_root, gone); !r)
-        errors += (errors.empty() ? "" : "; ") + ("container `" + c.name + "`: " + r.error().full());
-      anonymous.insert(anonymous.end(), c.anonymous_volumes.begin(), c.anonymous_volumes.end());
-      emit(o.progress, "Container", c.name, "Removed");
-    }
+  {
+    // Every container is stopped now: they go all at once, as they stopped.
+    std::mutex mu;
+    std::vector<std::jthread> threads;
+    for (const auto& g : groups)
+      for (const auto& c : g)
+        threads.emplace_back([&, c] {
+          Status removed = runtime::remove_container(store, c.id, true);
+          // What the container held outside its record (its monitor may
+          // have been killed before giving it back).
+          runtime::ContainerState gone = c;
+          Status released = removed ? release_container(root, run_root, gone) : Status{};
+          std::lock_guard lock(mu);
+          for (const Status* r : {&removed, &released})
+            if (!*r) errors += (errors.empty() ? "" : "; ") + ("container `" + c.name + "`: " + r->error().full());
+          if (!removed) return;
+          anonymous.insert(anonymous.end(), c.anonymous_volumes.begin(), c.anonymous_volumes.end());
+          emit(o.progress, "Container", c.name, "Removed");
+        });
+  }
 
   // Networks still joined by a container (an orphan left in place) stay.
   std::set<std::string> in_use;

@@ -364,6 +364,12 @@ Result<ContainerState> ContainerStore::find(const std::string& name_or_id) const
   std::string key = name_or_id;
   if (!key.empty() && key[0] == '/') key.erase(0, 1);
   if (key.empty()) return fail("No such container: " + name_or_id);
+  // A full id comes first in docker's order too: read that one record
+  // instead of every record (compose and the monitors always pass ids).
+  if (key.size() == 64 && key.find_first_not_of("0123456789abcdef") == std::string::npos) {
+    auto state = load(key);
+    if (state || state.error().errno_value() != ENOENT) return state;
+  }
   std::vector<ContainerState> all = BRICK_TRY(list());
   // docker's order: full id, then name, then id prefix.
   for (ContainerState& c : all)
