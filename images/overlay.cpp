@@ -81,7 +81,7 @@ struct Built {
 
 // fsopen/fsconfig/fsmount; `by_fd` passes layers as fds, else as strings.
 Result<Built> build_with_fsconfig(const std::vector<std::string>& lowerdirs, const std::string& upper,
-                                  const std::string& work, const Dirs& dirs, bool by_fd) {
+                                  const std::string& work, const Dirs& dirs, bool by_fd, UpperSync sync) {
   int raw = ::fsopen("overlay", FSOPEN_CLOEXEC);
   if (raw < 0) {
     if (errno == ENOSYS) return Built{UniqueFd(), true, "no fsopen()"};
@@ -110,6 +110,8 @@ Result<Built> build_with_fsconfig(const std::vector<std::string>& lowerdirs, con
   if (!upper.empty()) {
     BRICK_TRY(set("upperdir", upper, dirs.upper));
     BRICK_TRY(set("workdir", work, dirs.work));
+    // Best effort: a kernel before 5.10 refuses the flag and mounts durably.
+    if (sync == UpperSync::volatile_upper) (void)::fsconfig(fsfd.get(), FSCONFIG_SET_FLAG, "volatile", nullptr, 0);
   }
   if (::fsconfig(fsfd.get(), FSCONFIG_CMD_CREATE, nullptr, nullptr, 0) != 0)
     return fail(context_error(fsfd.get(), "creating the overlay"));
@@ -128,7 +130,7 @@ std::string escape_option(const std::string& path) {
 }
 
 Status mount_with_data(const std::vector<std::string>& lowerdirs, const std::string& upper, const std::string& work,
-                       const Dirs& dirs) {
+                       const Dirs& dirs, UpperSync sync) {
   auto options = [&](bool fd_names) {
     std::string data = "lowerdir=";
     for (size_t i = 0; i < lowerdirs.size(); ++i) {
@@ -148,7 +150,12 @@ Status mount_with_data(const std::vector<std::string>& lowerdirs, const std::str
     return fail(Error(std::to_string(lowerdirs.size()) + " layers do not fit in one page of mount options", E2BIG));
   // The target by its pinned fd, as bubblewrap does: a symlink swapped in
   // after the open cannot redirect the mount.
-  if (::mount("overlay", fd_name(dirs.target).c_str(), "overlay", upper.empty() ? MS_RDONLY : 0, data.c_str()) != 0)
+  const unsigned long flags = upper.empty() ? MS_RDONLY : 0;
+  // A kernel before 5.10 refuses `volatile` (EINVAL): then durably.
+  if (sync == UpperSync::volatile_upper && !upper.empty() && data.size() + 9 < page &&
+      ::mount("overlay", fd_name(dirs.target).c_str(), "overlay", flags, (data + ",volatile").c_str()) == 0)
+    return {};
+  if (::mount("overlay", fd_name(dirs.target).c_str(), "overlay", flags, data.c_str()) != 0)
     return fail_errno("mount(overlay, " + std::to_string(data.size()) + " bytes of options)");
   return {};
 }
@@ -171,14 +178,14 @@ Status bind_read_only(const std::string& lower, const Dirs& dirs) {
 }
 
 Status mount_into(const std::vector<std::string>& lowerdirs, const std::string& upper, const std::string& work,
-                  const Dirs& dirs, OverlayApi api) {
-  if (api == OverlayApi::mount_data) return mount_with_data(lowerdirs, upper, work, dirs);
+                  const Dirs& dirs, OverlayApi api, UpperSync sync) {
+  if (api == OverlayApi::mount_data) return mount_with_data(lowerdirs, upper, work, dirs, sync);
   bool by_fd = api != OverlayApi::layer_paths;
-  Built built = BRICK_TRY(build_with_fsconfig(lowerdirs, upper, work, dirs, by_fd));
+  Built built = BRICK_TRY(build_with_fsconfig(lowerdirs, upper, work, dirs, by_fd, sync));
   if (built.unsupported && api == OverlayApi::automatic && by_fd)
-    built = BRICK_TRY(build_with_fsconfig(lowerdirs, upper, work, dirs, false));
+    built = BRICK_TRY(build_with_fsconfig(lowerdirs, upper, work, dirs, false, sync));
   if (built.unsupported) {
-    if (api == OverlayApi::automatic) return mount_with_data(lowerdirs, upper, work, dirs);
+    if (api == OverlayApi::automatic) return mount_with_data(lowerdirs, upper, work, dirs, sync);
     return fail(Error("this kernel lacks the requested overlay API: " + built.why, ENOTSUP));
   }
   if (::move_mount(built.mount.get(), "", dirs.target.get(), "", MOVE_MOUNT_F_EMPTY_PATH | MOVE_MOUNT_T_EMPTY_PATH) !=
@@ -190,7 +197,7 @@ Status mount_into(const std::vector<std::string>& lowerdirs, const std::string& 
 }  // namespace
 
 Result<MountGuard> mount_overlay(const std::vector<std::string>& lowerdirs, const std::string& upper,
-                                 const std::string& work, const std::string& target, OverlayApi api) {
+                                 const std::string& work, const std::string& target, OverlayApi api, UpperSync sync) {
   std::string ctx = "mounting an overlay of " + std::to_string(lowerdirs.size()) + " layers at `" + target + "`";
   if (lowerdirs.empty()) return fail(Error("no lower layers").context(ctx));
   if (upper.empty() != work.empty()) return fail(Error("upperdir and workdir come together").context(ctx));
@@ -202,7 +209,7 @@ Result<MountGuard> mount_overlay(const std::vector<std::string>& lowerdirs, cons
   }
   dirs.target = BRICK_TRY_CTX(open_dir(target, "target"), ctx);
 
-  auto mounted = mount_into(lowerdirs, upper, work, dirs, api);
+  auto mounted = mount_into(lowerdirs, upper, work, dirs, api, sync);
   // overlayfs wants two layers when there is no upper to write to (older
   // kernels say so; newer ones may accept one): a read-only bind is the same
   // view of a single layer.

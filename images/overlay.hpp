@@ -39,12 +39,19 @@ enum class OverlayApi {
   mount_data,   // mount(2) with "lowerdir=a:b:c" — any kernel
 };
 
+// Whether writes to the upper layer are synced: `volatile_upper` is
+// overlayfs' `volatile` (Linux 5.10), which skips every sync of the upper
+// filesystem, unmount's included. Only for a layer thrown away with its
+// container (podman does the same for --rm): after a host crash overlayfs
+// refuses to mount it again. A kernel without it mounts durably.
+enum class UpperSync { durable, volatile_upper };
+
 // Mounts an overlay of `lowerdirs` (topmost first) at `target`. With `upper`
 // and `work` empty it is read-only; a single lowerdir and no upper becomes a
 // read-only bind mount when overlayfs refuses a one-layer stack. Errors carry
 // what the kernel logged about the failure.
 Result<MountGuard> mount_overlay(const std::vector<std::string>& lowerdirs, const std::string& upper,
                                  const std::string& work, const std::string& target,
-                                 OverlayApi api = OverlayApi::automatic);
+                                 OverlayApi api = OverlayApi::automatic, UpperSync sync = UpperSync::durable);
 
 }  // namespace brick::images

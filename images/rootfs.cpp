@@ -18,7 +18,8 @@ Status make_dir(const std::string& path, mode_t mode = 0700) {
 
 }  // namespace
 
-Result<MountGuard> prepare_rootfs(const ImageInfo& image, const std::string& container_dir, bool read_only) {
+Result<MountGuard> prepare_rootfs(const ImageInfo& image, const std::string& container_dir, bool read_only,
+                                  UpperSync sync) {
   const std::string what = "preparing the root filesystem in `" + container_dir + "`";
   if (image.layer_dirs.empty()) return fail(Error("image `" + image.name + "` has no layers").context(what));
   // The store lists layers bottom to top; overlayfs wants the topmost first.
@@ -37,7 +38,7 @@ Result<MountGuard> prepare_rootfs(const ImageInfo& image, const std::string& con
     BRICK_TRY_CTX(make_dir(upper, 0755), what);
     BRICK_TRY_CTX(make_dir(work), what);
   }
-  return BRICK_TRY_CTX(mount_overlay(lower, upper, work, target), what);
+  return BRICK_TRY_CTX(mount_overlay(lower, upper, work, target, OverlayApi::automatic, sync), what);
 }
 
 }  // namespace brick::images

@@ -14,6 +14,7 @@ namespace brick::images {
 // `<container_dir>/upper` (and overlay's `<container_dir>/work`). With
 // `read_only` there is no upper layer and the mount refuses writes (EROFS).
 // The directories are created as needed; the returned guard unmounts.
-Result<MountGuard> prepare_rootfs(const ImageInfo& image, const std::string& container_dir, bool read_only);
+Result<MountGuard> prepare_rootfs(const ImageInfo& image, const std::string& container_dir, bool read_only,
+                                  UpperSync sync = UpperSync::durable);
 
 }  // namespace brick::images

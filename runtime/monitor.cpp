@@ -211,7 +211,14 @@ Status Monitor::setup() {
   // Always with an upper layer, as docker does: mount points the image lacks
   // (a volume's target, /proc in a bare image) are made there, and spawn
   // remounts the root read-only after the mounts (spec root.readonly).
-  rootfs_ = BRICK_TRY(images::prepare_rootfs(image, store_.dir(state_.id), false));
+  // An auto-removed container's upper layer goes with it: never synced, so
+  // its unmount does not flush the whole host filesystem (after a host crash
+  // the record shows a dead monitor and `rm` removes the layer). A restart
+  // mounts the same upper again, which overlayfs refuses after `volatile`.
+  const bool throwaway =
+      state_.auto_remove && (state_.restart_policy.name.empty() || state_.restart_policy.name == "no");
+  rootfs_ = BRICK_TRY(images::prepare_rootfs(
+      image, store_.dir(state_.id), false, throwaway ? images::UpperSync::volatile_upper : images::UpperSync::durable));
   spec_.root.path = store_.dir(state_.id) + "/rootfs";
   // docker's default hostname: the short id, known only once the record exists.
   if (spec_.hostname.empty() && spec_.has_namespace("uts")) spec_.hostname = state_.id.substr(0, 12);

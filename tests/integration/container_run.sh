@@ -38,6 +38,14 @@ b run --rm -w relative "$IMG" true 2>/dev/null; rc=$?
 set -e
 [ -z "$(b ps -aq)" ] || fail "--rm left records: $(b ps -a)"
 
+# An auto-removed container's writable layer is never synced (overlayfs'
+# volatile, as podman does for --rm): its exit does not flush the host's disk.
+# A kept container's layer is synced as usual.
+root_line() { awk '$5 == "/" {print}' | tail -n1; }
+b run --rm "$IMG" cat /proc/self/mountinfo | root_line | grep -q volatile || fail "--rm: the root is not volatile"
+b run --name durable "$IMG" cat /proc/self/mountinfo | root_line | grep -q volatile && fail "a kept container's root is volatile"
+b rm durable >/dev/null
+
 # Foreground output streams; env, workdir, hostname and user apply.
 out=$(b run --rm -e FOO=bar -w /work/dir -h boxy -u 1000:1000 "$IMG" sh -c 'echo $FOO $(pwd) $(hostname) $(id -u):$(id -g)')
 [ "$out" = "bar /work/dir boxy 1000:1000" ] || fail "run output: $out"

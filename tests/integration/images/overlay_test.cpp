@@ -8,6 +8,7 @@
 
 #include <catch2/catch.hpp>
 #include <filesystem>
+#include <sstream>
 
 #include "base/file.hpp"
 #include "base/temp_dir.hpp"
@@ -102,6 +103,49 @@ TEST_CASE("overlay of unpacked layers honours whiteouts and opaque dirs", "[imag
     }
     CHECK(is_empty_dir(t.merged));
   }
+}
+
+// The super options of the overlay mounted at `target`, from mountinfo.
+std::string super_options_of(const std::string& target) {
+  std::string info = read_file("/proc/self/mountinfo").value_or("");
+  std::istringstream lines(info);
+  for (std::string line; std::getline(lines, line);) {
+    std::istringstream f(line);
+    std::string id, parent, dev, root, point;
+    f >> id >> parent >> dev >> root >> point;
+    if (point != target) continue;
+    const size_t dash = line.find(" - ");
+    return dash == std::string::npos ? "" : line.substr(dash + 3);
+  }
+  return "";
+}
+
+TEST_CASE("a throwaway upper layer is never synced: overlayfs' volatile", "[images][overlay]") {
+  if (!have_root()) return;
+  TwoLayers t;
+  auto api = GENERATE(OverlayApi::automatic, OverlayApi::layer_paths, OverlayApi::mount_data);
+  INFO("api " << static_cast<int>(api));
+  std::string upper = t.tmp.path() + "/upper", work = t.tmp.path() + "/work";
+  fs::create_directories(upper);
+  fs::create_directories(work);
+  {
+    auto guard =
+        images::mount_overlay({t.lower2, t.lower1}, upper, work, t.merged, api, images::UpperSync::volatile_upper);
+    INFO((guard ? std::string() : guard.error().full()));
+    REQUIRE(guard);
+    CHECK_THAT(super_options_of(t.merged), Catch::Contains("volatile"));
+    t.check_merged();
+    REQUIRE(write_file_atomic(t.merged + "/etc/written", "mine"));
+    CHECK(fs::exists(upper + "/etc/written"));
+  }
+  fs::remove_all(upper);
+  fs::remove_all(work);
+  fs::create_directories(upper);
+  fs::create_directories(work);
+  // And by default it is synced like any other mount.
+  auto guard = images::mount_overlay({t.lower2, t.lower1}, upper, work, t.merged, api);
+  REQUIRE(guard);
+  CHECK_THAT(super_options_of(t.merged), !Catch::Contains("volatile"));
 }
 
 TEST_CASE("overlays without an upper are read-only", "[images][overlay]") {
