@@ -732,7 +732,13 @@ void add_container_commands(CLI::App& app, Context& ctx) {
   stats->add_flag("--no-stream", o->no_stream, "Disable streaming stats and only pull the first result");
   names(stats, false);
   on(stats, [](const Options& opt, Context& c) { return run_stats(opt, c); });
+}
 
+void add_monitor_command(CLI::App& app, Context& ctx) {
+  auto o = std::make_shared<Options>();
+  auto on = [o, &ctx](CLI::App* sub, std::function<Status(const Options&, Context&)> fn) {
+    sub->callback([o, &ctx, fn] { ctx.action = [o, &ctx, fn] { return fn(*o, ctx); }; });
+  };
   // The monitor: hidden (empty group), run only by start_container.
   auto* monitor = app.add_subcommand("container-monitor", "");
   monitor->group("");

@@ -13,6 +13,10 @@
 namespace brick::cli {
 
 void add_container_commands(CLI::App& app, Context& ctx);
+// The hidden `container-monitor ID` that start_container execs. main builds
+// a tree of only this (and the global flags) for it: the monitor lives as
+// long as its container, and so would the rest of the command tree.
+void add_monitor_command(CLI::App& app, Context& ctx);
 // `run` and `create` (cli/run_cmd.cpp); add_container_commands calls it.
 void add_run_commands(CLI::App& app, Context& ctx);
 // docker's `-e KEY=VALUE` (or `-e KEY`, the caller's value if it has one)

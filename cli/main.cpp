@@ -4,6 +4,7 @@
 #include <exception>
 #include <iostream>
 #include <memory>
+#include <string_view>
 
 #include "cli/compose_cmd.hpp"
 #include "cli/container_cmd.hpp"
@@ -19,6 +20,13 @@
 #include "runtime/seccomp.hpp"
 
 namespace {
+
+// start_container's command line: `brick --root R --run-root RR
+// container-monitor ID [flags]`, the global flags given in that order.
+bool is_monitor(int argc, char** argv) {
+  return argc >= 7 && std::string_view(argv[1]) == "--root" && std::string_view(argv[3]) == "--run-root" &&
+         std::string_view(argv[5]) == "container-monitor";
+}
 
 int run(int argc, char** argv) {
   using namespace brick::cli;
@@ -41,14 +49,20 @@ int run(int argc, char** argv) {
       return {};
     };
   });
-  add_compose_command(app, ctx);
-  add_container_commands(app, ctx);
-  add_events_command(app, ctx);
-  add_exec_command(app, ctx);
-  add_gpu_command(app, ctx);
-  add_image_command(app, ctx);
-  add_network_command(app, ctx);
-  add_volume_command(app, ctx);
+  add_monitor_command(app, ctx);
+  // A monitor (start_container's exec) needs nothing else: building the
+  // whole command tree would cost every container start a millisecond and
+  // the monitor, for its whole life, the memory the tree holds.
+  if (!is_monitor(argc, argv)) {
+    add_compose_command(app, ctx);
+    add_container_commands(app, ctx);
+    add_events_command(app, ctx);
+    add_exec_command(app, ctx);
+    add_gpu_command(app, ctx);
+    add_image_command(app, ctx);
+    add_network_command(app, ctx);
+    add_volume_command(app, ctx);
+  }
 
   try {
     app.parse(argc, argv);
