@@ -14,6 +14,7 @@
 #include "cli/compose_cmd.hpp"
 #include "cli/compose_logs.hpp"
 #include "cli/container_cmd.hpp"
+#include "cli/image_cmd.hpp"
 #include "cli/output.hpp"
 #include "orchestrator/execute.hpp"
 #include "orchestrator/lifecycle.hpp"
@@ -35,6 +36,7 @@ struct OpsOptions {
   std::string tail = "all";
   std::string signal;
   bool force = false, stop_first = false;
+  std::string rmi;  // down --rmi: "", "local" or "all"
 };
 
 std::string label_of(const runtime::ContainerState& c, std::string_view key) {
@@ -59,14 +61,43 @@ Result<Opened> open_project(const OpsOptions& o, const Context& ctx) {
   return Opened{std::move(loaded), std::move(store), std::move(lock)};
 }
 
+// down --rmi all: the services' images, once the containers are gone. One
+// still used by another container stays, and down fails naming it (docker
+// compose's conflict); one already gone is no error. `local` means images
+// compose built under its default name: brick builds none, so none go.
+Status remove_service_images(const compose::Project& project, const Context& ctx,
+                             const orchestrator::Progress& progress) {
+  std::set<std::string> names;
+  for (const auto& [name, service] : project.services)
+    if (service.image) names.insert(*service.image);
+  if (names.empty() || ::access((ctx.global.root + "/images").c_str(), F_OK) != 0) return {};
+  images::Store store = BRICK_TRY(images::Store::open(ctx.global.root));
+  images::InUse in_use = BRICK_TRY(images_of_containers(ctx));
+  std::string errors;
+  for (const std::string& name : names) {
+    auto removed = store.remove(name, false, in_use);
+    if (removed) {
+      progress({"Image", name, "Removed", ""});
+    } else if (removed.error().errno_value() != ENOENT) {
+      errors += (errors.empty() ? "" : "; ") + ("image `" + name + "`: " + removed.error().full());
+    }
+  }
+  if (!errors.empty()) return fail(errors);
+  return {};
+}
+
 Status run_down(const OpsOptions& o, const Context& ctx) {
+  if (!o.rmi.empty() && o.rmi != "local" && o.rmi != "all")
+    return fail("--rmi: `" + o.rmi + "` is neither `local` nor `all`");
   Opened p = BRICK_TRY(open_project(o, ctx));
   orchestrator::DownOptions d;
   d.volumes = o.volumes;
   d.remove_orphans = o.remove_orphans;
   d.timeout = o.timeout;
   d.progress = progress_printer();
-  return orchestrator::down(p.loaded.project, ctx.global.root, ctx.global.run_root, d);
+  BRICK_TRY(orchestrator::down(p.loaded.project, ctx.global.root, ctx.global.run_root, d));
+  if (o.rmi == "all") BRICK_TRY(remove_service_images(p.loaded.project, ctx, d.progress));
+  return {};
 }
 
 Status run_ps(const OpsOptions& o, const Context& ctx) {
@@ -222,6 +253,10 @@ void add_compose_ops_commands(CLI::App& compose_cmd, Context& ctx) {
   cmd->add_flag("--remove-orphans", down->remove_orphans,
                 "Remove containers for services not defined in the Compose file");
   cmd->add_option("-t,--timeout", down->timeout, "Specify a shutdown timeout in seconds")->type_name("int");
+  cmd->add_option("--rmi", down->rmi,
+                  "Remove images used by services. \"local\" remove only images that don't have a custom tag "
+                  "(\"local\"|\"all\")")
+      ->type_name("string");
   on(cmd, down, run_down);
 
   auto ps = std::make_shared<OpsOptions>();

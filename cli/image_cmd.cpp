@@ -164,17 +164,6 @@ Status run_inspect(const ImageOptions& o, const Store& store) {
   return {};
 }
 
-// The images of every container brick has a record of, running or not: as
-// docker does, `rm` refuses them without -f and `prune` keeps them.
-Result<images::InUse> images_of_containers(const Context& ctx) {
-  // Reading the images must not create the container store.
-  if (::access((ctx.global.root + "/containers").c_str(), F_OK) != 0) return images::InUse();
-  auto containers = BRICK_TRY(runtime::ContainerStore::open(ctx.global.root, ctx.global.run_root));
-  std::set<std::string> ids;
-  for (const auto& c : BRICK_TRY(containers.list())) ids.insert(c.image_id);
-  return images::InUse([ids = std::move(ids)](const std::string& image_id) { return ids.contains(image_id); });
-}
-
 Status run_rm(const ImageOptions& o, Store& store, const images::InUse& in_use) {
   Status status;
   for (const auto& name : o.names) {
@@ -268,6 +257,15 @@ CLI::App* add_image_command(CLI::App& app, Context& ctx) {
 
   show_help_without_subcommand(cmd, ctx);
   return cmd;
+}
+
+Result<images::InUse> images_of_containers(const Context& ctx) {
+  // Reading the images must not create the container store.
+  if (::access((ctx.global.root + "/containers").c_str(), F_OK) != 0) return images::InUse();
+  auto containers = BRICK_TRY(runtime::ContainerStore::open(ctx.global.root, ctx.global.run_root));
+  std::set<std::string> ids;
+  for (const auto& c : BRICK_TRY(containers.list())) ids.insert(c.image_id);
+  return images::InUse([ids = std::move(ids)](const std::string& image_id) { return ids.contains(image_id); });
 }
 
 }  // namespace brick::cli

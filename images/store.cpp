@@ -168,7 +168,7 @@ Result<std::vector<Store::Entry>> Store::find(const std::string& name) const {
     if (!out.empty()) return out;
   }
   if (!ref && !hexy) return fail(ref.error());
-  return fail("no such image: `" + name + "`");
+  return fail(Error("no such image: `" + name + "`", ENOENT));
 }
 
 Result<ImageInfo> Store::info(const Entry& entry) const {

@@ -6,7 +6,8 @@
 # dependencies started unless --no-deps, no published ports unless -p or
 # --service-ports, -v with a relative bind); ls as a table
 # and json; port; top; pause shows in ps; images; wait prints the exit codes;
-# `down -v` leaves no container or monitor. Run as: sandbox.sh bash compose_ops.sh.
+# `down -v` leaves no container or monitor; `down --rmi`.
+# Run as: sandbox.sh bash compose_ops.sh.
 set -euo pipefail
 : "${BRICK:?set BRICK to the brick binary}"
 here=$(cd "$(dirname "$0")" && pwd)
@@ -173,4 +174,48 @@ d down -v -t 1 >/dev/null 2>&1 || fail "down -v ops-dep"
 [ -z "$(b ps -aq)" ] || fail "records left: $(b ps -a)"
 [ "$(monitors)" = 0 ] || fail "monitors left"
 [ -z "$(c ls -aq)" ] || fail "ls after down: $(c ls -a)"
+
+# down --rmi all removes the services' images, except one another container
+# still uses: down then fails naming it. `local` removes none (brick builds
+# no images), and any other value is an error.
+b image tag test/busybox test/rmi-a >/dev/null
+# An image of its own (a second name would only be untagged, as docker does).
+mkdir -p "$dir/rootfs-b/bin" "$dir/rootfs-b/proc" "$dir/rootfs-b/dev" "$dir/rootfs-b/sys" "$dir/rootfs-b/etc"
+cp /bin/busybox "$dir/rootfs-b/bin/"
+ln -s busybox "$dir/rootfs-b/bin/sleep"
+echo b >"$dir/rootfs-b/marker"
+b image import "$dir/rootfs-b" test/rmi-b --change 'ENV PATH=/bin' >/dev/null
+cat >"$dir/rmi.yaml" <<'YAML'
+name: ops-rmi
+services:
+  a:
+    image: test/rmi-a
+    command: [sleep, "1000"]
+    init: true
+  b:
+    image: test/rmi-b
+    command: [sleep, "1000"]
+    init: true
+YAML
+r() { b compose -f "$dir/rmi.yaml" "$@"; }
+set +e
+r down --rmi bogus >"$dir/out" 2>&1; rc=$?
+set -e
+[ $rc = 1 ] && grep -q 'bogus' "$dir/out" || fail "--rmi bogus: rc=$rc $(cat "$dir/out")"
+r up -d >/dev/null 2>&1 || fail "up ops-rmi"
+r down --rmi local -t 1 >/dev/null 2>&1 || fail "down --rmi local"
+b image ls | grep -q 'test/rmi-a' || fail "--rmi local removed an image"
+r up -d >/dev/null 2>&1 || fail "up ops-rmi again"
+b run -d --name keeper test/rmi-b sleep 1000 >/dev/null
+set +e
+r down --rmi all -t 1 >"$dir/out" 2>&1; rc=$?
+set -e
+[ $rc = 1 ] && grep -q 'test/rmi-b' "$dir/out" || fail "--rmi all with an image in use: rc=$rc $(cat "$dir/out")"
+grep -q 'Image test/rmi-a  Removed' "$dir/out" && ! grep -q 'Image test/rmi-b  Removed' "$dir/out" ||
+  fail "--rmi all output: $(cat "$dir/out")"
+b image ls | grep -q 'test/rmi-a' && fail "--rmi all kept test/rmi-a"
+b image ls | grep -q 'test/rmi-b' || fail "--rmi all removed test/rmi-b, which keeper uses"
+[ -z "$(r ps -aq)" ] || fail "down --rmi all left containers: $(r ps -a)"
+b rm -f keeper >/dev/null
+b image ls | grep -q 'test/busybox' || fail "--rmi all removed the other name of the image"
 echo "compose_ops: ok"
