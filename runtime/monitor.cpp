@@ -143,6 +143,7 @@ class Monitor {
   UniqueFd out_[2];  // read ends of the container's stdout and stderr
   UniqueFd listen_, timer_, null_;
   UniqueFd pty_master_;  // -t: the terminal's master side, while a run lasts
+  UniqueFd console_;     // -t: where the container sends that master, until it has
   UniqueFd stdin_hold_;  // -i without an attached CLI: the write end, never written
   int attach_in_ = -1;   // --attach-stdin: the CLI's input
   int sync_fd_ = kMonitorSyncFd;
@@ -255,6 +256,14 @@ Status Monitor::start_once() {
   options.before_start = [&cgroup](pid_t pid) { return cgroup.add_process(pid); };
   options.init = state_.init;
   ChildProcess child = BRICK_TRY(spawn_container(spec_, options));
+  if (console_) {
+    auto master = receive_terminal(console_.get());
+    console_.reset();
+    if (!master) return fail(std::move(master).error());  // `child` kills and reaps the container
+    out_[0] = UniqueFd(::fcntl(master->get(), F_DUPFD_CLOEXEC, 3));
+    if (!out_[0]) return fail_errno("duplicating the terminal");
+    pty_master_ = std::move(*master);
+  }
   // The container holds its ends now: EOF (EIO for a terminal) comes when it is done.
   child_end.reset();
   out_w.reset();
@@ -378,13 +387,16 @@ void Monitor::finish_probe(bool timed_out) {
 
 Status Monitor::open_stdio(SpawnOptions& options, UniqueFd& child_end, UniqueFd& out_w, UniqueFd& err_w) {
   if (state_.tty) {
-    // The attached CLI's terminal size, when it has one.
-    Pty pty = BRICK_TRY(open_pty(attach_in_));
-    child_end = std::move(pty.slave);
-    out_[0] = UniqueFd(::fcntl(pty.master.get(), F_DUPFD_CLOEXEC, 3));
-    if (!out_[0]) return fail_errno("duplicating the terminal");
-    pty_master_ = std::move(pty.master);
-    options.stdin_fd = options.stdout_fd = options.stderr_fd = child_end.get();
+    // The container makes its terminal from its own devpts and sends the
+    // master back (take_terminal, once it runs); it starts at the attached
+    // CLI's window size, when that is a terminal.
+    int sv[2];
+    if (::socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, sv) < 0)
+      return fail_errno("creating the console socket");
+    console_ = UniqueFd(sv[0]);
+    child_end = UniqueFd(sv[1]);
+    options.console_socket = child_end.get();
+    if (attach_in_ >= 0) (void)::ioctl(attach_in_, TIOCGWINSZ, &options.console_size);
     return {};
   }
   int p[2];

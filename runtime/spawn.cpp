@@ -10,10 +10,12 @@
 #include <sys/mount.h>
 #include <sys/prctl.h>
 #include <sys/resource.h>
+#include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/statvfs.h>
 #include <sys/syscall.h>
 #include <sys/sysmacros.h>
+#include <sys/uio.h>
 #include <unistd.h>
 
 #include <algorithm>
@@ -61,6 +63,7 @@ enum class Stage : int {
   root_readonly,
   hostname,
   rlimit,
+  terminal,  // index: 0 opening /dev/ptmx, 1 unlocking, 2 the slave, 3 sending the master
   stdio,
   privileges,  // index: the PrivilegeStep
   chdir,
@@ -137,6 +140,8 @@ struct Plan {
   ExecTarget target;
   int stdio[3] = {-1, -1, -1};
   bool terminal = false;
+  int console_socket = -1;
+  struct winsize console_size {};
 };
 
 Result<std::string> checked_destination(const std::string& path) {
@@ -293,6 +298,10 @@ Result<Plan> make_plan(const ContainerSpec& spec, const SpawnOptions& options) {
   plan.terminal = spec.process.terminal;
   plan.stdio[1] = options.stdout_fd;
   plan.stdio[2] = options.stderr_fd;
+  if (plan.terminal && options.console_socket >= 0) {
+    plan.console_socket = options.console_socket;
+    plan.console_size = options.console_size;
+  }
   return plan;
 }
 
@@ -418,6 +427,40 @@ void protect_paths(const Plan& plan, int error_fd) {
   }
 }
 
+// The container's own terminal, from the devpts instance mounted at
+// /dev/pts (ptmx leads there): the master goes to the monitor over the
+// console socket, the slave is returned (O_CLOEXEC; install_stdio dups it).
+int open_terminal(const Plan& plan, int error_fd) {
+  const int master = ::open("/dev/ptmx", O_RDWR | O_NOCTTY | O_CLOEXEC);
+  if (master < 0) die(error_fd, Stage::terminal, 0);
+  int unlock = 0;
+  if (::ioctl(master, TIOCSPTLCK, &unlock) < 0) die(error_fd, Stage::terminal, 1);
+  if (plan.console_size.ws_row != 0 || plan.console_size.ws_col != 0)
+    (void)::ioctl(master, TIOCSWINSZ, &plan.console_size);
+  const int slave = ::ioctl(master, TIOCGPTPEER, O_RDWR | O_NOCTTY | O_CLOEXEC);
+  if (slave < 0) die(error_fd, Stage::terminal, 2);
+  char byte = 0;
+  iovec iov{&byte, 1};
+  alignas(cmsghdr) char control[CMSG_SPACE(sizeof(int))] = {};
+  msghdr msg{};
+  msg.msg_iov = &iov;
+  msg.msg_iovlen = 1;
+  msg.msg_control = control;
+  msg.msg_controllen = sizeof control;
+  cmsghdr* c = CMSG_FIRSTHDR(&msg);
+  c->cmsg_level = SOL_SOCKET;
+  c->cmsg_type = SCM_RIGHTS;
+  c->cmsg_len = CMSG_LEN(sizeof(int));
+  std::memcpy(CMSG_DATA(c), &master, sizeof master);
+  ssize_t sent;
+  while ((sent = ::sendmsg(plan.console_socket, &msg, MSG_NOSIGNAL)) < 0 && errno == EINTR) {
+  }
+  if (sent != 1) die(error_fd, Stage::terminal, 3);
+  ::close(master);
+  ::close(plan.console_socket);
+  return slave;
+}
+
 [[noreturn]] void child_main(const Plan& plan, int sync_fd, int error_fd) {
   char go = 0;
   ssize_t n;
@@ -440,7 +483,12 @@ void protect_paths(const Plan& plan, int error_fd) {
   for (size_t i = 0; i < plan.rlimits.size(); ++i)
     if (::setrlimit(static_cast<__rlimit_resource>(plan.rlimits[i].resource), &plan.rlimits[i].limit) < 0)
       die(error_fd, Stage::rlimit, static_cast<int>(i));
-  if (int fd = install_stdio(plan.stdio, plan.terminal); fd >= 0) die(error_fd, Stage::stdio, fd);
+  int stdio[3] = {plan.stdio[0], plan.stdio[1], plan.stdio[2]};
+  if (plan.console_socket >= 0) {
+    const int slave = open_terminal(plan, error_fd);
+    stdio[0] = stdio[1] = stdio[2] = slave;
+  }
+  if (int fd = install_stdio(stdio, plan.terminal); fd >= 0) die(error_fd, Stage::stdio, fd);
   reset_signals();
   PrivilegeStep step{};
   if (!apply_identity(plan.privileges, &step)) die(error_fd, Stage::privileges, static_cast<int>(step));
@@ -514,6 +562,11 @@ std::string describe(const Plan& plan, const ContainerSpec& spec, const ChildErr
                   ? spec.process.rlimits[e.index].type
                   : std::string("?")) +
              "`";
+    case Stage::terminal: {
+      static const char* const steps[] = {"opening the container's /dev/ptmx", "unlocking the terminal",
+                                          "opening the terminal's slave side", "sending the terminal to the monitor"};
+      return e.index >= 0 && e.index < 4 ? steps[e.index] : "allocating the terminal";
+    }
     case Stage::stdio: return "setting up fd " + std::to_string(e.index);
     case Stage::privileges: return describe_privilege_step(plan.privileges, static_cast<PrivilegeStep>(e.index));
     case Stage::chdir: return "changing to working directory `" + plan.cwd + "`";
@@ -571,6 +624,27 @@ Result<ChildProcess> spawn_container(const ContainerSpec& spec, const SpawnOptio
   // The child has exited (or is about to): reap it here, so no zombie outlives the error.
   (void)child.wait();
   return fail(Error::from_errno(describe(plan, spec, report), report.err).context("starting container"));
+}
+
+Result<UniqueFd> receive_terminal(int console_socket) {
+  char byte = 0;
+  iovec iov{&byte, 1};
+  alignas(cmsghdr) char control[CMSG_SPACE(sizeof(int))] = {};
+  msghdr msg{};
+  msg.msg_iov = &iov;
+  msg.msg_iovlen = 1;
+  msg.msg_control = control;
+  msg.msg_controllen = sizeof control;
+  ssize_t n;
+  while ((n = ::recvmsg(console_socket, &msg, MSG_CMSG_CLOEXEC | MSG_DONTWAIT)) < 0 && errno == EINTR) {
+  }
+  if (n < 0) return fail_errno("receiving the container's terminal");
+  const cmsghdr* c = CMSG_FIRSTHDR(&msg);
+  if (n != 1 || !c || c->cmsg_level != SOL_SOCKET || c->cmsg_type != SCM_RIGHTS || c->cmsg_len != CMSG_LEN(sizeof(int)))
+    return fail("receiving the container's terminal: no descriptor came");
+  int fd = -1;
+  std::memcpy(&fd, CMSG_DATA(c), sizeof fd);
+  return UniqueFd(fd);
 }
 
 }  // namespace brick::runtime

@@ -3,11 +3,13 @@
 // namespace) after it exists but before it runs a single step of its own.
 #pragma once
 
+#include <sys/ioctl.h>
 #include <sys/types.h>
 
 #include <functional>
 
 #include "base/error.hpp"
+#include "base/unique_fd.hpp"
 #include "runtime/process.hpp"
 #include "runtime/spec.hpp"
 
@@ -26,7 +28,20 @@ struct SpawnOptions {
   // child. The returned ChildProcess is the init; its exit status is the
   // command's.
   bool init = false;
+  // With process.terminal: a unix socket (runc's console socket). The
+  // container allocates its terminal from its own /dev/ptmx (so ttyname()
+  // inside names a /dev/pts/N that exists there), makes the slave its 0, 1
+  // and 2 and its controlling terminal, and sends the master here
+  // (SCM_RIGHTS) before the exec: receive_terminal() takes it. The std*_fd
+  // above are then unused. `console_size`, when not all zero, is its first
+  // window size.
+  int console_socket = -1;
+  struct winsize console_size {};
 };
+
+// The terminal master a container sent on `console_socket` (spawn_container
+// has returned, so it is there already).
+Result<UniqueFd> receive_terminal(int console_socket);
 
 // Clones into the spec's namespaces (pid, network, ipc, uts, mount; cgroup is
 // unshared after before_start, so its root is the container's cgroup), builds

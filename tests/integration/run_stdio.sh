@@ -25,6 +25,10 @@ out=$(echo hello | b run --rm "$IMG" cat)
 # -t: stdin, stdout and stderr are a terminal, TERM is set; without, none is.
 out=$(b run --rm -t "$IMG" sh -c 'test -t 0 && test -t 1 && test -t 2 && echo "tty $TERM"' </dev/null | tr -d '\r')
 [ "$out" = "tty xterm" ] || fail "-t gave no terminal: \`$out\`"
+# The terminal comes from the container's own devpts, as docker's does: its
+# name exists inside (a host /dev/pts/N would not), and it is the only one.
+out=$(b run --rm -t "$IMG" sh -c 'tty; ls -1 /dev/pts' </dev/null | tr -d '\r' | tr '\n' ' ')
+[ "$out" = "/dev/pts/0 0 ptmx " ] || fail "-t: the terminal is not the container's own: \`$out\`"
 out=$(b run --rm "$IMG" sh -c 'test -t 1 || echo notty')
 [ "$out" = notty ] || fail "a terminal without -t: \`$out\`"
 
