@@ -13,6 +13,28 @@
 
 namespace brick::orchestrator {
 
+namespace {
+
+// nvidia-ctk's CDI specs ask for `nvidia-ctk hook update-ldcache --folder
+// DIR` (newer: `nvidia-cdi-hook update-ldcache`): what spawn does itself for
+// ld_library_dirs. Returns whether `hook` is that one, its folders added.
+bool take_update_ldcache(const gpu::Hook& hook, std::vector<std::string>& dirs) {
+  if (hook.hook_name != "createContainer") return false;
+  auto verb = std::find(hook.args.begin(), hook.args.end(), "update-ldcache");
+  if (verb == hook.args.end()) return false;
+  for (auto it = verb + 1; it != hook.args.end(); ++it) {
+    std::string dir;
+    if (*it == "--folder" && it + 1 != hook.args.end())
+      dir = *++it;
+    else if (it->starts_with("--folder="))
+      dir = it->substr(9);
+    if (!dir.empty() && std::find(dirs.begin(), dirs.end(), dir) == dirs.end()) dirs.push_back(dir);
+  }
+  return true;
+}
+
+}  // namespace
+
 void apply_edits(const gpu::ContainerEdits& edits, runtime::ContainerSpec& spec, std::vector<std::string>& warnings) {
   for (const gpu::DeviceNode& n : edits.device_nodes) {
     runtime::LinuxDevice d;
@@ -40,8 +62,12 @@ void apply_edits(const gpu::ContainerEdits& edits, runtime::ContainerSpec& spec,
     if (std::find(spec.process.user.additional_gids.begin(), spec.process.user.additional_gids.end(), gid) ==
         spec.process.user.additional_gids.end())
       spec.process.user.additional_gids.push_back(gid);
+  for (const std::string& dir : edits.ldconfig_dirs)
+    if (std::find(spec.ld_library_dirs.begin(), spec.ld_library_dirs.end(), dir) == spec.ld_library_dirs.end())
+      spec.ld_library_dirs.push_back(dir);
   for (const gpu::Hook& h : edits.hooks)
-    warnings.push_back("the CDI " + h.hook_name + " hook `" + h.path + "` is not run: brick does not run OCI hooks");
+    if (!take_update_ldcache(h, spec.ld_library_dirs))
+      warnings.push_back("the CDI " + h.hook_name + " hook `" + h.path + "` is not run: brick does not run OCI hooks");
 }
 
 Result<GpuGrant> grant_gpus(const std::string& root, const std::string& host_root,

@@ -21,7 +21,9 @@ inline constexpr const char* kGpuExtension = "gpu";
 
 // Device nodes into linux.devices and the device cgroup's allow-list, mounts
 // as read-only-as-given binds, env replacing same-named keys, additional
-// gids. CDI hooks are not run: each one becomes a warning naming it.
+// gids, library directories into ld_library_dirs (for the container's
+// ldconfig; also those of an nvidia-ctk `update-ldcache` createContainer
+// hook). Other CDI hooks are not run: each one becomes a warning naming it.
 void apply_edits(const gpu::ContainerEdits& edits, runtime::ContainerSpec& spec, std::vector<std::string>& warnings);
 
 struct GpuGrant {
