@@ -10,6 +10,8 @@
 #include "base/strings.hpp"
 #include "gpu/cdi.hpp"
 #include "gpu/inject.hpp"
+#include "orchestrator/release.hpp"
+#include "runtime/container.hpp"
 
 namespace brick::orchestrator {
 
@@ -130,6 +132,37 @@ Status map_host_devices(const std::vector<HostDevice>& devices, runtime::Contain
     spec.linux.resources.devices.push_back({true, node.type, node.major, node.minor, d.permissions});
   }
   return {};
+}
+
+Result<std::vector<std::string>> grant_container_devices(const std::string& root, const std::string& run_root,
+                                                         const runtime::ContainerStore& store,
+                                                         const DesiredContainer& d, runtime::ContainerState& state) {
+  std::vector<std::string> warnings;
+  if (d.gpus.empty() && d.cdi_devices.empty() && d.devices.empty()) return warnings;
+  auto undo = [&](Error e) -> Result<std::vector<std::string>> {
+    (void)runtime::remove_container(store, state.id, true);
+    (void)release_container(root, run_root, state);
+    return fail(std::move(e));
+  };
+  auto spec = store.load_spec(state.id);
+  if (!spec) return undo(std::move(spec).error());
+  std::vector<HostDevice> host_devices;
+  for (const DeviceMapping& m : d.devices) host_devices.push_back({m.source, m.target, m.permissions});
+  if (auto s = map_host_devices(host_devices, *spec); !s)
+    return undo(std::move(s).error().context("service `" + d.service + "`"));
+  auto alive = [&store](const std::string& holder) {
+    return static_cast<bool>(store.find(holder.substr(holder.rfind('/') + 1)));
+  };
+  auto grant = grant_gpus(root, gpu::host_root(), d.gpus, d.cdi_devices, *spec, alive);
+  if (!grant) return undo(std::move(grant).error());
+  if (!d.gpus.empty()) state.extensions[kGpuExtension] = {{"holder", d.gpus.front().holder}};
+  Status saved = store.save_spec(state.id, *spec);
+  if (saved) saved = store.save(state);
+  if (!saved) {
+    if (!d.gpus.empty()) (void)gpu::Ledger(root).release(d.gpus.front().holder);
+    return undo(std::move(saved).error());
+  }
+  return std::move(grant->warnings);
 }
 
 }  // namespace brick::orchestrator

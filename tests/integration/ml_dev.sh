@@ -9,7 +9,8 @@
 #  - `gpu` profile on a fake 2-GPU host (lib/fake_gpu_host.sh): trainer-gpu
 #    gets exactly the GPU the ledger gave it, `gpu ls` names it; asking for
 #    more GPUs than are free fails naming the holders and leaves no
-#    trainer-gpu;
+#    trainer-gpu; without a CDI spec, the driver libraries brick binds in
+#    are in the container's ld.so.cache, made by the image's ldconfig;
 #  - `down -v` leaves no container, volume, network or ledger entry.
 set -euo pipefail
 : "${BRICK:?set BRICK to the brick binary}"
@@ -72,6 +73,33 @@ held=$(b gpu ls --format json | jq -r 'select(.Holders == ["ml-dev/ml-dev-traine
 [ "$gpus" = "[\"/dev/nvidia$held\"]" ] || fail "trainer-gpu saw $gpus, not exactly /dev/nvidia$held (the GPU the ledger gave it)"
 c logs trainer-gpu | grep -q "NVIDIA_VISIBLE_DEVICES=" || fail "trainer-gpu's log: $(c logs trainer-gpu 2>&1)"
 [ "$(state_of trainer)" = "exited 0" ] || fail "the CPU trainer is $(state_of trainer) after up --profile gpu"
+
+# brick's own injection (no CDI spec): the driver's libraries, bound in
+# read-only, are in the container's ld.so.cache, made by the image's own
+# (Debian's) ldconfig. `compose run` gets the GPU trainer-gpu does not hold,
+# under a holder of its own, and frees it with --rm.
+driver=$(mktemp -d)
+cp -a "$host/." "$driver/"
+rm -rf "$driver/etc/cdi"
+lib=$driver/usr/lib/x86_64-linux-gnu
+cc -shared -x c /dev/null -Wl,-soname,libcuda.so.1 -o "$lib/libcuda.so.1" || fail "making a stub libcuda.so.1"
+echo /usr/lib/x86_64-linux-gnu >"$driver/etc/ld.so.conf"
+ldconfig -r "$driver" || fail "ldconfig -r $driver"
+set +e
+cache=$(HOST_ROOT=$driver c --profile gpu run --rm -T trainer-gpu \
+  sh -c 'ls /dev | grep "^nvidia[0-9]"; grep -v "^#" /etc/ld.so.conf.d/000-brick-devices.conf; ldconfig -p | grep -E "lib(cuda|nvidia-ml)\.so" | sort' 2>"$driver.err")
+rc=$?
+set -e
+err=$(cat "$driver.err")
+rm -rf "$driver" "$driver.err"
+[ $rc = 0 ] || fail "run trainer-gpu with brick's own injection exited $rc: $cache $err"
+[ "$cache" = "nvidia$((1 - held))
+/usr/lib/x86_64-linux-gnu
+	libcuda.so.1 (libc6,x86-64) => /usr/lib/x86_64-linux-gnu/libcuda.so.1
+	libnvidia-ml.so.1 (libc6,x86-64) => /usr/lib/x86_64-linux-gnu/libnvidia-ml.so.1" ] ||
+  fail "not the free GPU, or the injected libraries are not in the container's ld.so.cache: $cache"
+c exec -T notebook sh -c 'ldconfig -p | grep -q nvidia || test -e /etc/ld.so.conf.d/000-brick-devices.conf' &&
+  fail "the notebook, which reserves no GPU, has the driver libraries in its ld.so.cache"
 
 # More GPUs than are free: the other GPU is held outside the project, so
 # 2 do not fit (the refusal names the holder), nor 3, more than the host has.
