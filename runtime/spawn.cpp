@@ -148,6 +148,7 @@ struct Plan {
 
 constexpr const char* kLdConfDir = "/etc/ld.so.conf.d";
 constexpr const char* kLdConfFile = "/etc/ld.so.conf.d/000-brick-devices.conf";
+constexpr unsigned kLdconfigTimeoutSeconds = 60;
 
 Result<std::string> checked_destination(const std::string& path) {
   if (path.empty() || path[0] != '/') return fail("`" + path + "` is not an absolute path");
@@ -472,9 +473,15 @@ void update_ld_cache(const Plan& plan, int error_fd) {
   const long pid = ::syscall(SYS_clone3, &args, sizeof args);
   if (pid < 0) die(error_fd, Stage::ldconfig);
   if (pid == 0) {
+    // Nothing of spawn's caller (a lock, a directory of the host) may reach
+    // the image's code: the container's own process loses these at exec.
+    if (::close_range(3, ~0U, 0) < 0) ::_exit(126);
     PrivilegeStep step{};
     if (!apply_identity(plan.ldconfig_privileges, &step) || !apply_final_privileges(plan.ldconfig_privileges, &step))
       ::_exit(126);
+    // A pending alarm survives execve: an ldconfig that hangs is killed
+    // (SIGALRM's default action) instead of holding up the container's start.
+    ::alarm(kLdconfigTimeoutSeconds);
     char name[] = "ldconfig";
     char* const argv[] = {name, nullptr};
     char* const envp[] = {nullptr};

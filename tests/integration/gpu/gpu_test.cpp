@@ -248,6 +248,19 @@ TEST_CASE("injected driver libraries are in the container's ld.so.cache, made by
   CHECK(none.output == "none\n");
   CHECK_FALSE(fs::exists(plain.path() + "/etc/ld.so.cache"));
 
+  // ldconfig is the image's code: it runs as the container's root, with none
+  // of the fds spawn's caller holds (here a directory of the host).
+  TempDir scripted = busybox_rootfs();
+  put(scripted.path(), "sbin/ldconfig",
+      "#!/bin/sh\necho \"uid=$(id -u) fds=$(ls /proc/self/fd | tr '\\n' ' ')\" >/ldconfig.out\n");
+  fs::permissions(scripted.path() + "/sbin/ldconfig", fs::perms(0755));
+  const int leak = ::open("/", O_RDONLY | O_DIRECTORY);  // deliberately without O_CLOEXEC
+  REQUIRE(leak >= 0);
+  Ran scripted_ran = run(scripted, *edits, "cat /ldconfig.out");
+  ::close(leak);
+  INFO(scripted_ran.output);
+  CHECK(scripted_ran.output == "uid=0 fds=0 1 2 3 \n");
+
   // An image without ldconfig (busybox) starts as before, nothing written.
   TempDir bare = busybox_rootfs();
   Ran ran_bare = run(bare, *edits, "test -e /etc/ld.so.conf.d && echo written; echo ok");
