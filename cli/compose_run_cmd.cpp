@@ -20,6 +20,7 @@
 #include "compose/paths.hpp"
 #include "compose/units.hpp"
 #include "images/store.hpp"
+#include "orchestrator/gpu_grant.hpp"
 #include "orchestrator/lifecycle.hpp"
 #include "orchestrator/records.hpp"
 #include "orchestrator/release.hpp"
@@ -143,13 +144,19 @@ Result<runtime::ContainerState> create_oneoff(const compose::Project& project, c
   in.hard_limits = orchestrator::host_hard_limits();
   in.version = BRICK_VERSION;
   orchestrator::DesiredContainer d = BRICK_TRY_CTX(orchestrator::translate(in), "service `" + name + "`");
-  if (!d.gpus.empty() || !d.cdi_devices.empty() || !d.devices.empty())
-    return fail("service `" + name + "`: devices and GPUs are not supported by compose run yet");
   d.name = o.name.empty() ? project.name + "-" + name + "-run-" + random_suffix() : o.name;
+  // translate named the holder after the service's own first container,
+  // which may exist and hold GPUs of its own: this one holds its own.
+  for (gpu::GpuRequest& g : d.gpus) g.holder = project.name + "/" + d.name;
   runtime::CreateOptions options = orchestrator::create_options(project, d);
   options.layers = image.layer_dirs;
   runtime::ContainerStore store = BRICK_TRY(runtime::ContainerStore::open(ctx.global.root, ctx.global.run_root));
-  return runtime::create_container(store, options);
+  runtime::ContainerState state = BRICK_TRY(runtime::create_container(store, options));
+  std::vector<std::string> warnings =
+      BRICK_TRY_CTX(orchestrator::grant_container_devices(ctx.global.root, ctx.global.run_root, store, d, state),
+                    "service `" + name + "`");
+  for (const std::string& w : warnings) std::cerr << "brick: warning: `" << state.name << "`: " << w << "\n";
+  return state;
 }
 
 Status remove_oneoff(const Context& ctx, const runtime::ContainerStore& store, const std::string& id) {

@@ -21,10 +21,12 @@ void ContainerEdits::append(const ContainerEdits& other) {
   add_unique(mounts, other.mounts);
   add_unique(hooks, other.hooks);
   add_unique(additional_gids, other.additional_gids);
+  add_unique(ldconfig_dirs, other.ldconfig_dirs);
 }
 
 bool ContainerEdits::empty() const {
-  return env.empty() && device_nodes.empty() && mounts.empty() && hooks.empty() && additional_gids.empty();
+  return env.empty() && device_nodes.empty() && mounts.empty() && hooks.empty() && additional_gids.empty() &&
+         ldconfig_dirs.empty();
 }
 
 }  // namespace brick::gpu

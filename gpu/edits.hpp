@@ -46,6 +46,10 @@ struct ContainerEdits {
   std::vector<MountEdit> mounts;
   std::vector<Hook> hooks;
   std::vector<uint32_t> additional_gids;
+  // brick's, not CDI's: directories of the libraries `mounts` binds in, for
+  // the container's ldconfig (what nvidia-ctk's update-ldcache hook does
+  // for a CDI spec).
+  std::vector<std::string> ldconfig_dirs;
 
   // Appends `other`, skipping device nodes, mounts and env entries already
   // present (two CDI devices commonly share the control nodes).

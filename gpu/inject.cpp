@@ -113,6 +113,9 @@ Result<ContainerEdits> nvidia_edits(const std::string& root, const std::vector<G
       }
       MountEdit m = read_only_bind(root, it->path);
       if (std::find(out.mounts.begin(), out.mounts.end(), m) == out.mounts.end()) out.mounts.push_back(std::move(m));
+      const std::string dir = it->path.substr(0, it->path.rfind('/'));
+      if (!dir.empty() && std::find(out.ldconfig_dirs.begin(), out.ldconfig_dirs.end(), dir) == out.ldconfig_dirs.end())
+        out.ldconfig_dirs.push_back(dir);
     }
   }
   auto bind_binaries = [&](const std::vector<std::string>& names) {

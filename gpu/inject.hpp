@@ -21,7 +21,8 @@ Result<std::vector<std::string>> driver_capabilities(const std::vector<std::stri
 // brick's own injection under `root`: /dev/nvidia<minor> of each chosen GPU
 // (major/minor read from root/dev), nvidiactl (required), nvidia-uvm,
 // nvidia-uvm-tools and nvidia-modeset (where they exist); the libraries of
-// each capability found through root/etc/ld.so.cache; nvidia-smi and
+// each capability found through root/etc/ld.so.cache (their directories in
+// ldconfig_dirs, for the container's ldconfig); nvidia-smi and
 // friends for `utility`; NVIDIA_VISIBLE_DEVICES, NVIDIA_DRIVER_CAPABILITIES
 // and CUDA_VISIBLE_DEVICES. Fails when `chosen` is empty or a required node
 // or library is missing.

@@ -235,30 +235,9 @@ class Executor {
   // and device mappings, written into the new record's spec. A failure
   // removes the record: nothing of the container is left.
   Status grant_devices(const DesiredContainer& d, runtime::ContainerState& state) {
-    if (d.gpus.empty() && d.cdi_devices.empty() && d.devices.empty()) return {};
-    auto undo = [&](Error e) -> Status {
-      (void)runtime::remove_container(store_, state.id, true);
-      (void)release_container(o_.root, o_.run_root, state);
-      return fail(std::move(e));
-    };
-    auto spec = store_.load_spec(state.id);
-    if (!spec) return undo(std::move(spec).error());
-    if (auto s = map_host_devices(host_devices(d), *spec); !s)
-      return undo(std::move(s).error().context("service `" + d.service + "`"));
-    auto alive = [this](const std::string& holder) {
-      return static_cast<bool>(store_.find(holder.substr(holder.rfind('/') + 1)));
-    };
     std::lock_guard ledger_lock(gpu_mu_);  // one reservation at a time among this up's tasks
-    auto grant = grant_gpus(o_.root, gpu::host_root(), d.gpus, d.cdi_devices, *spec, alive);
-    if (!grant) return undo(std::move(grant).error());
-    for (const std::string& w : grant->warnings) emit("Container", d.name, "Warning", w);
-    if (!d.gpus.empty()) state.extensions[kGpuExtension] = {{"holder", d.gpus.front().holder}};
-    Status saved = store_.save_spec(state.id, *spec);
-    if (saved) saved = store_.save(state);
-    if (!saved) {
-      if (!d.gpus.empty()) (void)gpu::Ledger(o_.root).release(d.gpus.front().holder);
-      return undo(std::move(saved).error());
-    }
+    std::vector<std::string> warnings = BRICK_TRY(grant_container_devices(o_.root, o_.run_root, store_, d, state));
+    for (const std::string& w : warnings) emit("Container", d.name, "Warning", w);
     return {};
   }
 

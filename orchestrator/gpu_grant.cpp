@@ -10,8 +10,32 @@
 #include "base/strings.hpp"
 #include "gpu/cdi.hpp"
 #include "gpu/inject.hpp"
+#include "orchestrator/release.hpp"
+#include "runtime/container.hpp"
 
 namespace brick::orchestrator {
+
+namespace {
+
+// nvidia-ctk's CDI specs ask for `nvidia-ctk hook update-ldcache --folder
+// DIR` (newer: `nvidia-cdi-hook update-ldcache`): what spawn does itself for
+// ld_library_dirs. Returns whether `hook` is that one, its folders added.
+bool take_update_ldcache(const gpu::Hook& hook, std::vector<std::string>& dirs) {
+  if (hook.hook_name != "createContainer") return false;
+  auto verb = std::find(hook.args.begin(), hook.args.end(), "update-ldcache");
+  if (verb == hook.args.end()) return false;
+  for (auto it = verb + 1; it != hook.args.end(); ++it) {
+    std::string dir;
+    if (*it == "--folder" && it + 1 != hook.args.end())
+      dir = *++it;
+    else if (it->starts_with("--folder="))
+      dir = it->substr(9);
+    if (!dir.empty() && std::find(dirs.begin(), dirs.end(), dir) == dirs.end()) dirs.push_back(dir);
+  }
+  return true;
+}
+
+}  // namespace
 
 void apply_edits(const gpu::ContainerEdits& edits, runtime::ContainerSpec& spec, std::vector<std::string>& warnings) {
   for (const gpu::DeviceNode& n : edits.device_nodes) {
@@ -40,8 +64,12 @@ void apply_edits(const gpu::ContainerEdits& edits, runtime::ContainerSpec& spec,
     if (std::find(spec.process.user.additional_gids.begin(), spec.process.user.additional_gids.end(), gid) ==
         spec.process.user.additional_gids.end())
       spec.process.user.additional_gids.push_back(gid);
+  for (const std::string& dir : edits.ldconfig_dirs)
+    if (std::find(spec.ld_library_dirs.begin(), spec.ld_library_dirs.end(), dir) == spec.ld_library_dirs.end())
+      spec.ld_library_dirs.push_back(dir);
   for (const gpu::Hook& h : edits.hooks)
-    warnings.push_back("the CDI " + h.hook_name + " hook `" + h.path + "` is not run: brick does not run OCI hooks");
+    if (!take_update_ldcache(h, spec.ld_library_dirs))
+      warnings.push_back("the CDI " + h.hook_name + " hook `" + h.path + "` is not run: brick does not run OCI hooks");
 }
 
 Result<GpuGrant> grant_gpus(const std::string& root, const std::string& host_root,
@@ -104,6 +132,37 @@ Status map_host_devices(const std::vector<HostDevice>& devices, runtime::Contain
     spec.linux.resources.devices.push_back({true, node.type, node.major, node.minor, d.permissions});
   }
   return {};
+}
+
+Result<std::vector<std::string>> grant_container_devices(const std::string& root, const std::string& run_root,
+                                                         const runtime::ContainerStore& store,
+                                                         const DesiredContainer& d, runtime::ContainerState& state) {
+  std::vector<std::string> warnings;
+  if (d.gpus.empty() && d.cdi_devices.empty() && d.devices.empty()) return warnings;
+  auto undo = [&](Error e) -> Result<std::vector<std::string>> {
+    (void)runtime::remove_container(store, state.id, true);
+    (void)release_container(root, run_root, state);
+    return fail(std::move(e));
+  };
+  auto spec = store.load_spec(state.id);
+  if (!spec) return undo(std::move(spec).error());
+  std::vector<HostDevice> host_devices;
+  for (const DeviceMapping& m : d.devices) host_devices.push_back({m.source, m.target, m.permissions});
+  if (auto s = map_host_devices(host_devices, *spec); !s)
+    return undo(std::move(s).error().context("service `" + d.service + "`"));
+  auto alive = [&store](const std::string& holder) {
+    return static_cast<bool>(store.find(holder.substr(holder.rfind('/') + 1)));
+  };
+  auto grant = grant_gpus(root, gpu::host_root(), d.gpus, d.cdi_devices, *spec, alive);
+  if (!grant) return undo(std::move(grant).error());
+  if (!d.gpus.empty()) state.extensions[kGpuExtension] = {{"holder", d.gpus.front().holder}};
+  Status saved = store.save_spec(state.id, *spec);
+  if (saved) saved = store.save(state);
+  if (!saved) {
+    if (!d.gpus.empty()) (void)gpu::Ledger(root).release(d.gpus.front().holder);
+    return undo(std::move(saved).error());
+  }
+  return std::move(grant->warnings);
 }
 
 }  // namespace brick::orchestrator

@@ -11,6 +11,8 @@
 #include "gpu/discovery.hpp"
 #include "gpu/edits.hpp"
 #include "gpu/ledger.hpp"
+#include "orchestrator/translate.hpp"
+#include "runtime/container_store.hpp"
 #include "runtime/spec.hpp"
 
 namespace brick::orchestrator {
@@ -21,7 +23,9 @@ inline constexpr const char* kGpuExtension = "gpu";
 
 // Device nodes into linux.devices and the device cgroup's allow-list, mounts
 // as read-only-as-given binds, env replacing same-named keys, additional
-// gids. CDI hooks are not run: each one becomes a warning naming it.
+// gids, library directories into ld_library_dirs (for the container's
+// ldconfig; also those of an nvidia-ctk `update-ldcache` createContainer
+// hook). Other CDI hooks are not run: each one becomes a warning naming it.
 void apply_edits(const gpu::ContainerEdits& edits, runtime::ContainerSpec& spec, std::vector<std::string>& warnings);
 
 struct GpuGrant {
@@ -46,5 +50,15 @@ struct HostDevice {
   std::string source, target, permissions = "rwm";
 };
 Status map_host_devices(const std::vector<HostDevice>& devices, runtime::ContainerSpec& spec);
+
+// A created container's `devices:` and GPUs (d.devices, d.gpus under their
+// holder, d.cdi_devices) granted and written into its stored spec, the
+// holder into its record, so removing it frees them. A failure removes the
+// container and what it reserved: nothing of it is left. Returns the
+// warnings (CDI hooks not run). `compose up` and `compose run` both come
+// through here.
+Result<std::vector<std::string>> grant_container_devices(const std::string& root, const std::string& run_root,
+                                                         const runtime::ContainerStore& store,
+                                                         const DesiredContainer& d, runtime::ContainerState& state);
 
 }  // namespace brick::orchestrator

@@ -16,6 +16,7 @@
 #include <sys/syscall.h>
 #include <sys/sysmacros.h>
 #include <sys/uio.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 #include <algorithm>
@@ -65,6 +66,8 @@ enum class Stage : int {
   rlimit,
   terminal,  // index: 0 opening /dev/ptmx, 1 unlocking, 2 the slave, 3 sending the master
   stdio,
+  ld_conf,
+  ldconfig,
   privileges,  // index: the PrivilegeStep
   chdir,
   close_fds,
@@ -142,7 +145,15 @@ struct Plan {
   bool terminal = false;
   int console_socket = -1;
   struct winsize console_size {};
+  // ld_library_dirs: the ld.so.conf.d file's text ("" = no ldconfig) and
+  // what the image's ldconfig may do: what the container's root user may.
+  std::string ld_conf;
+  PrivilegePlan ldconfig_privileges;
 };
+
+constexpr const char* kLdConfDir = "/etc/ld.so.conf.d";
+constexpr const char* kLdConfFile = "/etc/ld.so.conf.d/000-brick-devices.conf";
+constexpr unsigned kLdconfigTimeoutSeconds = 60;
 
 Result<std::string> checked_destination(const std::string& path) {
   if (path.empty() || path[0] != '/') return fail("`" + path + "` is not an absolute path");
@@ -293,6 +304,21 @@ Result<Plan> make_plan(const ContainerSpec& spec, const SpawnOptions& options) {
   plan.init = options.init;
   plan.cwd = spec.process.cwd.empty() ? "/" : spec.process.cwd;
 
+  if (!spec.ld_library_dirs.empty()) {
+    plan.ld_conf = "# Libraries brick bound in for this container's devices (GPU drivers).\n";
+    for (const std::string& dir : spec.ld_library_dirs) {
+      BRICK_TRY_CTX(checked_destination(dir), "library directory");
+      if (dir.find('\n') != std::string::npos) return fail("library directory `" + dir + "` contains a newline");
+      plan.ld_conf += dir + "\n";
+    }
+    // The image's ldconfig is the image's code: it runs with the container's
+    // capabilities, no_new_privs and seccomp filter, as uid 0 so it can
+    // write /etc/ld.so.cache, never with the privileges spawn itself holds.
+    Process as_root = spec.process;
+    as_root.user = User{};
+    plan.ldconfig_privileges = BRICK_TRY_CTX(plan_privileges(as_root, spec.linux), "running ldconfig");
+  }
+
   plan.target = BRICK_TRY(plan_exec(spec.process));
   plan.stdio[0] = options.stdin_fd;
   plan.terminal = spec.process.terminal;
@@ -421,9 +447,58 @@ void protect_paths(const Plan& plan, int error_fd) {
                                  : ::mount("/dev/null", path, nullptr, MS_BIND, nullptr);
     if (rc < 0) die(error_fd, Stage::masked_path, index);
   }
-  if (plan.root_readonly) {
-    unsigned long flags = MS_BIND | MS_REMOUNT | MS_RDONLY | mount_flags_of("/");
-    if (::mount(nullptr, "/", nullptr, flags, nullptr) < 0) die(error_fd, Stage::root_readonly);
+}
+
+// Makes the libraries in plan.ld_conf known to the loader, as
+// nvidia-container-toolkit's update-ldcache hook does: an ld.so.conf.d entry
+// in the container's writable layer, then the image's own ldconfig, whose
+// cache format matches the image's loader. Nothing happens in an image
+// without ldconfig (busybox: no glibc loader to tell). ldconfig's failure
+// is not spawn's: its complaint goes to the container's stderr.
+void update_ld_cache(const Plan& plan, int error_fd) {
+  const char* ldconfig = nullptr;
+  for (const char* candidate : {"/sbin/ldconfig", "/usr/sbin/ldconfig"})
+    if (::access(candidate, X_OK) == 0) {
+      ldconfig = candidate;
+      break;
+    }
+  if (ldconfig == nullptr) return;
+  // After pivot_root, so a symlink in the image resolves inside it. An /etc
+  // mounted read-only (the host's, bound in) keeps the cache it has.
+  if (::mkdir(kLdConfDir, 0755) < 0 && errno != EEXIST) {
+    if (errno == EROFS) return;
+    die(error_fd, Stage::ld_conf);
+  }
+  const int fd = ::open(kLdConfFile, O_WRONLY | O_CREAT | O_TRUNC | O_NOFOLLOW | O_CLOEXEC, 0644);
+  if (fd < 0 && errno == EROFS) return;
+  if (fd < 0) die(error_fd, Stage::ld_conf);
+  if (::write(fd, plan.ld_conf.data(), plan.ld_conf.size()) != static_cast<ssize_t>(plan.ld_conf.size()))
+    die(error_fd, Stage::ld_conf);
+  ::close(fd);
+  // clone3 as a plain fork: glibc's fork() takes malloc's locks, which a
+  // thread of spawn's caller may have held at the moment of our own clone.
+  struct clone_args args {};
+  args.exit_signal = SIGCHLD;
+  const long pid = ::syscall(SYS_clone3, &args, sizeof args);
+  if (pid < 0) die(error_fd, Stage::ldconfig);
+  if (pid == 0) {
+    // Nothing of spawn's caller (a lock, a directory of the host) may reach
+    // the image's code: the container's own process loses these at exec.
+    if (::close_range(3, ~0U, 0) < 0) ::_exit(126);
+    PrivilegeStep step{};
+    if (!apply_identity(plan.ldconfig_privileges, &step) || !apply_final_privileges(plan.ldconfig_privileges, &step))
+      ::_exit(126);
+    // A pending alarm survives execve: an ldconfig that hangs is killed
+    // (SIGALRM's default action) instead of holding up the container's start.
+    ::alarm(kLdconfigTimeoutSeconds);
+    char name[] = "ldconfig";
+    char* const argv[] = {name, nullptr};
+    char* const envp[] = {nullptr};
+    ::execve(ldconfig, argv, envp);
+    ::_exit(127);
+  }
+  int status = 0;
+  while (::waitpid(static_cast<pid_t>(pid), &status, 0) < 0 && errno == EINTR) {
   }
 }
 
@@ -490,6 +565,13 @@ int open_terminal(const Plan& plan, int error_fd) {
   }
   if (int fd = install_stdio(stdio, plan.terminal); fd >= 0) die(error_fd, Stage::stdio, fd);
   reset_signals();
+  // With stdio in place (ldconfig's complaints belong in the container's
+  // log) and before the root turns read-only (it writes /etc/ld.so.cache).
+  if (!plan.ld_conf.empty()) update_ld_cache(plan, error_fd);
+  if (plan.root_readonly) {
+    unsigned long flags = MS_BIND | MS_REMOUNT | MS_RDONLY | mount_flags_of("/");
+    if (::mount(nullptr, "/", nullptr, flags, nullptr) < 0) die(error_fd, Stage::root_readonly);
+  }
   PrivilegeStep step{};
   if (!apply_identity(plan.privileges, &step)) die(error_fd, Stage::privileges, static_cast<int>(step));
   if (::chdir(plan.cwd.c_str()) < 0) die(error_fd, Stage::chdir);
@@ -568,6 +650,8 @@ std::string describe(const Plan& plan, const ContainerSpec& spec, const ChildErr
       return e.index >= 0 && e.index < 4 ? steps[e.index] : "allocating the terminal";
     }
     case Stage::stdio: return "setting up fd " + std::to_string(e.index);
+    case Stage::ld_conf: return std::string("writing `") + kLdConfFile + "`";
+    case Stage::ldconfig: return "running ldconfig";
     case Stage::privileges: return describe_privilege_step(plan.privileges, static_cast<PrivilegeStep>(e.index));
     case Stage::chdir: return "changing to working directory `" + plan.cwd + "`";
     case Stage::close_fds: return "closing inherited fds";

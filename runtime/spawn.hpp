@@ -45,9 +45,10 @@ Result<UniqueFd> receive_terminal(int console_socket);
 
 // Clones into the spec's namespaces (pid, network, ipc, uts, mount; cgroup is
 // unshared after before_start, so its root is the container's cgroup), builds
-// the mounts, pivots into root.path, masks and protects paths, sets hostname,
-// rlimits, ids, capabilities, no_new_privs and the seccomp filter (the last
-// step) and execs process.args. Returns once the exec succeeded;
+// the mounts, pivots into root.path, masks and protects paths, sets hostname
+// and rlimits, makes ld_library_dirs known (ld.so.conf.d and the image's
+// ldconfig, as the container's root), sets ids, capabilities, no_new_privs
+// and the seccomp filter (the last step) and execs process.args. Returns once the exec succeeded;
 // a failing step comes back as ``starting container: <step>: <strerror>``.
 // Not yet: user namespaces, joining namespace paths.
 Result<ChildProcess> spawn_container(const ContainerSpec& spec, const SpawnOptions& options = {});

@@ -266,6 +266,7 @@ void to_json(json& j, const ContainerSpec& spec) {
       {"mounts", mounts},
       {"linux", linux_json},
   };
+  if (!spec.ld_library_dirs.empty()) j["brick"] = {{"ldLibraryDirs", spec.ld_library_dirs}};
 }
 
 void from_json(const json& j, ContainerSpec& spec) {
@@ -341,6 +342,7 @@ void from_json(const json& j, ContainerSpec& spec) {
   json_read(l, "cgroupsPath", spec.linux.cgroups_path);
   spec.linux.resources = resources_from_json(object_or_empty(l, "resources"));
   if (auto it = l.find("seccomp"); it != l.end() && it->is_object()) spec.linux.seccomp = seccomp_from_json(*it);
+  json_read(object_or_empty(j, "brick"), "ldLibraryDirs", spec.ld_library_dirs);
 }
 
 std::string spec_to_json(const ContainerSpec& spec) {

@@ -120,6 +120,11 @@ struct ContainerSpec {
   std::string hostname;
   std::vector<Mount> mounts;
   Linux linux;  // the spec's key; -std=c++23 (no GNU extensions) does not define the `linux` macro
+  // brick's own (config.json's "brick" object; runc ignores it): directories
+  // of libraries bound in for a device, such as a GPU's driver libraries.
+  // spawn lists them in /etc/ld.so.conf.d and runs the image's ldconfig, as
+  // nvidia-container-toolkit's update-ldcache hook does, so the loader finds them.
+  std::vector<std::string> ld_library_dirs;
 
   bool has_namespace(std::string_view type) const;
 };

@@ -6,6 +6,11 @@
 # Usage: sandbox.sh COMMAND [ARGS...]
 # Exits 77 (skip) without root, unless BRICK_TEST_MUST_RUN=1 (CI), where a
 # skip would hide a failure.
+#
+# BRICK_SANDBOX_SETUP=CMD runs CMD first, outside the namespaces but with the
+# same BRICK_ROOT: for the one step a test needs the host's network for (an
+# image made by debootstrap from the package mirror). Its exit status, 77
+# (skip) included, ends the test when it is not 0.
 set -u
 if [ "$(id -u)" -ne 0 ]; then
   if [ "${BRICK_TEST_MUST_RUN:-0}" = 1 ]; then
@@ -23,4 +28,12 @@ cleanup() {
   rm -rf "$BRICK_ROOT" "$BRICK_RUN_ROOT"
 }
 trap cleanup EXIT
+if [ -n "${BRICK_SANDBOX_SETUP:-}" ]; then
+  bash -c "$BRICK_SANDBOX_SETUP"
+  rc=$?
+  if [ $rc -ne 0 ]; then
+    echo "sandbox: setup \`$BRICK_SANDBOX_SETUP\` exited $rc" >&2
+    exit $rc
+  fi
+fi
 unshare --net --mount --propagation private -- /bin/bash -c 'ip link set lo up && exec "$@"' sandbox "$@"

@@ -207,6 +207,67 @@ containerEdits:
   ::unsetenv("FAKE_NVML_GPUS");
 }
 
+TEST_CASE("injected driver libraries are in the container's ld.so.cache, made by its own ldconfig", "[gpu]") {
+  REQUIRE(::geteuid() == 0);
+  TempDir host = fake_host();
+  auto found = discover_gpus(host.path());
+  REQUIRE(found);
+  auto edits = gpu_edits(host.path(), {found->gpus[0]}, {"gpu"});
+  INFO((edits ? "" : edits.error().message()));
+  REQUIRE(edits);
+  const std::string script =
+      "cat /etc/ld.so.conf.d/000-brick-devices.conf 2>&1 | grep -v '^#'; ldconfig -p 2>&1 | grep nvidia";
+
+  // An image with glibc's ldconfig (the host's: static, so it runs in a
+  // busybox rootfs) and the usual /etc/ld.so.conf. The process runs as
+  // uid 1000, ldconfig as the container's root.
+  TempDir rootfs = busybox_rootfs();
+  fs::create_directories(rootfs.path() + "/sbin");
+  fs::copy_file("/sbin/ldconfig", rootfs.path() + "/sbin/ldconfig");
+  put(rootfs.path(), "etc/ld.so.conf", "include /etc/ld.so.conf.d/*.conf\n");
+  runtime::ContainerSpec spec = runtime::default_spec();
+  spec.root.path = rootfs.path();
+  spec.process.user = {1000, 1000, {}};
+  apply(*edits, spec);
+  CHECK(spec.ld_library_dirs == std::vector<std::string>{"/usr/lib/x86_64-linux-gnu"});
+  spec.process.args = {"sh", "-c", script};
+  Ran ran = run_in_cgroup(spec);
+  INFO(ran.output);
+  CHECK(ran.output.starts_with("/usr/lib/x86_64-linux-gnu\n"));
+  CHECK(ran.output.find("libnvidia-ml.so.1 (libc6,x86-64) => /usr/lib/x86_64-linux-gnu/libnvidia-ml.so.1\n") !=
+        std::string::npos);
+  // Written into the container's root (here the rootfs itself; in brick
+  // the overlay's upper layer).
+  CHECK(fs::exists(rootfs.path() + "/etc/ld.so.cache"));
+
+  // Without libraries injected, nothing is written and ldconfig is not run.
+  TempDir plain = busybox_rootfs();
+  fs::create_directories(plain.path() + "/sbin");
+  fs::copy_file("/sbin/ldconfig", plain.path() + "/sbin/ldconfig");
+  Ran none = run(plain, ContainerEdits{}, "test -e /etc/ld.so.conf.d || test -e /etc/ld.so.cache || echo none");
+  CHECK(none.output == "none\n");
+  CHECK_FALSE(fs::exists(plain.path() + "/etc/ld.so.cache"));
+
+  // ldconfig is the image's code: it runs as the container's root, with none
+  // of the fds spawn's caller holds (here a directory of the host).
+  TempDir scripted = busybox_rootfs();
+  put(scripted.path(), "sbin/ldconfig",
+      "#!/bin/sh\necho \"uid=$(id -u) fds=$(ls /proc/self/fd | tr '\\n' ' ')\" >/ldconfig.out\n");
+  fs::permissions(scripted.path() + "/sbin/ldconfig", fs::perms(0755));
+  const int leak = ::open("/", O_RDONLY | O_DIRECTORY);  // deliberately without O_CLOEXEC
+  REQUIRE(leak >= 0);
+  Ran scripted_ran = run(scripted, *edits, "cat /ldconfig.out");
+  ::close(leak);
+  INFO(scripted_ran.output);
+  CHECK(scripted_ran.output == "uid=0 fds=0 1 2 3 \n");
+
+  // An image without ldconfig (busybox) starts as before, nothing written.
+  TempDir bare = busybox_rootfs();
+  Ran ran_bare = run(bare, *edits, "test -e /etc/ld.so.conf.d && echo written; echo ok");
+  CHECK(ran_bare.output == "ok\n");
+  ::unsetenv("FAKE_NVML_GPUS");
+}
+
 TEST_CASE("a real GPU: nvidia-smi -L in a container lists only the reserved GPU", "[.real-gpu]") {
   if (::access("/dev/nvidiactl", F_OK) != 0 || ::access("/usr/bin/nvidia-smi", X_OK) != 0) {
     WARN("no NVIDIA driver on this host: skipping");

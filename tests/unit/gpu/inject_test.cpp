@@ -79,6 +79,8 @@ TEST_CASE("inject: nodes, libraries, nvidia-smi and environment of the chosen GP
   }
   CHECK(targets == std::vector<std::string>{"/usr/lib/x86_64-linux-gnu/libcuda.so.1",
                                             "/usr/lib/x86_64-linux-gnu/libnvidia-ml.so.1", "/usr/bin/nvidia-smi"});
+  // Each library's directory once, for the container's ldconfig.
+  CHECK(edits->ldconfig_dirs == std::vector<std::string>{"/usr/lib/x86_64-linux-gnu"});
   CHECK(edits->env == std::vector<std::string>{"NVIDIA_VISIBLE_DEVICES=GPU-bbbb",
                                                "NVIDIA_DRIVER_CAPABILITIES=compute,utility",
                                                "CUDA_VISIBLE_DEVICES=GPU-bbbb"});

@@ -76,6 +76,7 @@ TEST_CASE("config.json round trip", "[spec]") {
   // default_spec's allow-list replaced by a short one.
   spec.linux.resources.devices = {{false, 'a', -1, -1, "rwm"}, {true, 'c', 1, 3, "rw"}};
   spec.linux.devices.push_back({"/dev/nvidia0", 'c', 195, 0, 0666, 0, 44});
+  spec.ld_library_dirs = {"/usr/lib/x86_64-linux-gnu"};
 
   const std::string text = spec_to_json(spec);
   auto doc = nlohmann::json::parse(text);
@@ -98,6 +99,10 @@ TEST_CASE("config.json round trip", "[spec]") {
   CHECK(back->linux.devices == spec.linux.devices);
   CHECK(doc["linux"]["devices"][0]["fileMode"] == 0666);
   CHECK(back->root.readonly);
+  // brick's own key, outside the OCI ones runc reads.
+  CHECK(doc["brick"]["ldLibraryDirs"] == nlohmann::json({"/usr/lib/x86_64-linux-gnu"}));
+  CHECK(back->ld_library_dirs == spec.ld_library_dirs);
+  CHECK_FALSE(nlohmann::json::parse(spec_to_json(default_spec())).contains("brick"));
 }
 
 TEST_CASE("default_spec carries docker's device allow-list", "[spec]") {
