@@ -10,7 +10,8 @@
 # one about one. Medians of RUNS runs (default 3; podman-compose is slow).
 #
 #   sudo bench/compose_bench.sh          (BRICK=path/to/brick, RUNS=N,
-#                                         STACKS="chain10 flat50", TOOLS="brick podman-compose")
+#                                         STACKS="chain10 flat50",
+#                                         TOOLS="brick podman-compose podman-run")
 #
 # Everything runs inside a private network and mount namespace; podman is
 # given rlimits within this host's hard limits, the cgroupfs manager and
@@ -31,7 +32,7 @@ if [ "${1:-}" != --inside ]; then
     DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends $missing >&2
   fi
   exec unshare --net --mount --propagation private -- env BRICK="$brick" RUNS="$runs" \
-    STACKS="${STACKS:-chain10 flat50}" TOOLS="${TOOLS:-brick podman-compose}" "$0" --inside
+    STACKS="${STACKS:-chain10 flat50}" TOOLS="${TOOLS:-brick podman-compose podman-run}" "$0" --inside
 fi
 
 ip link set lo up
@@ -49,6 +50,7 @@ cleanup() {
   for stack in chain10 flat50; do
     B compose -f "$work/$stack.yaml" down -t 0 >/dev/null 2>&1 || true
     podman-compose -f "$work/$stack.yaml" down -t 0 >/dev/null 2>&1 || true
+    podman_run_down "$stack" >/dev/null 2>&1 || true
   done
   # podman-compose 1.0.3 leaves its network (named after the directory).
   podman network ls --format '{{.Name}}' | grep "^$(basename "$work" | tr -d .)_" | xargs -r podman network rm -f >/dev/null 2>&1 || true
@@ -101,6 +103,26 @@ seconds() {
 }
 median() { sort -g | awk '{a[NR]=$1} END {print (NR % 2) ? a[(NR+1)/2] : (a[NR/2] + a[NR/2+1]) / 2}'; }
 
+podman_run_up() {
+  local n=${1//[a-z]/} i
+  podman network create "bench_$1" >/dev/null
+  if [ "$1" = chain10 ]; then
+    for i in $(seq 0 $((n - 1))); do
+      podman run -d --network "bench_$1" --name "bench-$1-s$i" localhost/brick-bench/busybox sleep 1000 >/dev/null
+    done
+  else
+    for i in $(seq 0 $((n - 1))); do
+      podman run -d --network "bench_$1" --name "bench-$1-s$i" localhost/brick-bench/busybox sleep 1000 >/dev/null &
+    done
+    wait
+  fi
+  [ "$(podman ps -q --filter "name=bench-$1-" | wc -l)" = "$n" ]
+}
+podman_run_down() {
+  podman ps -aq --filter "name=bench-$1-" | xargs -r podman rm -f -t "$grace" >/dev/null
+  podman network rm "bench_$1" >/dev/null
+}
+
 printf '%-8s %-15s %10s %10s\n' stack tool "up -d (s)" "down (s)"
 for stack in $STACKS; do
   for tool in $TOOLS; do
@@ -111,6 +133,12 @@ for stack in $STACKS; do
         [ "$(B compose -f "$work/$stack.yaml" ps -q | wc -l)" = "${stack//[a-z]/}" ] ||
           { echo "brick: not every service of $stack runs" >&2; exit 1; }
         downs+=("$(seconds B compose -f "$work/$stack.yaml" down -t "$grace")")
+      elif [ "$tool" = podman-run ]; then
+        # The floor for podman: its own CLI, one `podman run -d` per service,
+        # all at once, on one bridge network (made and removed in the timing,
+        # as compose does). The chain is run in order.
+        ups+=("$(seconds podman_run_up "$stack")")
+        downs+=("$(seconds podman_run_down "$stack")")
       else
         ups+=("$(seconds podman-compose -f "$work/$stack.podman.yaml" up -d)")
         downs+=("$(seconds podman-compose -f "$work/$stack.podman.yaml" down -t "$grace")")
@@ -123,14 +151,15 @@ for stack in $STACKS; do
   done
 done
 
-[ "$STACKS $TOOLS" = "chain10 flat50 brick podman-compose" ] || exit 0
 python3 - "$work/results" <<'PY'
 import sys
 r = {}
 for line in open(sys.argv[1]):
     stack, tool, up, down = line.split()
     r[(stack, tool)] = (float(up), float(down))
-for stack in ["chain10", "flat50"]:
-    b, p = r[(stack, "brick")], r[(stack, "podman-compose")]
-    print(f"{stack}: brick up {p[0] / b[0]:.1f}x faster than podman-compose, down {p[1] / b[1]:.1f}x")
+for (stack, tool), p in sorted(r.items()):
+    b = r.get((stack, "brick"))
+    if tool == "brick" or not b:
+        continue
+    print(f"{stack}: brick up {p[0] / b[0]:.1f}x faster than {tool}, down {p[1] / b[1]:.1f}x")
 PY
