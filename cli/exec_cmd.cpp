@@ -1,6 +1,8 @@
 #include "cli/exec_cmd.hpp"
 
 #include <fcntl.h>
+#include <sys/ioctl.h>
+#include <sys/socket.h>
 #include <sys/syscall.h>
 #include <unistd.h>
 
@@ -74,12 +76,18 @@ Status exec_in(const std::string& container, const ExecRequest& o, Context& ctx)
     options.stdin_fd = null_fd.get();
   }
   if (o.detach) options.stdout_fd = options.stderr_fd = null_fd.get();
-  // -t: the process gets a terminal's slave side as 0, 1 and 2 (with -i its
-  // input is ours, else nothing writes to it); we relay the master.
-  std::optional<Pty> pty;
+  // -t: the process makes a terminal from the container's own devpts, keeps
+  // its slave side as 0, 1 and 2 (with -i its input is ours, else nothing
+  // writes to it) and sends us the master, which we relay.
+  UniqueFd console, console_child;
   if (process.terminal) {
-    pty = BRICK_TRY(open_pty(STDIN_FILENO));
-    options.stdin_fd = options.stdout_fd = options.stderr_fd = pty->slave.get();
+    int sv[2];
+    if (::socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, sv) < 0)
+      return fail_errno("creating the console socket");
+    console = UniqueFd(sv[0]);
+    console_child = UniqueFd(sv[1]);
+    options.console_socket = console_child.get();
+    (void)::ioctl(STDIN_FILENO, TIOCGWINSZ, &options.console_size);
   }
   const std::vector<std::string> cgroups = c.cgroup_dirs;
   options.before_start = [&cgroups](pid_t pid) -> Status {
@@ -102,11 +110,12 @@ Status exec_in(const std::string& container, const ExecRequest& o, Context& ctx)
     child->release();
     return {};
   }
-  if (pty) {
-    pty->slave.reset();
+  if (console) {
+    console_child.reset();
+    UniqueFd master = BRICK_TRY(receive_terminal(console.get()));
     std::optional<RawTerminal> raw;
     if (o.interactive && ::isatty(STDIN_FILENO)) raw.emplace();
-    relay_terminal(pty->master.get(), o.interactive);
+    relay_terminal(master.get(), o.interactive);
   }
   ExitStatus status = BRICK_TRY(child->wait());
   ctx.exit_code = status.exit_code();

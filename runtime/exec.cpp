@@ -17,12 +17,13 @@
 #include "runtime/exec_target.hpp"
 #include "runtime/init.hpp"
 #include "runtime/privileges.hpp"
+#include "runtime/pty.hpp"
 
 namespace brick::runtime {
 
 namespace {
 
-enum class Stage : int { setns, fork, sync, stdio, rlimit, privileges, chdir, close_fds, exec };
+enum class Stage : int { setns, fork, sync, terminal, stdio, rlimit, privileges, chdir, close_fds, exec };
 
 struct ChildError {
   Stage stage;
@@ -39,6 +40,8 @@ struct ExecPlan {
   ExecTarget target;
   int stdio[3] = {-1, -1, -1};
   bool terminal = false;
+  int console_socket = -1;
+  struct winsize console_size {};
 };
 
 [[noreturn]] void die(int error_fd, Stage stage, int index = -1) {
@@ -55,7 +58,14 @@ struct ExecPlan {
   }
   if (n != 1) ::_exit(127);
   ::close(sync_fd);
-  if (int fd = install_stdio(plan.stdio, plan.terminal); fd >= 0) die(error_fd, Stage::stdio, fd);
+  int stdio[3] = {plan.stdio[0], plan.stdio[1], plan.stdio[2]};
+  if (plan.console_socket >= 0) {
+    int step = 0;
+    const int slave = open_container_terminal(plan.console_socket, plan.console_size, &step);
+    if (slave < 0) die(error_fd, Stage::terminal, step);
+    stdio[0] = stdio[1] = stdio[2] = slave;
+  }
+  if (int fd = install_stdio(stdio, plan.terminal); fd >= 0) die(error_fd, Stage::stdio, fd);
   for (size_t i = 0; i < plan.rlimits.size(); ++i)
     if (::setrlimit(static_cast<__rlimit_resource>(plan.rlimits[i].first), &plan.rlimits[i].second) < 0)
       die(error_fd, Stage::rlimit, plan.rlimits[i].first);
@@ -95,6 +105,7 @@ std::string describe(const ExecPlan& plan, const Process& process, const ChildEr
     case Stage::setns: return "joining the container's namespaces";
     case Stage::fork: return "forking into the container's pid namespace";
     case Stage::sync: return "waiting for the parent";
+    case Stage::terminal: return describe_terminal_step(e.index);
     case Stage::stdio: return "setting up fd " + std::to_string(e.index);
     case Stage::rlimit: return "setting rlimit " + std::to_string(e.index);
     case Stage::privileges: return describe_privilege_step(plan.privileges, static_cast<PrivilegeStep>(e.index));
@@ -124,6 +135,10 @@ Result<ExecPlan> make_plan(const Process& process, const Linux& linux, const Exe
   plan.terminal = process.terminal;
   plan.stdio[1] = options.stdout_fd;
   plan.stdio[2] = options.stderr_fd;
+  if (plan.terminal && options.console_socket >= 0) {
+    plan.console_socket = options.console_socket;
+    plan.console_size = options.console_size;
+  }
   return plan;
 }
 

@@ -4,6 +4,7 @@
 // and cwd rules as spawn_container.
 #pragma once
 
+#include <sys/ioctl.h>
 #include <sys/types.h>
 
 #include <functional>
@@ -27,6 +28,11 @@ struct ExecOptions {
   // namespaces, before it runs a step of its own: join the container's
   // cgroup here (Cgroup::add_process). A failure kills it and is returned.
   std::function<Status(pid_t)> before_start;
+  // With process.terminal, as spawn's: the process takes a terminal from the
+  // container's own /dev/ptmx and sends its master here (receive_terminal);
+  // `console_size`, when not all zero, is its first window size.
+  int console_socket = -1;
+  struct winsize console_size {};
 };
 
 // Enters the pid, mount, network, ipc, uts and cgroup namespaces of the

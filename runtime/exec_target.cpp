@@ -2,9 +2,12 @@
 
 #include <fcntl.h>
 #include <sys/ioctl.h>
+#include <sys/socket.h>
+#include <sys/uio.h>
 #include <unistd.h>
 
 #include <cerrno>
+#include <cstring>
 #include <string_view>
 
 #include "base/strings.hpp"
@@ -43,6 +46,36 @@ int install_stdio(const int stdio[3], bool terminal) noexcept {
     if (high[i] >= 0 && ::dup2(high[i], i) < 0) return i;  // dup2 clears CLOEXEC
   if (terminal && (::setsid() < 0 || ::ioctl(0, TIOCSCTTY, 0) < 0)) return 0;
   return -1;
+}
+
+int open_container_terminal(int console_socket, const struct winsize& size, int* step) noexcept {
+  const int master = ::open("/dev/ptmx", O_RDWR | O_NOCTTY | O_CLOEXEC);
+  if (master < 0) return *step = 0, -1;
+  int unlock = 0;
+  if (::ioctl(master, TIOCSPTLCK, &unlock) < 0) return *step = 1, -1;
+  if (size.ws_row != 0 || size.ws_col != 0) (void)::ioctl(master, TIOCSWINSZ, &size);
+  const int slave = ::ioctl(master, TIOCGPTPEER, O_RDWR | O_NOCTTY | O_CLOEXEC);
+  if (slave < 0) return *step = 2, -1;
+  char byte = 0;
+  iovec iov{&byte, 1};
+  alignas(cmsghdr) char control[CMSG_SPACE(sizeof(int))] = {};
+  msghdr msg{};
+  msg.msg_iov = &iov;
+  msg.msg_iovlen = 1;
+  msg.msg_control = control;
+  msg.msg_controllen = sizeof control;
+  cmsghdr* c = CMSG_FIRSTHDR(&msg);
+  c->cmsg_level = SOL_SOCKET;
+  c->cmsg_type = SCM_RIGHTS;
+  c->cmsg_len = CMSG_LEN(sizeof(int));
+  std::memcpy(CMSG_DATA(c), &master, sizeof master);
+  ssize_t sent;
+  while ((sent = ::sendmsg(console_socket, &msg, MSG_NOSIGNAL)) < 0 && errno == EINTR) {
+  }
+  if (sent != 1) return *step = 3, -1;
+  ::close(master);
+  ::close(console_socket);
+  return slave;
 }
 
 void exec_target(const ExecTarget& target) noexcept {

@@ -4,6 +4,8 @@
 // makes syscalls.
 #pragma once
 
+#include <sys/ioctl.h>
+
 #include <string>
 #include <vector>
 
@@ -29,6 +31,15 @@ Result<ExecTarget> plan_exec(const Process& process);
 // session with it as the controlling terminal. Returns -1, or the fd that
 // failed with errno set.
 int install_stdio(const int stdio[3], bool terminal) noexcept;
+
+// Child side, allocation-free, once in the container's mount namespace: a
+// terminal from the container's own /dev/ptmx (its devpts instance, so the
+// name ttyname() gives exists inside), its window size set from `size` when
+// that is not all zero, the master sent over `console_socket` (SCM_RIGHTS;
+// runtime/pty.hpp's receive_terminal takes it). Returns the slave side
+// (O_CLOEXEC, for install_stdio), or -1 with errno set and `*step` naming
+// what failed: 0 opening /dev/ptmx, 1 unlocking, 2 the slave, 3 sending.
+int open_container_terminal(int console_socket, const struct winsize& size, int* step) noexcept;
 
 // execve of each candidate in turn; returns only when all fail, with errno
 // as execvp reports it: the first error other than ENOENT/ENOTDIR (a file

@@ -1,22 +1,21 @@
-// A pseudo-terminal for `-t`: the monitor (run) or the CLI (exec) keeps the
-// master side and gives the slave side to the process as its 0, 1 and 2.
+// A pseudo-terminal for `-t`: the container's process makes it from the
+// container's own devpts (exec_target.hpp's open_container_terminal) and
+// sends the master to the monitor (run) or the CLI (exec), which keeps it.
 #pragma once
+
+#include <string>
 
 #include "base/error.hpp"
 #include "base/unique_fd.hpp"
 
 namespace brick::runtime {
 
-struct Pty {
-  UniqueFd master;  // O_CLOEXEC
-  UniqueFd slave;   // O_CLOEXEC, O_NOCTTY: the process makes it its controlling terminal
-};
+// The terminal master a container process sent on `console_socket`
+// (exec_target.hpp's open_container_terminal). Call it once the spawn or
+// exec has returned: the master is there by then, so this never waits.
+Result<UniqueFd> receive_terminal(int console_socket);
 
-// Opens a new pair on the host's /dev/ptmx. When `size_from` is a terminal,
-// the new one takes its window size.
-Result<Pty> open_pty(int size_from = -1);
-
-// The window size of `from` (a terminal) onto `to`; false when `from` is none.
-bool copy_window_size(int from, int to);
+// What open_container_terminal's `step` was doing, for an error message.
+std::string describe_terminal_step(int step);
 
 }  // namespace brick::runtime

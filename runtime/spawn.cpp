@@ -32,6 +32,7 @@
 #include "runtime/init.hpp"
 #include "runtime/mounts.hpp"
 #include "runtime/privileges.hpp"
+#include "runtime/pty.hpp"
 #include "runtime/security.hpp"
 
 namespace brick::runtime {
@@ -502,40 +503,6 @@ void update_ld_cache(const Plan& plan, int error_fd) {
   }
 }
 
-// The container's own terminal, from the devpts instance mounted at
-// /dev/pts (ptmx leads there): the master goes to the monitor over the
-// console socket, the slave is returned (O_CLOEXEC; install_stdio dups it).
-int open_terminal(const Plan& plan, int error_fd) {
-  const int master = ::open("/dev/ptmx", O_RDWR | O_NOCTTY | O_CLOEXEC);
-  if (master < 0) die(error_fd, Stage::terminal, 0);
-  int unlock = 0;
-  if (::ioctl(master, TIOCSPTLCK, &unlock) < 0) die(error_fd, Stage::terminal, 1);
-  if (plan.console_size.ws_row != 0 || plan.console_size.ws_col != 0)
-    (void)::ioctl(master, TIOCSWINSZ, &plan.console_size);
-  const int slave = ::ioctl(master, TIOCGPTPEER, O_RDWR | O_NOCTTY | O_CLOEXEC);
-  if (slave < 0) die(error_fd, Stage::terminal, 2);
-  char byte = 0;
-  iovec iov{&byte, 1};
-  alignas(cmsghdr) char control[CMSG_SPACE(sizeof(int))] = {};
-  msghdr msg{};
-  msg.msg_iov = &iov;
-  msg.msg_iovlen = 1;
-  msg.msg_control = control;
-  msg.msg_controllen = sizeof control;
-  cmsghdr* c = CMSG_FIRSTHDR(&msg);
-  c->cmsg_level = SOL_SOCKET;
-  c->cmsg_type = SCM_RIGHTS;
-  c->cmsg_len = CMSG_LEN(sizeof(int));
-  std::memcpy(CMSG_DATA(c), &master, sizeof master);
-  ssize_t sent;
-  while ((sent = ::sendmsg(plan.console_socket, &msg, MSG_NOSIGNAL)) < 0 && errno == EINTR) {
-  }
-  if (sent != 1) die(error_fd, Stage::terminal, 3);
-  ::close(master);
-  ::close(plan.console_socket);
-  return slave;
-}
-
 [[noreturn]] void child_main(const Plan& plan, int sync_fd, int error_fd) {
   char go = 0;
   ssize_t n;
@@ -560,7 +527,9 @@ int open_terminal(const Plan& plan, int error_fd) {
       die(error_fd, Stage::rlimit, static_cast<int>(i));
   int stdio[3] = {plan.stdio[0], plan.stdio[1], plan.stdio[2]};
   if (plan.console_socket >= 0) {
-    const int slave = open_terminal(plan, error_fd);
+    int step = 0;
+    const int slave = open_container_terminal(plan.console_socket, plan.console_size, &step);
+    if (slave < 0) die(error_fd, Stage::terminal, step);
     stdio[0] = stdio[1] = stdio[2] = slave;
   }
   if (int fd = install_stdio(stdio, plan.terminal); fd >= 0) die(error_fd, Stage::stdio, fd);
@@ -644,11 +613,7 @@ std::string describe(const Plan& plan, const ContainerSpec& spec, const ChildErr
                   ? spec.process.rlimits[e.index].type
                   : std::string("?")) +
              "`";
-    case Stage::terminal: {
-      static const char* const steps[] = {"opening the container's /dev/ptmx", "unlocking the terminal",
-                                          "opening the terminal's slave side", "sending the terminal to the monitor"};
-      return e.index >= 0 && e.index < 4 ? steps[e.index] : "allocating the terminal";
-    }
+    case Stage::terminal: return describe_terminal_step(e.index);
     case Stage::stdio: return "setting up fd " + std::to_string(e.index);
     case Stage::ld_conf: return std::string("writing `") + kLdConfFile + "`";
     case Stage::ldconfig: return "running ldconfig";
@@ -708,27 +673,6 @@ Result<ChildProcess> spawn_container(const ContainerSpec& spec, const SpawnOptio
   // The child has exited (or is about to): reap it here, so no zombie outlives the error.
   (void)child.wait();
   return fail(Error::from_errno(describe(plan, spec, report), report.err).context("starting container"));
-}
-
-Result<UniqueFd> receive_terminal(int console_socket) {
-  char byte = 0;
-  iovec iov{&byte, 1};
-  alignas(cmsghdr) char control[CMSG_SPACE(sizeof(int))] = {};
-  msghdr msg{};
-  msg.msg_iov = &iov;
-  msg.msg_iovlen = 1;
-  msg.msg_control = control;
-  msg.msg_controllen = sizeof control;
-  ssize_t n;
-  while ((n = ::recvmsg(console_socket, &msg, MSG_CMSG_CLOEXEC | MSG_DONTWAIT)) < 0 && errno == EINTR) {
-  }
-  if (n < 0) return fail_errno("receiving the container's terminal");
-  const cmsghdr* c = CMSG_FIRSTHDR(&msg);
-  if (n != 1 || !c || c->cmsg_level != SOL_SOCKET || c->cmsg_type != SCM_RIGHTS || c->cmsg_len != CMSG_LEN(sizeof(int)))
-    return fail("receiving the container's terminal: no descriptor came");
-  int fd = -1;
-  std::memcpy(&fd, CMSG_DATA(c), sizeof fd);
-  return UniqueFd(fd);
 }
 
 }  // namespace brick::runtime

@@ -32,16 +32,13 @@ struct SpawnOptions {
   // container allocates its terminal from its own /dev/ptmx (so ttyname()
   // inside names a /dev/pts/N that exists there), makes the slave its 0, 1
   // and 2 and its controlling terminal, and sends the master here
-  // (SCM_RIGHTS) before the exec: receive_terminal() takes it. The std*_fd
+  // (SCM_RIGHTS) before the exec: runtime/pty.hpp's receive_terminal takes
+  // it. The std*_fd
   // above are then unused. `console_size`, when not all zero, is its first
   // window size.
   int console_socket = -1;
   struct winsize console_size {};
 };
-
-// The terminal master a container sent on `console_socket` (spawn_container
-// has returned, so it is there already).
-Result<UniqueFd> receive_terminal(int console_socket);
 
 // Clones into the spec's namespaces (pid, network, ipc, uts, mount; cgroup is
 // unshared after before_start, so its root is the container's cgroup), builds

@@ -52,6 +52,8 @@ b exec "$id" sh -c 'exit 0' || fail "exec into the -dit container"
 # exec -t: a terminal of its own; -it takes our input through it.
 out=$(b exec -t "$id" sh -c 'test -t 0 && test -t 1 && echo "tty $TERM"' </dev/null | tr -d '\r')
 [ "$out" = "tty xterm" ] || fail "exec -t gave no terminal: \`$out\`"
+out=$(b exec -t "$id" sh -c 't=$(tty) && test -c "$t" && echo "own $t"' </dev/null | tr -d '\r')
+[[ "$out" == "own /dev/pts/"[0-9]* ]] || fail "exec -t: the terminal is not the container's own: \`$out\`"
 set +e
 out=$(printf 'echo exec-$((6*7))\nexit 5\n' | b exec -it "$id" sh 2>&1)
 rc=$?
