@@ -2,7 +2,6 @@
 
 #include <fcntl.h>
 #include <sys/ioctl.h>
-#include <sys/socket.h>
 #include <sys/syscall.h>
 #include <unistd.h>
 
@@ -79,14 +78,10 @@ Status exec_in(const std::string& container, const ExecRequest& o, Context& ctx)
   // -t: the process makes a terminal from the container's own devpts, keeps
   // its slave side as 0, 1 and 2 (with -i its input is ours, else nothing
   // writes to it) and sends us the master, which we relay.
-  UniqueFd console, console_child;
+  std::optional<ConsoleSocket> console;
   if (process.terminal) {
-    int sv[2];
-    if (::socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, sv) < 0)
-      return fail_errno("creating the console socket");
-    console = UniqueFd(sv[0]);
-    console_child = UniqueFd(sv[1]);
-    options.console_socket = console_child.get();
+    console = BRICK_TRY(make_console_socket());
+    options.console_socket = console->theirs.get();
     (void)::ioctl(STDIN_FILENO, TIOCGWINSZ, &options.console_size);
   }
   const std::vector<std::string> cgroups = c.cgroup_dirs;
@@ -111,8 +106,8 @@ Status exec_in(const std::string& container, const ExecRequest& o, Context& ctx)
     return {};
   }
   if (console) {
-    console_child.reset();
-    UniqueFd master = BRICK_TRY(receive_terminal(console.get()));
+    console->theirs.reset();
+    UniqueFd master = BRICK_TRY(receive_terminal(console->ours.get()));
     std::optional<RawTerminal> raw;
     if (o.interactive && ::isatty(STDIN_FILENO)) raw.emplace();
     relay_terminal(master.get(), o.interactive);

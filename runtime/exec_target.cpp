@@ -56,26 +56,27 @@ int open_container_terminal(int console_socket, const struct winsize& size, int*
   if (size.ws_row != 0 || size.ws_col != 0) (void)::ioctl(master, TIOCSWINSZ, &size);
   const int slave = ::ioctl(master, TIOCGPTPEER, O_RDWR | O_NOCTTY | O_CLOEXEC);
   if (slave < 0) return *step = 2, -1;
-  char byte = 0;
-  iovec iov{&byte, 1};
-  alignas(cmsghdr) char control[CMSG_SPACE(sizeof(int))] = {};
-  msghdr msg{};
-  msg.msg_iov = &iov;
-  msg.msg_iovlen = 1;
-  msg.msg_control = control;
-  msg.msg_controllen = sizeof control;
-  cmsghdr* c = CMSG_FIRSTHDR(&msg);
+  FdMessage m;
+  cmsghdr* c = CMSG_FIRSTHDR(&m.msg);
   c->cmsg_level = SOL_SOCKET;
   c->cmsg_type = SCM_RIGHTS;
   c->cmsg_len = CMSG_LEN(sizeof(int));
   std::memcpy(CMSG_DATA(c), &master, sizeof master);
   ssize_t sent;
-  while ((sent = ::sendmsg(console_socket, &msg, MSG_NOSIGNAL)) < 0 && errno == EINTR) {
+  while ((sent = ::sendmsg(console_socket, &m.msg, MSG_NOSIGNAL)) < 0 && errno == EINTR) {
   }
   if (sent != 1) return *step = 3, -1;
   ::close(master);
   ::close(console_socket);
   return slave;
+}
+
+bool use_container_terminal(int stdio[3], int console_socket, const struct winsize& size, int* step) noexcept {
+  if (console_socket < 0) return true;
+  const int slave = open_container_terminal(console_socket, size, step);
+  if (slave < 0) return false;
+  stdio[0] = stdio[1] = stdio[2] = slave;
+  return true;
 }
 
 void exec_target(const ExecTarget& target) noexcept {

@@ -5,6 +5,8 @@
 #pragma once
 
 #include <sys/ioctl.h>
+#include <sys/socket.h>
+#include <sys/uio.h>
 
 #include <string>
 #include <vector>
@@ -31,6 +33,29 @@ Result<ExecTarget> plan_exec(const Process& process);
 // session with it as the controlling terminal. Returns -1, or the fd that
 // failed with errno set.
 int install_stdio(const int stdio[3], bool terminal) noexcept;
+
+// The message a console socket carries: one byte, and room for one fd
+// (SCM_RIGHTS). Both ends build it the same way; it points into itself, so
+// it stays where it was made.
+struct FdMessage {
+  char byte = 0;
+  iovec iov{&byte, 1};
+  alignas(cmsghdr) char control[CMSG_SPACE(sizeof(int))] = {};
+  msghdr msg{};
+  FdMessage() noexcept {
+    msg.msg_iov = &iov;
+    msg.msg_iovlen = 1;
+    msg.msg_control = control;
+    msg.msg_controllen = sizeof control;
+  }
+  FdMessage(const FdMessage&) = delete;
+  FdMessage& operator=(const FdMessage&) = delete;
+};
+
+// With a console socket (>= 0): the container's own terminal
+// (open_container_terminal) takes the place of all three of `stdio`. Returns
+// false, errno and `*step` set, when it cannot be made.
+bool use_container_terminal(int stdio[3], int console_socket, const struct winsize& size, int* step) noexcept;
 
 // Child side, allocation-free, once in the container's mount namespace: a
 // terminal from the container's own /dev/ptmx (its devpts instance, so the

@@ -388,13 +388,11 @@ void Monitor::finish_probe(bool timed_out) {
 Status Monitor::open_stdio(SpawnOptions& options, UniqueFd& child_end, UniqueFd& out_w, UniqueFd& err_w) {
   if (state_.tty) {
     // The container makes its terminal from its own devpts and sends the
-    // master back (take_terminal, once it runs); it starts at the attached
+    // master back (received once spawn returns); it starts at the attached
     // CLI's window size, when that is a terminal.
-    int sv[2];
-    if (::socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, sv) < 0)
-      return fail_errno("creating the console socket");
-    console_ = UniqueFd(sv[0]);
-    child_end = UniqueFd(sv[1]);
+    ConsoleSocket console = BRICK_TRY(make_console_socket());
+    console_ = std::move(console.ours);
+    child_end = std::move(console.theirs);
     options.console_socket = child_end.get();
     if (attach_in_ >= 0) (void)::ioctl(attach_in_, TIOCGWINSZ, &options.console_size);
     return {};

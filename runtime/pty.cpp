@@ -10,22 +10,23 @@
 #include <cstring>
 #include <string>
 
+#include "runtime/exec_target.hpp"
+
 namespace brick::runtime {
 
+Result<ConsoleSocket> make_console_socket() {
+  int sv[2];
+  if (::socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, sv) < 0) return fail_errno("creating the console socket");
+  return ConsoleSocket{UniqueFd(sv[0]), UniqueFd(sv[1])};
+}
+
 Result<UniqueFd> receive_terminal(int console_socket) {
-  char byte = 0;
-  iovec iov{&byte, 1};
-  alignas(cmsghdr) char control[CMSG_SPACE(sizeof(int))] = {};
-  msghdr msg{};
-  msg.msg_iov = &iov;
-  msg.msg_iovlen = 1;
-  msg.msg_control = control;
-  msg.msg_controllen = sizeof control;
+  FdMessage m;
   ssize_t n;
-  while ((n = ::recvmsg(console_socket, &msg, MSG_CMSG_CLOEXEC | MSG_DONTWAIT)) < 0 && errno == EINTR) {
+  while ((n = ::recvmsg(console_socket, &m.msg, MSG_CMSG_CLOEXEC | MSG_DONTWAIT)) < 0 && errno == EINTR) {
   }
   if (n < 0) return fail_errno("receiving the container's terminal");
-  const cmsghdr* c = CMSG_FIRSTHDR(&msg);
+  const cmsghdr* c = CMSG_FIRSTHDR(&m.msg);
   if (n != 1 || !c || c->cmsg_level != SOL_SOCKET || c->cmsg_type != SCM_RIGHTS || c->cmsg_len != CMSG_LEN(sizeof(int)))
     return fail("receiving the container's terminal: no descriptor came");
   int fd = -1;

@@ -10,6 +10,14 @@
 
 namespace brick::runtime {
 
+// A console socket's two ends (AF_UNIX, SOCK_SEQPACKET, O_CLOEXEC): `ours`
+// receives the master, `theirs` is given to the container's process
+// (SpawnOptions/ExecOptions::console_socket) and closed once it runs.
+struct ConsoleSocket {
+  UniqueFd ours, theirs;
+};
+Result<ConsoleSocket> make_console_socket();
+
 // The terminal master a container process sent on `console_socket`
 // (exec_target.hpp's open_container_terminal). Call it once the spawn or
 // exec has returned: the master is there by then, so this never waits.

@@ -526,12 +526,9 @@ void update_ld_cache(const Plan& plan, int error_fd) {
     if (::setrlimit(static_cast<__rlimit_resource>(plan.rlimits[i].resource), &plan.rlimits[i].limit) < 0)
       die(error_fd, Stage::rlimit, static_cast<int>(i));
   int stdio[3] = {plan.stdio[0], plan.stdio[1], plan.stdio[2]};
-  if (plan.console_socket >= 0) {
-    int step = 0;
-    const int slave = open_container_terminal(plan.console_socket, plan.console_size, &step);
-    if (slave < 0) die(error_fd, Stage::terminal, step);
-    stdio[0] = stdio[1] = stdio[2] = slave;
-  }
+  int terminal_step = 0;
+  if (!use_container_terminal(stdio, plan.console_socket, plan.console_size, &terminal_step))
+    die(error_fd, Stage::terminal, terminal_step);
   if (int fd = install_stdio(stdio, plan.terminal); fd >= 0) die(error_fd, Stage::stdio, fd);
   reset_signals();
   // With stdio in place (ldconfig's complaints belong in the container's

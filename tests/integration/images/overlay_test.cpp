@@ -30,6 +30,14 @@ bool have_root() {
 
 bool is_empty_dir(const std::string& path) { return fs::is_directory(path) && fs::is_empty(path); }
 
+// Empty upper and work directories, as a new container gets them.
+void fresh_dirs(const std::string& upper, const std::string& work) {
+  for (const auto& d : {upper, work}) {
+    fs::remove_all(d);
+    fs::create_directories(d);
+  }
+}
+
 bool can_write(const std::string& path) {
   int fd = ::open(path.c_str(), O_WRONLY | O_CREAT | O_CLOEXEC, 0644);
   if (fd < 0) return false;
@@ -92,10 +100,7 @@ TEST_CASE("overlay of unpacked layers honours whiteouts and opaque dirs", "[imag
     CHECK(is_empty_dir(t.merged));
   }
   SECTION("the guard's destructor unmounts") {
-    fs::remove_all(upper);
-    fs::remove_all(work);
-    fs::create_directories(upper);
-    fs::create_directories(work);
+    fresh_dirs(upper, work);
     {
       auto guard = images::mount_overlay({t.lower2, t.lower1}, upper, work, t.merged, api);
       REQUIRE(guard);
@@ -126,8 +131,7 @@ TEST_CASE("a throwaway upper layer is never synced: overlayfs' volatile", "[imag
   auto api = GENERATE(OverlayApi::automatic, OverlayApi::layer_paths, OverlayApi::mount_data);
   INFO("api " << static_cast<int>(api));
   std::string upper = t.tmp.path() + "/upper", work = t.tmp.path() + "/work";
-  fs::create_directories(upper);
-  fs::create_directories(work);
+  fresh_dirs(upper, work);
   {
     auto guard =
         images::mount_overlay({t.lower2, t.lower1}, upper, work, t.merged, api, images::UpperSync::volatile_upper);
@@ -138,10 +142,7 @@ TEST_CASE("a throwaway upper layer is never synced: overlayfs' volatile", "[imag
     REQUIRE(write_file_atomic(t.merged + "/etc/written", "mine"));
     CHECK(fs::exists(upper + "/etc/written"));
   }
-  fs::remove_all(upper);
-  fs::remove_all(work);
-  fs::create_directories(upper);
-  fs::create_directories(work);
+  fresh_dirs(upper, work);
   // And by default it is synced like any other mount.
   auto guard = images::mount_overlay({t.lower2, t.lower1}, upper, work, t.merged, api);
   REQUIRE(guard);
