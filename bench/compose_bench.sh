@@ -53,7 +53,7 @@ cleanup() {
     podman_run_down "$stack" >/dev/null 2>&1 || true
   done
   # podman-compose 1.0.3 leaves its network (named after the directory).
-  podman network ls --format '{{.Name}}' | grep "^$(basename "$work" | tr -d .)_" | xargs -r podman network rm -f >/dev/null 2>&1 || true
+  podman network ls --format '{{.Name}}' | grep "^$(basename "$work" | tr -d . | tr "[:upper:]" "[:lower:]")_" | xargs -r podman network rm -f >/dev/null 2>&1 || true
   podman rmi -f brick-bench/busybox >/dev/null 2>&1 || true
   podman image prune -f >/dev/null 2>&1 || true
   rm -rf "$work"
