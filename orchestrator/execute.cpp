@@ -203,7 +203,7 @@ class Executor {
       if (s.action == Action::create_container || s.action == Action::recreate_container) {
         DesiredContainer d = BRICK_TRY(desired(s));
         runtime::ContainerSpec scratch;
-        BRICK_TRY_CTX(map_host_devices(host_devices(d), scratch), "service `" + d.service + "`");
+        BRICK_TRY_CTX(map_host_devices(host_devices_of(d), scratch), "service `" + d.service + "`");
         BRICK_TRY(check_gpus(d));
       }
     return {};
@@ -223,12 +223,6 @@ class Executor {
       BRICK_TRY_CTX(registry.resolve(d.cdi_devices), "service `" + d.service + "`");
     }
     return {};
-  }
-
-  static std::vector<HostDevice> host_devices(const DesiredContainer& d) {
-    std::vector<HostDevice> out;
-    for (const DeviceMapping& m : d.devices) out.push_back({m.source, m.target, m.permissions});
-    return out;
   }
 
   // GPUs reserved under the container's holder (`project/name`, known now)

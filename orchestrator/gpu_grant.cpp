@@ -134,6 +134,12 @@ Status map_host_devices(const std::vector<HostDevice>& devices, runtime::Contain
   return {};
 }
 
+std::vector<HostDevice> host_devices_of(const DesiredContainer& d) {
+  std::vector<HostDevice> out;
+  for (const DeviceMapping& m : d.devices) out.push_back({m.source, m.target, m.permissions});
+  return out;
+}
+
 Result<std::vector<std::string>> grant_container_devices(const std::string& root, const std::string& run_root,
                                                          const runtime::ContainerStore& store,
                                                          const DesiredContainer& d, runtime::ContainerState& state) {
@@ -146,9 +152,7 @@ Result<std::vector<std::string>> grant_container_devices(const std::string& root
   };
   auto spec = store.load_spec(state.id);
   if (!spec) return undo(std::move(spec).error());
-  std::vector<HostDevice> host_devices;
-  for (const DeviceMapping& m : d.devices) host_devices.push_back({m.source, m.target, m.permissions});
-  if (auto s = map_host_devices(host_devices, *spec); !s)
+  if (auto s = map_host_devices(host_devices_of(d), *spec); !s)
     return undo(std::move(s).error().context("service `" + d.service + "`"));
   auto alive = [&store](const std::string& holder) {
     return static_cast<bool>(store.find(holder.substr(holder.rfind('/') + 1)));

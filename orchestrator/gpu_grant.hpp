@@ -50,6 +50,8 @@ struct HostDevice {
   std::string source, target, permissions = "rwm";
 };
 Status map_host_devices(const std::vector<HostDevice>& devices, runtime::ContainerSpec& spec);
+// A service's `devices:` mappings, as map_host_devices takes them.
+std::vector<HostDevice> host_devices_of(const DesiredContainer& d);
 
 // A created container's `devices:` and GPUs (d.devices, d.gpus under their
 // holder, d.cdi_devices) granted and written into its stored spec, the
