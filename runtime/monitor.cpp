@@ -120,7 +120,8 @@ class Monitor {
   }
   // The container's stdin: a terminal (-t), the attached CLI's input (-i),
   // a pipe nobody writes (-i, detached) or /dev/null. Sets the fds to give spawn.
-  Status open_stdio(SpawnOptions& options, UniqueFd& child_end, UniqueFd& out_w, UniqueFd& err_w);
+  // `console`: with -t, where the container will send its terminal's master.
+  Status open_stdio(SpawnOptions& options, UniqueFd& child_end, UniqueFd& out_w, UniqueFd& err_w, UniqueFd& console);
   void forward_stdin();
   // Healthchecks: one probe at a time, run inside the container.
   int poll_timeout_ms() const;
@@ -143,7 +144,6 @@ class Monitor {
   UniqueFd out_[2];  // read ends of the container's stdout and stderr
   UniqueFd listen_, timer_, null_;
   UniqueFd pty_master_;  // -t: the terminal's master side, while a run lasts
-  UniqueFd console_;     // -t: where the container sends that master, until it has
   UniqueFd stdin_hold_;  // -i without an attached CLI: the write end, never written
   int attach_in_ = -1;   // --attach-stdin: the CLI's input
   int sync_fd_ = kMonitorSyncFd;
@@ -247,18 +247,17 @@ Status Monitor::setup() {
 }
 
 Status Monitor::start_once() {
-  UniqueFd child_end, out_w, err_w;
+  UniqueFd child_end, out_w, err_w, console;
   SpawnOptions options;
-  BRICK_TRY(open_stdio(options, child_end, out_w, err_w));
+  BRICK_TRY(open_stdio(options, child_end, out_w, err_w, console));
 
   std::string cgroup_path = spec_.linux.cgroups_path.empty() ? "brick/" + state_.id : spec_.linux.cgroups_path;
   Cgroup cgroup = BRICK_TRY(Cgroup::create(*layout_, cgroup_path, spec_.linux.resources));
   options.before_start = [&cgroup](pid_t pid) { return cgroup.add_process(pid); };
   options.init = state_.init;
   ChildProcess child = BRICK_TRY(spawn_container(spec_, options));
-  if (console_) {
-    auto master = receive_terminal(console_.get());
-    console_.reset();
+  if (console) {
+    auto master = receive_terminal(console.get());
     if (!master) return fail(std::move(master).error());  // `child` kills and reaps the container
     out_[0] = UniqueFd(::fcntl(master->get(), F_DUPFD_CLOEXEC, 3));
     if (!out_[0]) return fail_errno("duplicating the terminal");
@@ -385,14 +384,15 @@ void Monitor::finish_probe(bool timed_out) {
   if (state_.health->status != before) event("health_status: " + state_.health->status);
 }
 
-Status Monitor::open_stdio(SpawnOptions& options, UniqueFd& child_end, UniqueFd& out_w, UniqueFd& err_w) {
+Status Monitor::open_stdio(SpawnOptions& options, UniqueFd& child_end, UniqueFd& out_w, UniqueFd& err_w,
+                           UniqueFd& console) {
   if (state_.tty) {
     // The container makes its terminal from its own devpts and sends the
     // master back (received once spawn returns); it starts at the attached
     // CLI's window size, when that is a terminal.
-    ConsoleSocket console = BRICK_TRY(make_console_socket());
-    console_ = std::move(console.ours);
-    child_end = std::move(console.theirs);
+    ConsoleSocket pair = BRICK_TRY(make_console_socket());
+    console = std::move(pair.ours);
+    child_end = std::move(pair.theirs);
     options.console_socket = child_end.get();
     if (attach_in_ >= 0) (void)::ioctl(attach_in_, TIOCGWINSZ, &options.console_size);
     return {};
