@@ -169,7 +169,9 @@ Result<ContainerState> observe_container(const ContainerStore& store, const std:
 }
 
 Result<StartResult> start_container(const ContainerStore& store, const std::string& id, const StartOptions& options) {
-  ContainerState state = BRICK_TRY(observe_container(store, id));
+  // A container that has just exited may still have its monitor tearing
+  // down (network, rootfs); a new monitor must wait for it, not fail.
+  ContainerState state = BRICK_TRY(settled_state(store, id));
   if (state.running()) return StartResult{};
   const std::string what = "starting container `" + state.name + "`";
 

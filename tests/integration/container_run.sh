@@ -17,10 +17,11 @@ cleanup() { for id in $(b ps -aq 2>/dev/null); do b rm -f "$id" >/dev/null 2>&1 
 seen=$(mktemp)
 while :; do ls "$BRICK_ROOT/containers" 2>/dev/null; sleep 0.02; done >"$seen" &
 watcher=$!
-trap 'cleanup; kill $watcher 2>/dev/null || true; rm -f "$seen"' EXIT
+trap 'cleanup; kill $watcher 2>/dev/null || true; rm -f "$seen" "$dir_err"' EXIT
 
 BRICK="$BRICK" BRICK_ROOT="$BRICK_ROOT" sh "$here/../../samples/images/build-busybox" test/busybox >/dev/null
 IMG=test/busybox
+dir_err=$(mktemp)
 
 # Exit codes: the container's own, and docker's 125/126/127.
 set +e
@@ -98,6 +99,19 @@ tables=$(timeout 3.5 "$BRICK" --root "$BRICK_ROOT" --run-root "$BRICK_RUN_ROOT" 
 b kill "$id" >/dev/null
 [ "$(b wait "$id")" = 137 ] || fail "kill"
 b rm "$id" >/dev/null
+
+# `start` right after the container exited, while its monitor may still be
+# tearing down: the start waits for that monitor instead of failing (compose
+# `up` restarts a finished one-shot job this way).
+# On a bridge network, so the teardown (veth, addresses, hosts) takes a while.
+b network create startnet >/dev/null
+id=$(b create --network startnet "$IMG" true)
+for i in $(seq 20); do
+  b start "$id" >/dev/null 2>"$dir_err" || fail "start #$i of a just-exited container: $(cat "$dir_err")"
+done
+b wait "$id" >/dev/null
+b rm "$id" >/dev/null
+b network rm startnet >/dev/null
 
 # Restart on-failure:3: 3 restarts with growing delays, then it stays down.
 id=$(b run -d --restart on-failure:3 "$IMG" sh -c 'cat /proc/uptime; exit 3')
