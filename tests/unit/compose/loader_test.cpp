@@ -91,7 +91,7 @@ TEST_CASE("loader: nothing to load names what was searched", "[loader]") {
         std::string::npos);
 }
 
-TEST_CASE("loader: -f resolves against the working directory; stdin uses it as project dir", "[loader]") {
+TEST_CASE("loader: -f resolves against the working directory, stdin uses it as project dir", "[loader]") {
   auto t = temp();
   write(t.path(), "sub/a.yaml", "services: {web: {image: a, build: ./ctx}}\n");
   auto opts = options_in(t.path());
@@ -136,7 +136,7 @@ TEST_CASE("loader: .env fills what the shell leaves unset", "[loader]") {
   CHECK(tree->inputs.environment.count("ONLY_DOTENV") == 0);
 }
 
-TEST_CASE("loader: --env-file list, later files win; a missing one is an error", "[loader]") {
+TEST_CASE("loader: --env-file list, later files win, a missing one is an error", "[loader]") {
   auto t = temp();
   write(t.path(), ".env", "A=default\n");
   write(t.path(), "one.env", "A=one\nB=one\n");
@@ -186,7 +186,7 @@ TEST_CASE("loader: name: is interpolated and feeds ${COMPOSE_PROJECT_NAME}", "[l
   CHECK_FALSE(load_merged_tree(opts).has_value());
 }
 
-TEST_CASE("loader: -f files merge in order; paths resolve against the project directory", "[loader]") {
+TEST_CASE("loader: -f files merge in order, paths resolve against the project directory", "[loader]") {
   auto t = temp();
   write(t.path(), "base/compose.yaml",
         "services:\n"

@@ -54,7 +54,7 @@ TEST_CASE("command and entrypoint: a string is split like a shell, a list is kep
   CHECK_FALSE(svc(p, "c").command);
 }
 
-TEST_CASE("environment and labels as list or map; bare keys pass through", "[model]") {
+TEST_CASE("environment and labels as list or map, bare keys pass through", "[model]") {
   ParseContext ctx;
   ctx.environment = {{"FROM_HOST", "h"}};
   auto p = parse(

@@ -229,7 +229,7 @@ TEST_CASE("a failure to set up the rules takes the bridge back out") {
   REQUIRE(f.store.create(spec("norules")));
 }
 
-TEST_CASE("remove and prune take the rules down before the bridge; a failure keeps the network") {
+TEST_CASE("remove and prune take the rules down before the bridge, a failure keeps the network") {
   Fixture f;
   auto a = f.store.create(spec("a"));
   REQUIRE(a);
@@ -262,7 +262,7 @@ TEST_CASE("remove and prune take the rules down before the bridge; a failure kee
   CHECK(f.store.list()->empty());
 }
 
-TEST_CASE("remove refuses while in use; prune keeps networks in use") {
+TEST_CASE("remove refuses while in use, prune keeps networks in use") {
   Fixture f;
   REQUIRE(f.store.create(spec("busy")));
   REQUIRE(f.store.create(spec("idle")));

@@ -74,7 +74,7 @@ TEST_CASE("observed_state maps every runtime status") {
   CHECK(o.labels.at("com.docker.compose.project") == "demo");
 }
 
-TEST_CASE("an observed unchanged stack plans nothing; a changed one recreates only that service") {
+TEST_CASE("an observed unchanged stack plans nothing, a changed one recreates only that service") {
   compose::Project project = load(kStack);
   Observed observed;
   observed.networks = {{"demo_front", {{"com.docker.compose.project", "demo"}}},

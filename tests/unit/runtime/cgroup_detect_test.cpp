@@ -49,7 +49,7 @@ TEST_CASE("pure v2: controllers come from the own cgroup's cgroup.controllers") 
   CHECK(layout->unified->controllers == std::vector<std::string>{"cpu", "memory", "pids"});
 }
 
-TEST_CASE("legacy v1: comma-joined cpu,cpuacct is one hierarchy; a mount root is taken off the own path") {
+TEST_CASE("legacy v1: comma-joined cpu,cpuacct is one hierarchy, a mount root is taken off the own path") {
   const char* mountinfo =
       "25 20 0:21 / /sys/fs/cgroup ro,nosuid - tmpfs tmpfs ro,mode=755\n"
       "26 25 0:22 /docker/abc /sys/fs/cgroup/systemd rw - cgroup cgroup rw,xattr,name=systemd\n"

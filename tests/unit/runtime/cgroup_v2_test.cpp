@@ -91,7 +91,7 @@ TEST_CASE("v2: create enables controllers down the tree and writes every limit t
   CHECK(slurp(host.tmp.path(), "sys/fs/cgroup/brick/demo/c1/memory.max") == "67108864");
 }
 
-TEST_CASE("v2: unlimited values are written as max; an explicit weight wins over shares") {
+TEST_CASE("v2: unlimited values are written as max, an explicit weight wins over shares") {
   V2Host host;
   auto cg = Cgroup::create(host.layout, "brick/demo/c1", {});
   REQUIRE(cg);

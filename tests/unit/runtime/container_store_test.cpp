@@ -89,7 +89,7 @@ TEST_CASE("state round-trips through JSON") {
   CHECK_FALSE(parse_state("[]"));
 }
 
-TEST_CASE("create writes config and state; names are unique") {
+TEST_CASE("create writes config and state, names are unique") {
   Fixture f;
   ContainerState web = f.make("web", {{"com.docker.compose.project", "demo"}});
   CHECK(web.id.size() == 64);

@@ -110,7 +110,7 @@ TEST_CASE("a tail opened before the file exists reads it from its start") {
   CHECK(actions(tail.read()) == std::vector<std::string>{"create"});
 }
 
-TEST_CASE("a torn last line waits for its end; garbage lines are skipped") {
+TEST_CASE("a torn last line waits for its end, garbage lines are skipped") {
   TempDir dir = TempDir::create().value();
   EventTail tail = EventTail::open(dir.path(), false).value();
   std::string line = event_to_json(make("start", 1));

@@ -28,7 +28,7 @@ TEST_CASE("zero timings take docker's defaults") {
   CHECK(health_timing({{"CMD", "x"}, 2, 3, 4, 5, 6}).retries == 6);
 }
 
-TEST_CASE("failures count to retries, then unhealthy; a success resets") {
+TEST_CASE("failures count to retries, then unhealthy, a success resets") {
   Health h{"starting", 0, {}};
   record_probe(h, result(1), false, 3);
   record_probe(h, result(1), false, 3);

@@ -134,7 +134,7 @@ TEST_CASE("docker --tmpfs and sizes", "[mounts]") {
   CHECK_FALSE(parse_size("99999999999t"));
 }
 
-TEST_CASE("bind sources resolve against the project and home; short syntax creates, long refuses", "[mounts]") {
+TEST_CASE("bind sources resolve against the project and home, short syntax creates, long refuses", "[mounts]") {
   Fixture f;
   auto rel = f.add(*parse_volume_flag("./data/../data/train:/train:ro"));
   REQUIRE(rel);

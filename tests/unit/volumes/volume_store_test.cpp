@@ -22,7 +22,7 @@ bool has(const std::string& text, const std::string& part) { return text.find(pa
 
 }  // namespace
 
-TEST_CASE("create makes _data and an atomic record; get reads it back", "[volume_store]") {
+TEST_CASE("create makes _data and an atomic record, get reads it back", "[volume_store]") {
   Fixture f;
   auto v = f.store.create("data", {}, {{"com.docker.compose.project", "demo"}});
   REQUIRE(v);
@@ -136,7 +136,7 @@ TEST_CASE("remove refuses in-use volumes, even with force, and -f ignores missin
   CHECK(f.store.remove("busy", true));
 }
 
-TEST_CASE("anonymous volumes get a 64-hex name; prune removes only them unless all", "[volume_store]") {
+TEST_CASE("anonymous volumes get a 64-hex name, prune removes only them unless all", "[volume_store]") {
   Fixture f;
   auto anon = f.store.create_anonymous();
   REQUIRE(anon);
