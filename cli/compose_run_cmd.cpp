@@ -152,10 +152,8 @@ Result<runtime::ContainerState> create_oneoff(const compose::Project& project, c
   options.layers = image.layer_dirs;
   runtime::ContainerStore store = BRICK_TRY(runtime::ContainerStore::open(ctx.global.root, ctx.global.run_root));
   runtime::ContainerState state = BRICK_TRY(runtime::create_container(store, options));
-  std::vector<std::string> warnings =
-      BRICK_TRY_CTX(orchestrator::grant_container_devices(ctx.global.root, ctx.global.run_root, store, d, state),
-                    "service `" + name + "`");
-  for (const std::string& w : warnings) std::cerr << "brick: warning: `" << state.name << "`: " << w << "\n";
+  BRICK_TRY_CTX(orchestrator::grant_container_devices(ctx.global.root, ctx.global.run_root, store, d, state),
+                "service `" + name + "`");
   return state;
 }
 

@@ -451,7 +451,6 @@ Status grant_run_gpus(const RunOptions& o, const Context& ctx, const ContainerSt
   };
   orchestrator::GpuGrant grant =
       BRICK_TRY(orchestrator::grant_gpus(ctx.global.root, gpu::host_root(), {request}, {}, spec, alive));
-  for (const std::string& w : grant.warnings) std::cerr << "brick: warning: " << w << "\n";
   state.extensions[orchestrator::kGpuExtension] = {{"holder", request.holder}};
   if (auto s = store.save_spec(state.id, spec); !s) {
     (void)gpu::Ledger(ctx.global.root).release(request.holder);

@@ -409,6 +409,9 @@ Result<ContainerEdits> CdiRegistry::resolve(const std::vector<std::string>& name
     node.minor = minor(st.st_rdev);
   }
   for (MountEdit& m : out.mounts) m.host_path = under_root(host_root_, m.host_path);
+  // A startContainer hook's path resolves in the container; the others' on the host.
+  for (Hook& h : out.hooks)
+    if (h.hook_name != "startContainer") h.path = under_root(host_root_, h.path);
   return out;
 }
 

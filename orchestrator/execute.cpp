@@ -230,9 +230,7 @@ class Executor {
   // removes the record: nothing of the container is left.
   Status grant_devices(const DesiredContainer& d, runtime::ContainerState& state) {
     std::lock_guard ledger_lock(gpu_mu_);  // one reservation at a time among this up's tasks
-    std::vector<std::string> warnings = BRICK_TRY(grant_container_devices(o_.root, o_.run_root, store_, d, state));
-    for (const std::string& w : warnings) emit("Container", d.name, "Warning", w);
-    return {};
+    return grant_container_devices(o_.root, o_.run_root, store_, d, state);
   }
 
   Result<DesiredContainer> desired(const Step& step) {

@@ -35,9 +35,19 @@ bool take_update_ldcache(const gpu::Hook& hook, std::vector<std::string>& dirs) 
   return true;
 }
 
+// The spec's list for a CDI hookName (gpu/cdi.cpp accepts only these).
+std::vector<runtime::Hook>& hook_list(runtime::Hooks& hooks, const std::string& name) {
+  if (name == "prestart") return hooks.prestart;
+  if (name == "createRuntime") return hooks.create_runtime;
+  if (name == "createContainer") return hooks.create_container;
+  if (name == "startContainer") return hooks.start_container;
+  if (name == "poststart") return hooks.poststart;
+  return hooks.poststop;
+}
+
 }  // namespace
 
-void apply_edits(const gpu::ContainerEdits& edits, runtime::ContainerSpec& spec, std::vector<std::string>& warnings) {
+void apply_edits(const gpu::ContainerEdits& edits, runtime::ContainerSpec& spec) {
   for (const gpu::DeviceNode& n : edits.device_nodes) {
     runtime::LinuxDevice d;
     d.path = n.path;
@@ -67,9 +77,12 @@ void apply_edits(const gpu::ContainerEdits& edits, runtime::ContainerSpec& spec,
   for (const std::string& dir : edits.ldconfig_dirs)
     if (std::find(spec.ld_library_dirs.begin(), spec.ld_library_dirs.end(), dir) == spec.ld_library_dirs.end())
       spec.ld_library_dirs.push_back(dir);
-  for (const gpu::Hook& h : edits.hooks)
-    if (!take_update_ldcache(h, spec.ld_library_dirs))
-      warnings.push_back("the CDI " + h.hook_name + " hook `" + h.path + "` is not run: brick does not run OCI hooks");
+  for (const gpu::Hook& h : edits.hooks) {
+    if (take_update_ldcache(h, spec.ld_library_dirs)) continue;
+    runtime::Hook hook{h.path, h.args, h.env, h.timeout};
+    std::vector<runtime::Hook>& list = hook_list(spec.hooks, h.hook_name);
+    if (std::find(list.begin(), list.end(), hook) == list.end()) list.push_back(std::move(hook));
+  }
 }
 
 Result<GpuGrant> grant_gpus(const std::string& root, const std::string& host_root,
@@ -107,7 +120,7 @@ Result<GpuGrant> grant_gpus(const std::string& root, const std::string& host_roo
     edits.append(*more);
     grant.gpus.insert(grant.gpus.end(), chosen->begin(), chosen->end());
   }
-  apply_edits(edits, spec, grant.warnings);
+  apply_edits(edits, spec);
   return grant;
 }
 
@@ -140,12 +153,11 @@ std::vector<HostDevice> host_devices_of(const DesiredContainer& d) {
   return out;
 }
 
-Result<std::vector<std::string>> grant_container_devices(const std::string& root, const std::string& run_root,
-                                                         const runtime::ContainerStore& store,
-                                                         const DesiredContainer& d, runtime::ContainerState& state) {
-  std::vector<std::string> warnings;
-  if (d.gpus.empty() && d.cdi_devices.empty() && d.devices.empty()) return warnings;
-  auto undo = [&](Error e) -> Result<std::vector<std::string>> {
+Status grant_container_devices(const std::string& root, const std::string& run_root,
+                               const runtime::ContainerStore& store, const DesiredContainer& d,
+                               runtime::ContainerState& state) {
+  if (d.gpus.empty() && d.cdi_devices.empty() && d.devices.empty()) return {};
+  auto undo = [&](Error e) -> Status {
     (void)runtime::remove_container(store, state.id, true);
     (void)release_container(root, run_root, state);
     return fail(std::move(e));
@@ -166,7 +178,7 @@ Result<std::vector<std::string>> grant_container_devices(const std::string& root
     if (!d.gpus.empty()) (void)gpu::Ledger(root).release(d.gpus.front().holder);
     return undo(std::move(saved).error());
   }
-  return std::move(grant->warnings);
+  return {};
 }
 
 }  // namespace brick::orchestrator

@@ -25,12 +25,12 @@ inline constexpr const char* kGpuExtension = "gpu";
 // as read-only-as-given binds, env replacing same-named keys, additional
 // gids, library directories into ld_library_dirs (for the container's
 // ldconfig; also those of an nvidia-ctk `update-ldcache` createContainer
-// hook). Other CDI hooks are not run: each one becomes a warning naming it.
-void apply_edits(const gpu::ContainerEdits& edits, runtime::ContainerSpec& spec, std::vector<std::string>& warnings);
+// hook, which brick does itself), every other CDI hook into the spec's hooks
+// of its hookName (spawn and the monitor run them).
+void apply_edits(const gpu::ContainerEdits& edits, runtime::ContainerSpec& spec);
 
 struct GpuGrant {
   std::vector<gpu::GpuInfo> gpus;  // every GPU reserved, in request order
-  std::vector<std::string> warnings;
 };
 
 // Reserves each request (its holder names the container) among the GPUs
@@ -56,11 +56,10 @@ std::vector<HostDevice> host_devices_of(const DesiredContainer& d);
 // A created container's `devices:` and GPUs (d.devices, d.gpus under their
 // holder, d.cdi_devices) granted and written into its stored spec, the
 // holder into its record, so removing it frees them. A failure removes the
-// container and what it reserved: nothing of it is left. Returns the
-// warnings (CDI hooks not run). `compose up` and `compose run` both come
-// through here.
-Result<std::vector<std::string>> grant_container_devices(const std::string& root, const std::string& run_root,
-                                                         const runtime::ContainerStore& store,
-                                                         const DesiredContainer& d, runtime::ContainerState& state);
+// container and what it reserved: nothing of it is left. `compose up` and
+// `compose run` both come through here.
+Status grant_container_devices(const std::string& root, const std::string& run_root,
+                               const runtime::ContainerStore& store, const DesiredContainer& d,
+                               runtime::ContainerState& state);
 
 }  // namespace brick::orchestrator

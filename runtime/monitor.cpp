@@ -29,6 +29,7 @@
 #include "runtime/events.hpp"
 #include "runtime/exec.hpp"
 #include "runtime/health.hpp"
+#include "runtime/hooks.hpp"
 #include "runtime/log_file.hpp"
 #include "runtime/pty.hpp"
 #include "runtime/spawn.hpp"
@@ -130,12 +131,17 @@ class Monitor {
   void read_probe_output();
   void finish_probe(bool timed_out);
   bool in_start_period() const;
+  std::string state_for_hooks(const char* status, pid_t pid) const {
+    return hook_state(spec_.oci_version, state_.id, status, pid, bundle_);
+  }
 
   MonitorArgs args_;
   ContainerStore store_;
   ContainerState state_;
   ContainerSpec spec_;
   std::optional<FileLock> lock_;
+  std::string bundle_;    // with hooks: the run directory, holding their config.json
+  bool started_ = false;  // the container ran at least once (poststop hooks)
   std::optional<images::MountGuard> rootfs_;
   std::optional<CgroupLayout> layout_;
   std::optional<Cgroup> cgroup_;
@@ -243,6 +249,13 @@ Status Monitor::setup() {
     save();
   }
   log_ = BRICK_TRY(LogWriter::open(state_.log_path, state_.log_options));
+  // The hooks' bundle: the spec as it runs (rootfs, devices, the network
+  // namespace prepare joined) in the run directory, not the stored
+  // config.json, which the next start builds from again.
+  if (!spec_.hooks.empty()) {
+    bundle_ = run_dir;
+    BRICK_TRY_CTX(write_file_atomic(run_dir + "/config.json", spec_to_json(spec_), 0600), "writing the hooks' bundle");
+  }
   return {};
 }
 
@@ -255,6 +268,8 @@ Status Monitor::start_once() {
   Cgroup cgroup = BRICK_TRY(Cgroup::create(*layout_, cgroup_path, spec_.linux.resources));
   options.before_start = [&cgroup](pid_t pid) { return cgroup.add_process(pid); };
   options.init = state_.init;
+  options.id = state_.id;
+  options.bundle = bundle_;
   ChildProcess child = BRICK_TRY(spawn_container(spec_, options));
   if (console) {
     auto master = receive_terminal(console.get());
@@ -270,6 +285,7 @@ Status Monitor::start_once() {
   for (UniqueFd& out : out_)
     if (out) ::fcntl(out.get(), F_SETFL, O_NONBLOCK);
   child_ = std::move(child);
+  started_ = true;
   cgroup_.emplace(std::move(cgroup));
   run_started_ = now_unix_nanos();
   state_.status = ContainerStatus::running;
@@ -288,6 +304,12 @@ Status Monitor::start_once() {
   }
   save();
   event("start");
+  // OCI: a failing poststart hook is a warning, not a failed start; the
+  // record's error says it.
+  if (auto s = run_hooks(spec_.hooks.poststart, "poststart", state_for_hooks("running", child_.pid())); !s) {
+    state_.error = s.error().message();
+    save();
+  }
   return {};
 }
 
@@ -632,6 +654,13 @@ void Monitor::teardown() {
     if (auto s = rootfs_->unmount(); !s) state_.error = s.error().message();
     rootfs_.reset();
   }
+  // OCI: poststop once the container is gone, after it ran at least once; a
+  // failure is a warning in the record.
+  if (started_ && !spec_.hooks.poststop.empty()) {
+    if (auto s = run_hooks(spec_.hooks.poststop, "poststop", state_for_hooks("stopped", 0)); !s)
+      state_.error = s.error().message();
+  }
+  if (!bundle_.empty()) ::unlink((bundle_ + "/config.json").c_str());
   const std::string run_dir = store_.run_dir(state_.id);
   ::unlink((run_dir + "/monitor.sock").c_str());
   state_.monitor_pid = 0;

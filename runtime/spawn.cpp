@@ -29,6 +29,7 @@
 #include "base/strings.hpp"
 #include "base/unique_fd.hpp"
 #include "runtime/exec_target.hpp"
+#include "runtime/hooks.hpp"
 #include "runtime/init.hpp"
 #include "runtime/mounts.hpp"
 #include "runtime/privileges.hpp"
@@ -43,6 +44,7 @@ namespace {
 // the plan's lists so the parent can name the path.
 enum class Stage : int {
   sync,
+  hooks,    // not a failure: at a hook point (index 0 createContainer, 1 startContainer), waiting for the parent
   join_ns,  // index: into Plan::joins
   cgroup_ns,
   root_propagation,
@@ -150,6 +152,11 @@ struct Plan {
   // what the image's ldconfig may do: what the container's root user may.
   std::string ld_conf;
   PrivilegePlan ldconfig_privileges;
+  // Whether the child stops for the parent to run the spec's
+  // createContainer (before pivot_root) and startContainer (before the
+  // exec) hooks.
+  bool create_container_hooks = false;
+  bool start_container_hooks = false;
 };
 
 constexpr const char* kLdConfDir = "/etc/ld.so.conf.d";
@@ -320,6 +327,8 @@ Result<Plan> make_plan(const ContainerSpec& spec, const SpawnOptions& options) {
     plan.ldconfig_privileges = BRICK_TRY_CTX(plan_privileges(as_root, spec.linux), "running ldconfig");
   }
 
+  plan.create_container_hooks = !spec.hooks.create_container.empty();
+  plan.start_container_hooks = !spec.hooks.start_container.empty();
   plan.target = BRICK_TRY(plan_exec(spec.process));
   plan.stdio[0] = options.stdin_fd;
   plan.terminal = spec.process.terminal;
@@ -341,12 +350,24 @@ Result<Plan> make_plan(const ContainerSpec& spec, const SpawnOptions& options) {
   ::_exit(127);
 }
 
+// Tells the parent the child is at hook point `index` and waits for its go;
+// without one (a hook failed) the parent is about to kill us.
+void wait_for_hooks(int sync_fd, int error_fd, int index) {
+  ChildError e{Stage::hooks, 0, index};
+  if (::write(error_fd, &e, sizeof e) != static_cast<ssize_t>(sizeof e)) ::_exit(127);
+  char go = 0;
+  ssize_t n;
+  while ((n = ::read(sync_fd, &go, 1)) < 0 && errno == EINTR) {
+  }
+  if (n != 1) ::_exit(127);
+}
+
 unsigned long mount_flags_of(const char* path) {
   struct statvfs st {};
   return ::statvfs(path, &st) == 0 ? locked_mount_flags(st.f_flag) : 0;
 }
 
-void setup_mounts(const Plan& plan, int error_fd) {
+void setup_mounts(const Plan& plan, int sync_fd, int error_fd) {
   // Slave, not private: unmounts on the host (a USB stick, a volume being
   // removed) still reach the container, while nothing the container mounts
   // leaks back out.
@@ -403,6 +424,9 @@ void setup_mounts(const Plan& plan, int error_fd) {
       die(error_fd, Stage::symlink, static_cast<int>(i));
   ::close(dev_fd);
   ::close(root_fd);
+  // OCI: createContainer hooks see the container's mounts with the host's
+  // paths still resolving (nvidia-ctk's add symlinks and run ldconfig so).
+  if (plan.create_container_hooks) wait_for_hooks(sync_fd, error_fd, 0);
 
   // pivot_root(".", ".") stacks the old root on top of the new one at the
   // same place, with the cwd inside the old root; detaching "." then drops
@@ -509,7 +533,8 @@ void update_ld_cache(const Plan& plan, int error_fd) {
   while ((n = ::read(sync_fd, &go, 1)) < 0 && errno == EINTR) {
   }
   if (n != 1) ::_exit(127);  // the parent gave up (before_start failed) and is about to kill us
-  ::close(sync_fd);
+  const bool hook_points = plan.create_container_hooks || plan.start_container_hooks;
+  if (!hook_points) ::close(sync_fd);
 
   // Joined first, as runc does: everything below (sysctls under /proc/sys/net,
   // the hostname) applies to the namespace the container ends up in.
@@ -518,7 +543,7 @@ void update_ld_cache(const Plan& plan, int error_fd) {
   // Unshared only now: a cgroup namespace's root is the cgroup its creator
   // sits in at that moment, and before_start has just moved us into ours.
   if (plan.cgroup_ns && ::unshare(CLONE_NEWCGROUP) < 0) die(error_fd, Stage::cgroup_ns);
-  setup_mounts(plan, error_fd);
+  setup_mounts(plan, sync_fd, error_fd);
   protect_paths(plan, error_fd);
   if (plan.uts_ns && !plan.hostname.empty() && ::sethostname(plan.hostname.data(), plan.hostname.size()) < 0)
     die(error_fd, Stage::hostname);
@@ -534,6 +559,10 @@ void update_ld_cache(const Plan& plan, int error_fd) {
   // With stdio in place (ldconfig's complaints belong in the container's
   // log) and before the root turns read-only (it writes /etc/ld.so.cache).
   if (!plan.ld_conf.empty()) update_ld_cache(plan, error_fd);
+  // OCI: startContainer hooks run in the container, its root in place,
+  // before its process; the root is still writable for them.
+  if (plan.start_container_hooks) wait_for_hooks(sync_fd, error_fd, 1);
+  if (hook_points) ::close(sync_fd);
   if (plan.root_readonly) {
     unsigned long flags = MS_BIND | MS_REMOUNT | MS_RDONLY | mount_flags_of("/");
     if (::mount(nullptr, "/", nullptr, flags, nullptr) < 0) die(error_fd, Stage::root_readonly);
@@ -565,6 +594,7 @@ std::string describe(const Plan& plan, const ContainerSpec& spec, const ChildErr
   };
   switch (e.stage) {
     case Stage::sync: return "waiting for the parent";
+    case Stage::hooks: return "waiting for the hooks";
     case Stage::join_ns: {
       if (e.index < 0 || static_cast<size_t>(e.index) >= plan.joins.size()) return "joining a namespace";
       const PlannedJoin& j = plan.joins[e.index];
@@ -623,6 +653,11 @@ std::string describe(const Plan& plan, const ContainerSpec& spec, const ChildErr
   return "an unknown step";
 }
 
+// The container's namespaces a createContainer or startContainer hook joins
+// (setns through the pidfd: the ones it shares with us are joined as no-ops).
+// Not its pid namespace: that would take a second fork.
+constexpr int kHookNamespaces = CLONE_NEWNS | CLONE_NEWUTS | CLONE_NEWIPC | CLONE_NEWNET | CLONE_NEWCGROUP;
+
 }  // namespace
 
 Result<ChildProcess> spawn_container(const ContainerSpec& spec, const SpawnOptions& options) {
@@ -653,20 +688,42 @@ Result<ChildProcess> spawn_container(const ContainerSpec& spec, const SpawnOptio
   error_write.reset();
 
   if (options.before_start) BRICK_TRY_CTX(options.before_start(child.pid()), "starting container");
+  auto state = [&](const char* status) {
+    return hook_state(spec.oci_version, options.id, status, child.pid(), options.bundle);
+  };
+  // Returning early kills and reaps the child (ChildProcess), waiting at
+  // the sync pipe or at a hook point.
+  if (!spec.hooks.prestart.empty() || !spec.hooks.create_runtime.empty()) {
+    const std::string creating = state("creating");
+    BRICK_TRY_CTX(run_hooks(spec.hooks.prestart, "prestart", creating), "starting container");
+    BRICK_TRY_CTX(run_hooks(spec.hooks.create_runtime, "createRuntime", creating), "starting container");
+  }
   const char go = 1;
   if (::write(sync_write.get(), &go, 1) != 1) return fail_errno("starting container: releasing the child");
-  sync_write.reset();
+  if (!plan.create_container_hooks && !plan.start_container_hooks) sync_write.reset();
 
   ChildError report{};
-  ssize_t n;
-  while ((n = ::read(error_read.get(), &report, sizeof report)) < 0 && errno == EINTR) {
+  for (;;) {
+    ssize_t n;
+    while ((n = ::read(error_read.get(), &report, sizeof report)) < 0 && errno == EINTR) {
+    }
+    if (n == 0) return child;  // EOF: the exec closed the pipe
+    if (n < 0) return fail_errno("starting container: reading the child's report");
+    // The child writes its report with one write(2) below PIPE_BUF, so it
+    // arrives whole or not at all; anything else is not a report.
+    if (n != static_cast<ssize_t>(sizeof report))
+      return fail(Error("starting container: the child's report is truncated", EIO));
+    if (report.stage != Stage::hooks) break;
+    // In the container's namespaces (its mount namespace: before pivot_root
+    // the host's paths, after it the container's), from this process.
+    const bool create = report.index == 0;
+    const HookPlace place{child.pidfd(), kHookNamespaces};
+    BRICK_TRY_CTX(
+        run_hooks(create ? spec.hooks.create_container : spec.hooks.start_container,
+                  create ? "createContainer" : "startContainer", state(create ? "creating" : "created"), place),
+        "starting container");
+    if (::write(sync_write.get(), &go, 1) != 1) return fail_errno("starting container: releasing the child");
   }
-  if (n == 0) return child;  // EOF: the exec closed the pipe
-  if (n < 0) return fail_errno("starting container: reading the child's report");
-  // The child writes its report with one write(2) below PIPE_BUF, so it
-  // arrives whole or not at all; anything else is not a report.
-  if (n != static_cast<ssize_t>(sizeof report))
-    return fail(Error("starting container: the child's report is truncated", EIO));
   // The child has exited (or is about to): reap it here, so no zombie outlives the error.
   (void)child.wait();
   return fail(Error::from_errno(describe(plan, spec, report), report.err).context("starting container"));

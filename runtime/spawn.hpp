@@ -7,6 +7,7 @@
 #include <sys/types.h>
 
 #include <functional>
+#include <string>
 
 #include "base/error.hpp"
 #include "base/unique_fd.hpp"
@@ -38,6 +39,10 @@ struct SpawnOptions {
   // window size.
   int console_socket = -1;
   struct winsize console_size {};
+  // What the spec's hooks read as the container's state (runtime/hooks.hpp):
+  // its id and its bundle, the directory holding its config.json.
+  std::string id;
+  std::string bundle;
 };
 
 // Clones into the spec's namespaces (pid, network, ipc, uts, mount; cgroup is
@@ -45,7 +50,9 @@ struct SpawnOptions {
 // the mounts, pivots into root.path, masks and protects paths, sets hostname
 // and rlimits, makes ld_library_dirs known (ld.so.conf.d and the image's
 // ldconfig, as the container's root), sets ids, capabilities, no_new_privs
-// and the seccomp filter (the last step) and execs process.args. Returns once the exec succeeded;
+// and the seccomp filter (the last step) and execs process.args. Runs the
+// spec's prestart, createRuntime, createContainer and startContainer hooks
+// on the way (runtime/hooks.hpp); a failing one fails the start. Returns once the exec succeeded;
 // a failing step comes back as ``starting container: <step>: <strerror>``.
 // Not yet: user namespaces, joining namespace paths.
 Result<ChildProcess> spawn_container(const ContainerSpec& spec, const SpawnOptions& options = {});

@@ -3,8 +3,11 @@
 #include <sched.h>
 
 #include <algorithm>
+#include <array>
 #include <nlohmann/json.hpp>
 #include <optional>
+#include <type_traits>
+#include <utility>
 
 #include "base/json.hpp"
 #include "runtime/seccomp.hpp"
@@ -208,6 +211,22 @@ ContainerSpec default_spec() {
   return spec;
 }
 
+namespace {
+
+// The hook lists under their config.json keys.
+template <typename H>
+auto hook_lists(H& hooks) {
+  using List = std::conditional_t<std::is_const_v<H>, const std::vector<Hook>, std::vector<Hook>>;
+  return std::array<std::pair<const char*, List*>, 6>{{{"prestart", &hooks.prestart},
+                                                       {"createRuntime", &hooks.create_runtime},
+                                                       {"createContainer", &hooks.create_container},
+                                                       {"startContainer", &hooks.start_container},
+                                                       {"poststart", &hooks.poststart},
+                                                       {"poststop", &hooks.poststop}}};
+}
+
+}  // namespace
+
 void to_json(json& j, const ContainerSpec& spec) {
   const Process& p = spec.process;
   json user = {{"uid", p.user.uid}, {"gid", p.user.gid}};
@@ -267,6 +286,20 @@ void to_json(json& j, const ContainerSpec& spec) {
       {"linux", linux_json},
   };
   if (!spec.ld_library_dirs.empty()) j["brick"] = {{"ldLibraryDirs", spec.ld_library_dirs}};
+  json hooks = json::object();
+  for (const auto& [key, list] : hook_lists(spec.hooks)) {
+    if (list->empty()) continue;
+    json entries = json::array();
+    for (const Hook& h : *list) {
+      json entry = {{"path", h.path}};
+      if (!h.args.empty()) entry["args"] = h.args;
+      if (!h.env.empty()) entry["env"] = h.env;
+      if (h.timeout) entry["timeout"] = *h.timeout;
+      entries.push_back(std::move(entry));
+    }
+    hooks[key] = std::move(entries);
+  }
+  if (!hooks.empty()) j["hooks"] = std::move(hooks);
 }
 
 void from_json(const json& j, ContainerSpec& spec) {
@@ -343,6 +376,19 @@ void from_json(const json& j, ContainerSpec& spec) {
   spec.linux.resources = resources_from_json(object_or_empty(l, "resources"));
   if (auto it = l.find("seccomp"); it != l.end() && it->is_object()) spec.linux.seccomp = seccomp_from_json(*it);
   json_read(object_or_empty(j, "brick"), "ldLibraryDirs", spec.ld_library_dirs);
+  const json& hooks = object_or_empty(j, "hooks");
+  for (auto& [key, list] : hook_lists(spec.hooks)) {
+    auto it = hooks.find(key);
+    if (it == hooks.end() || !it->is_array()) continue;
+    for (const json& entry : *it) {
+      Hook h;
+      json_read(entry, "path", h.path);
+      json_read(entry, "args", h.args);
+      json_read(entry, "env", h.env);
+      json_read(entry, "timeout", h.timeout);
+      list->push_back(std::move(h));
+    }
+  }
 }
 
 std::string spec_to_json(const ContainerSpec& spec) {

@@ -113,12 +113,38 @@ struct Linux {
   std::optional<Seccomp> seccomp;  // none: unconfined
 };
 
+// An OCI hook (config.md, "POSIX-platform Hooks"): `path` is executed with
+// `args` (args[0] is argv[0]) and exactly `env`, the container's state JSON
+// on its stdin, killed after `timeout` seconds when one is given.
+struct Hook {
+  std::string path;
+  std::vector<std::string> args;
+  std::vector<std::string> env;
+  std::optional<int> timeout;
+  bool operator==(const Hook&) const = default;
+};
+
+// When each list runs (runtime/hooks.hpp): prestart and createRuntime in the
+// runtime's namespaces once the container's exist; createContainer in the
+// container's mount namespace before pivot_root (paths resolve on the host);
+// startContainer in the container's, after pivot_root, before the process
+// (paths resolve in the container); poststart and poststop in the runtime's.
+struct Hooks {
+  std::vector<Hook> prestart, create_runtime, create_container, start_container, poststart, poststop;
+  bool empty() const {
+    return prestart.empty() && create_runtime.empty() && create_container.empty() && start_container.empty() &&
+           poststart.empty() && poststop.empty();
+  }
+  bool operator==(const Hooks&) const = default;
+};
+
 struct ContainerSpec {
   std::string oci_version = "1.0.2";
   Process process;
   Root root;
   std::string hostname;
   std::vector<Mount> mounts;
+  Hooks hooks;
   Linux linux;  // the spec's key; -std=c++23 (no GNU extensions) does not define the `linux` macro
   // brick's own (config.json's "brick" object; runc ignores it): directories
   // of libraries bound in for a device, such as a GPU's driver libraries.

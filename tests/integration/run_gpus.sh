@@ -3,7 +3,7 @@
 # (BRICK_HOST_ROOT: the fake NVML library, /dev/nvidia* made with mknod, a
 # CDI spec): two containers asking for one GPU each get different ones and see
 # only their own node; a third fails before anything of it exists, naming the
-# holders; removing the first frees its GPU. Run as: sandbox.sh bash run_gpus.sh.
+# holders; removing the first frees its GPU; the CDI spec's hooks run. Run as: sandbox.sh bash run_gpus.sh.
 set -euo pipefail
 : "${BRICK:?set BRICK to the brick binary}"
 here=$(cd "$(dirname "$0")" && pwd)
@@ -29,6 +29,9 @@ n2=$(b exec t2 sh -c 'ls /dev | grep "^nvidia[0-9]"')
 b exec t1 sh -c 'test -c /dev/nvidiactl && cat /opt/driver/README && echo "$NVIDIA_DRIVER_ROOT"' |
   tr '\n' ' ' | grep -qx 'driver files /opt/driver ' || fail "the CDI spec's control node, mount or env is missing in t1"
 b exec t1 sh -c 'echo x > /opt/driver/README' 2>/dev/null && fail "the CDI mount is writable"
+# The CDI spec's createContainer hook ran with the bundle it was given: its
+# link is in the rootfs.
+[ "$(b exec t1 cat /driver-readme)" = "driver files" ] || fail "the CDI createContainer hook's link is missing in t1"
 # The major/minor are the host's.
 [ "$(b exec t1 stat -c '%t:%T' "/dev/$n1")" = "c3:${n1#nvidia}" ] || fail "wrong major/minor for /dev/$n1"
 
@@ -43,7 +46,10 @@ echo "$err" | grep -q 'held by `t1`' || fail "the error does not name the holder
 b inspect t3 >/dev/null 2>&1 && fail "a container t3 exists after its GPUs were refused"
 
 b gpu ls | grep -q ' t1$' || fail "gpu ls does not show t1 as a holder: $(b gpu ls)"
+t1=$(b inspect -f '{{.Id}}' t1)
 b rm -f t1 >/dev/null
+# Its poststop hook ran once the container stopped, before rm returned.
+grep -qx "$t1 stopped" "$host/poststop.log" || fail "no poststop hook for t1: $(cat "$host/poststop.log" 2>&1)"
 b gpu ls | grep -q ' t1$' && fail "t1's GPU is still held after rm: $(b gpu ls)"
 b run -d --name t3 --gpus 1 "$IMG" sleep 100 >/dev/null || fail "the freed GPU could not be reserved"
 [ "$(b exec t3 sh -c 'ls /dev | grep "^nvidia[0-9]"')" = "$n1" ] || fail "t3 did not get t1's freed GPU"

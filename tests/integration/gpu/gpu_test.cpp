@@ -64,10 +64,7 @@ TempDir fake_host() {
 }
 
 // What the orchestrator does with ContainerEdits.
-void apply(const ContainerEdits& edits, runtime::ContainerSpec& spec) {
-  std::vector<std::string> warnings;
-  orchestrator::apply_edits(edits, spec, warnings);
-}
+void apply(const ContainerEdits& edits, runtime::ContainerSpec& spec) { orchestrator::apply_edits(edits, spec); }
 
 // Runs `spec` to its end in a cgroup of its own (so the device rules apply).
 Ran run_in_cgroup(const runtime::ContainerSpec& spec) {

@@ -7,14 +7,17 @@
 #include <sched.h>
 #include <signal.h>
 #include <sys/stat.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 #include <catch2/catch.hpp>
 #include <filesystem>
+#include <nlohmann/json.hpp>
 #include <optional>
 #include <thread>
 
 #include "base/file.hpp"
+#include "base/strings.hpp"
 #include "base/temp_dir.hpp"
 #include "integration/busybox.hpp"
 
@@ -212,4 +215,64 @@ TEST_CASE("a namespace with a path is joined, not created", "[spawn]") {
   auto pid = run_container(with_path("pid", path, {"true"}));
   REQUIRE_FALSE(pid);
   CHECK(pid.error().message().find("not supported yet") != std::string::npos);
+}
+
+TEST_CASE("OCI hooks run in the namespaces the runtime spec says, with the state on stdin", "[spawn][hooks]") {
+  TempDir rootfs = busybox_rootfs();
+  TempDir host = *TempDir::create();
+  const std::string h = host.path(), r = rootfs.path();
+  ContainerSpec spec = spec_for(rootfs, {"cat", "/created-by-hook", "/started-by-hook"});
+  auto sh = [](std::string script) { return Hook{"/bin/sh", {"sh", "-c", std::move(script)}, {}, {}}; };
+  // createRuntime: ours, once the container's namespaces exist (its pid).
+  spec.hooks.create_runtime.push_back(sh("cat >" + h + "/runtime-state; readlink /proc/self/ns/mnt >" + h + "/ns"));
+  // createContainer: the container's mount namespace before pivot_root, so
+  // host paths resolve and the container's /dev tmpfs (mounted only in its
+  // namespace) shows under the rootfs; what it writes there the container sees.
+  spec.hooks.create_container.push_back(sh("grep -c ' " + r + "/dev ' /proc/self/mountinfo >" + r +
+                                           "/created-by-hook; readlink /proc/self/ns/mnt >>" + h + "/ns"));
+  // startContainer: inside the container, its root and hostname in place.
+  spec.hooks.start_container.push_back(sh("hostname >/started-by-hook; cat >>/started-by-hook"));
+  SpawnOptions options;
+  options.id = "hooked";
+  options.bundle = "/the/bundle";
+  auto started = start_container(spec, options);
+  REQUIRE(started);
+  const pid_t pid = started->child.pid();
+  Ran ran = finish(*started);
+  INFO(ran.output);
+  CHECK(ran.status == ExitStatus{0, 0});
+
+  auto runtime_state = nlohmann::json::parse(*read_file(h + "/runtime-state"));
+  CHECK(runtime_state["id"] == "hooked");
+  CHECK(runtime_state["pid"] == pid);
+  CHECK(runtime_state["bundle"] == "/the/bundle");
+  CHECK(runtime_state["status"] == "creating");
+  // Two different mount namespaces: the runtime's, then the container's.
+  auto ns = split(*read_file(h + "/ns"), '\n');
+  REQUIRE(ns.size() >= 2);
+  CHECK(ns[0] != ns[1]);
+  // The container's /dev was there; the startContainer hook ran as `boxy`
+  // and read the state (status "created").
+  CHECK(ran.output.starts_with("1\nboxy\n{"));
+  CHECK(ran.output.find("\"status\":\"created\"") != std::string::npos);
+}
+
+TEST_CASE("a failing hook fails the start, naming it, and leaves no process", "[spawn][hooks]") {
+  TempDir rootfs = busybox_rootfs();
+  for (const char* kind : {"createRuntime", "createContainer", "startContainer"}) {
+    INFO(kind);
+    ContainerSpec spec = spec_for(rootfs, {"true"});
+    Hook bad{"/bin/sh", {"sh", "-c", "echo no such GPU >&2; exit 4"}, {}, {}};
+    if (std::string(kind) == "createRuntime") spec.hooks.create_runtime.push_back(bad);
+    if (std::string(kind) == "createContainer") spec.hooks.create_container.push_back(bad);
+    if (std::string(kind) == "startContainer") spec.hooks.start_container.push_back(bad);
+    auto started = start_container(spec);
+    REQUIRE_FALSE(started);
+    CHECK(started.error().message() ==
+          "starting container: " + std::string(kind) + " hook `/bin/sh`: exited with status 4: no such GPU");
+    // The child was killed and reaped: none of ours is left, not even a zombie.
+    siginfo_t info{};
+    CHECK(::waitid(P_ALL, 0, &info, WEXITED | WNOHANG) < 0);
+    CHECK(errno == ECHILD);
+  }
 }

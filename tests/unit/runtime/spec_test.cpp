@@ -77,6 +77,8 @@ TEST_CASE("config.json round trip", "[spec]") {
   spec.linux.resources.devices = {{false, 'a', -1, -1, "rwm"}, {true, 'c', 1, 3, "rw"}};
   spec.linux.devices.push_back({"/dev/nvidia0", 'c', 195, 0, 0666, 0, 44});
   spec.ld_library_dirs = {"/usr/lib/x86_64-linux-gnu"};
+  spec.hooks.create_container.push_back({"/usr/bin/nvidia-ctk", {"nvidia-ctk", "hook", "chmod"}, {"A=1"}, 5});
+  spec.hooks.poststop.push_back({"/bin/cleanup", {}, {}, {}});
 
   const std::string text = spec_to_json(spec);
   auto doc = nlohmann::json::parse(text);
@@ -103,6 +105,14 @@ TEST_CASE("config.json round trip", "[spec]") {
   CHECK(doc["brick"]["ldLibraryDirs"] == nlohmann::json({"/usr/lib/x86_64-linux-gnu"}));
   CHECK(back->ld_library_dirs == spec.ld_library_dirs);
   CHECK_FALSE(nlohmann::json::parse(spec_to_json(default_spec())).contains("brick"));
+  // Hooks under the OCI keys, as runc reads them.
+  CHECK(doc["hooks"]["createContainer"][0] == nlohmann::json({{"path", "/usr/bin/nvidia-ctk"},
+                                                              {"args", {"nvidia-ctk", "hook", "chmod"}},
+                                                              {"env", {"A=1"}},
+                                                              {"timeout", 5}}));
+  CHECK(doc["hooks"]["poststop"][0] == nlohmann::json({{"path", "/bin/cleanup"}}));
+  CHECK(back->hooks == spec.hooks);
+  CHECK_FALSE(nlohmann::json::parse(spec_to_json(default_spec())).contains("hooks"));
 }
 
 TEST_CASE("default_spec carries docker's device allow-list", "[spec]") {
