@@ -48,17 +48,19 @@ struct Opened {
   compose::LoadedProject loaded;
   runtime::ContainerStore store;
   FileLock lock;
+  size_t parallel = 0;  // --parallel, COMPOSE_PARALLEL_LIMIT
 };
 
 // The project (for its name and dependency order), the container store, and
 // the project's lock held while the command changes things.
 Result<Opened> open_project(const OpsOptions& o, const Context& ctx) {
+  const size_t parallel = BRICK_TRY(parallel_limit(ctx.compose));
   compose::LoadedProject loaded = BRICK_TRY(load(load_options(ctx.compose, o.services)));
   for (const auto& s : o.services)
     if (!loaded.project.services.contains(s)) return fail("no such service: " + s);
   runtime::ContainerStore store = BRICK_TRY(runtime::ContainerStore::open(ctx.global.root, ctx.global.run_root));
   FileLock lock = BRICK_TRY(orchestrator::lock_project(ctx.global.run_root, loaded.project.name));
-  return Opened{std::move(loaded), std::move(store), std::move(lock)};
+  return Opened{std::move(loaded), std::move(store), std::move(lock), parallel};
 }
 
 // down --rmi all: the services' images, once the containers are gone. One
@@ -94,6 +96,7 @@ Status run_down(const OpsOptions& o, const Context& ctx) {
   d.volumes = o.volumes;
   d.remove_orphans = o.remove_orphans;
   d.timeout = o.timeout;
+  d.parallel = p.parallel;
   d.progress = progress_printer();
   BRICK_TRY(orchestrator::down(p.loaded.project, ctx.global.root, ctx.global.run_root, d));
   if (o.rmi == "all") BRICK_TRY(remove_service_images(p.loaded.project, ctx, d.progress));
@@ -193,6 +196,7 @@ Status stop_project(const Opened& p, const OpsOptions& o, bool kill) {
   so.timeout = o.timeout;
   so.kill = kill;
   so.signal = kill ? BRICK_TRY(runtime::parse_signal(o.signal.empty() ? "SIGKILL" : o.signal)) : 0;
+  so.parallel = p.parallel;
   so.progress = progress_printer();
   return orchestrator::stop_groups(p.store, orchestrator::stop_order(p.loaded.project, containers), so);
 }

@@ -19,6 +19,7 @@
 #include "orchestrator/gpu_grant.hpp"
 #include "orchestrator/records.hpp"
 #include "orchestrator/release.hpp"
+#include "orchestrator/slots.hpp"
 #include "orchestrator/translate.hpp"
 #include "runtime/container.hpp"
 #include "volumes/volume_store.hpp"
@@ -27,37 +28,6 @@ namespace brick::orchestrator {
 namespace {
 
 using namespace std::chrono_literals;
-
-// At most `limit` holders at once (0: no limit).
-class Slots {
- public:
-  explicit Slots(size_t limit) : limit_(limit) {}
-  void acquire() {
-    std::unique_lock lock(mu_);
-    cv_.wait(lock, [&] { return limit_ == 0 || used_ < limit_; });
-    ++used_;
-  }
-  void release() {
-    {
-      std::lock_guard lock(mu_);
-      --used_;
-    }
-    cv_.notify_one();
-  }
-
- private:
-  std::mutex mu_;
-  std::condition_variable cv_;
-  size_t limit_, used_ = 0;
-};
-
-struct SlotGuard {
-  Slots& slots;
-  explicit SlotGuard(Slots& s) : slots(s) { slots.acquire(); }
-  ~SlotGuard() { slots.release(); }
-  SlotGuard(const SlotGuard&) = delete;
-  SlotGuard& operator=(const SlotGuard&) = delete;
-};
 
 // How a service's task ended: `root` failures are reported; a service left
 // unstarted because a dependency failed is not (the dependency's error says why).

@@ -16,6 +16,7 @@
 #include "net/network.hpp"
 #include "orchestrator/records.hpp"
 #include "orchestrator/release.hpp"
+#include "orchestrator/slots.hpp"
 #include "orchestrator/translate.hpp"
 #include "runtime/container.hpp"
 #include "volumes/volume_store.hpp"
@@ -112,10 +113,12 @@ Status stop_groups(const runtime::ContainerStore& store,
                    const std::vector<std::vector<runtime::ContainerState>>& groups, const StopOptions& o) {
   std::string errors;
   std::mutex mu;
+  Slots slots(o.parallel);
   for (const auto& group : groups) {
     std::vector<std::jthread> threads;
     for (const auto& c : group) {
       threads.emplace_back([&, c] {
+        SlotGuard slot(slots);
         Status s = o.kill ? runtime::kill_container(store, c.id, o.signal)
                           : runtime::stop_container(store, c.id, o.signal, o.timeout);
         std::lock_guard lock(mu);
@@ -150,6 +153,7 @@ Status down(const compose::Project& project, const std::string& root, const std:
   auto groups = stop_order(project, mine);
   StopOptions stop;
   stop.timeout = o.timeout;
+  stop.parallel = o.parallel;
   stop.progress = o.progress;
   std::vector<std::vector<runtime::ContainerState>> running;
   for (const auto& g : groups) {
@@ -163,10 +167,12 @@ Status down(const compose::Project& project, const std::string& root, const std:
   {
     // Every container is stopped now: they go all at once, as they stopped.
     std::mutex mu;
+    Slots slots(o.parallel);
     std::vector<std::jthread> threads;
     for (const auto& g : groups)
       for (const auto& c : g)
         threads.emplace_back([&, c] {
+          SlotGuard slot(slots);
           Status removed = runtime::remove_container(store, c.id, true);
           // What the container held outside its record (its monitor may
           // have been killed before giving it back).

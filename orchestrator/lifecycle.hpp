@@ -39,9 +39,11 @@ struct StopOptions {
   std::optional<int> timeout;  // -t; none: each container's stop grace period
   int signal = 0;              // 0: each container's stop signal
   bool kill = false;           // send `signal` and do not wait (compose kill)
+  size_t parallel = 0;         // containers at once (--parallel, COMPOSE_PARALLEL_LIMIT); 0: no limit
   Progress progress;
 };
-// Stops (or kills) the groups in order, each group's containers in parallel.
+// Stops (or kills) the groups in order, each group's containers in parallel
+// (up to `parallel` at once).
 Status stop_groups(const runtime::ContainerStore& store,
                    const std::vector<std::vector<runtime::ContainerState>>& groups, const StopOptions& options);
 
@@ -49,6 +51,7 @@ struct DownOptions {
   bool volumes = false;  // -v: the project's named volumes and the containers' anonymous ones
   bool remove_orphans = false;
   std::optional<int> timeout;
+  size_t parallel = 0;  // containers stopped or removed at once; 0: no limit
   Progress progress;
 };
 // Stops and removes the project's containers in reverse dependency order,

@@ -150,7 +150,15 @@ c exec -T job true >"$dir/out" 2>&1; rc=$?
 set -e
 [ $rc = 1 ] && grep -q 'service "job" is not running' "$dir/out" || fail "exec job: rc=$rc $(cat "$dir/out")"
 
-c down -v -t 1 >/dev/null 2>&1 || fail "down -v"
+# down honours COMPOSE_PARALLEL_LIMIT as up does: a bad one is an error
+# before anything stops; one at a time still removes everything.
+set +e
+COMPOSE_PARALLEL_LIMIT=lots c down -v -t 1 >"$dir/out" 2>&1; rc=$?
+set -e
+[ $rc = 1 ] && grep -qF 'COMPOSE_PARALLEL_LIMIT `lots` is not a number' "$dir/out" ||
+  fail "down with a bad COMPOSE_PARALLEL_LIMIT: rc=$rc $(cat "$dir/out")"
+c ls | grep -qE "^ops +running\(4\) " || fail "a refused down stopped something: $(c ls -a)"
+COMPOSE_PARALLEL_LIMIT=1 c down -v -t 1 >/dev/null 2>&1 || fail "down -v"
 
 # run starts the service's dependencies first, unless --no-deps.
 cat >"$dir/dep.yaml" <<'YAML'
