@@ -6,6 +6,12 @@
 # Then the RSS of the monitor of an idle container against podman's conmon.
 #
 #   sudo bench/run_bench.sh            (BRICK=path/to/brick, RUNS=N)
+#   sudo CGROUPS=v2 bench/run_bench.sh (the same on a pure cgroup v2 host)
+#
+# CGROUPS=v2 makes, inside the namespace, the pure cgroup v2 host most users
+# have: the v1 hierarchies unmounted and the kernel's cgroup2 hierarchy
+# mounted at /sys/fs/cgroup (without controllers here: they are bound to
+# v1). That is where clone3's CLONE_INTO_CGROUP applies.
 #
 # Everything runs inside a private mount and network namespace: crun 1.8
 # refuses this hybrid-cgroup host unless the cgroup2 mount's
@@ -16,6 +22,7 @@ cd "$(dirname "$0")/.."
 [ "$(id -u)" = 0 ] || { echo "run_bench: needs root" >&2; exit 1; }
 brick=$(realpath "${BRICK:-build/cli/brick}")
 runs=${RUNS:-30}
+cgroups=${CGROUPS:-host}
 
 if [ "${1:-}" != --inside ]; then
   missing=
@@ -28,7 +35,7 @@ if [ "${1:-}" != --inside ]; then
     echo "installing:$missing" >&2
     DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends $missing >&2
   fi
-  exec unshare --net --mount --propagation private -- env BRICK="$brick" RUNS="$runs" "$0" --inside
+  exec unshare --net --mount --propagation private -- env BRICK="$brick" RUNS="$runs" CGROUPS="$cgroups" "$0" --inside
 fi
 
 ip link set lo up
@@ -61,25 +68,45 @@ c = json.load(open(p))
 c["process"]["args"] = ["true"]
 c["process"]["terminal"] = False
 c["process"]["env"] = ["PATH=/bin"]
+# brick sets no rlimits by default; crun's RLIMIT_MEMLOCK one is refused on
+# the v2 host made below.
+c["process"].pop("rlimits", None)
 json.dump(c, open(p, "w"))
 PY
 
-# crun only: hide the cgroup2 controllers file in this namespace.
-touch "$work/empty"
-mount --bind "$work/empty" /sys/fs/cgroup/unified/cgroup.controllers
+if [ "$cgroups" = v2 ]; then
+  umount -R /sys/fs/cgroup
+  mount -t cgroup2 none /sys/fs/cgroup
+else
+  # crun only: hide the cgroup2 controllers file in this namespace.
+  touch "$work/empty"
+  mount --bind "$work/empty" /sys/fs/cgroup/unified/cgroup.controllers
+fi
+echo "cgroups: $cgroups" >&2
 
-hyperfine -N --warmup 3 --runs "$runs" --export-json "$work/run.json" \
-  -n brick "$brick --root $work/root --run-root $work/run run --rm --network none brick-bench/busybox true" \
-  -n crun "crun run -b $work/bundle bench-crun" \
-  -n runc "runc run -b $work/bundle bench-runc" \
-  -n podman "podman run --rm --network none --ulimit nofile=1024:1024 --ulimit nproc=1024:1024 brick-bench/busybox true" >&2
+# crun 1.8 raises RLIMIT_MEMLOCK for its v2 device program, above this
+# machine's hard limit: on the v2 host it cannot run, and podman uses runc.
+tools="brick crun runc podman"
+podman_runtime=
+podman_run=
+if [ "$cgroups" = v2 ]; then
+  tools="brick runc podman"
+  # No pids controller there (it is bound to v1): no pids limit either.
+  podman_runtime="--runtime runc"
+  podman_run="--pids-limit -1"
+fi
+commands=(-n brick "$brick --root $work/root --run-root $work/run run --rm --network none brick-bench/busybox true")
+[ "$cgroups" = v2 ] || commands+=(-n crun "crun run -b $work/bundle bench-crun")
+commands+=(-n runc "runc run -b $work/bundle bench-runc")
+commands+=(-n podman "podman $podman_runtime run $podman_run --rm --network none --ulimit nofile=1024:1024 --ulimit nproc=1024:1024 brick-bench/busybox true")
+hyperfine -N --warmup 3 --runs "$runs" --export-json "$work/run.json" "${commands[@]}" >&2
 
-python3 - "$work/run.json" <<'PY'
+python3 - "$work/run.json" $tools <<'PY'
 import json, sys
 r = {x["command"]: x for x in json.load(open(sys.argv[1]))["results"]}
 base = r["brick"]["median"]
 print(f"{'tool':8} {'median ms':>10} {'vs brick':>9}")
-for name in ["brick", "crun", "runc", "podman"]:
+for name in sys.argv[2:]:
     m = r[name]["median"]
     print(f"{name:8} {m*1000:10.2f} {m/base:9.2f}x")
 PY
@@ -88,7 +115,7 @@ PY
 B run -d --name rss --network none brick-bench/busybox sleep 1000 >/dev/null
 monitor=$(python3 -c 'import json,sys; print(json.load(open(sys.argv[1]))["monitor_pid"])' \
   "$work/root/containers/$(B inspect -f '{{.Id}}' rss)/state.json")
-podman run -d --name brick-bench-rss --network none --ulimit nofile=1024:1024 --ulimit nproc=1024:1024 brick-bench/busybox sleep 1000 >/dev/null
+podman $podman_runtime run $podman_run -d --name brick-bench-rss --network none --ulimit nofile=1024:1024 --ulimit nproc=1024:1024 brick-bench/busybox sleep 1000 >/dev/null
 conmon=$(podman inspect -f '{{.State.ConmonPid}}' brick-bench-rss)
 rss() { awk '/^VmRSS/ {print $2}' "/proc/$1/status"; }
 # RSS counts every shared-library page the process touched; what one more

@@ -234,6 +234,8 @@ std::vector<std::string> Cgroup::directories() const {
   return backend_ ? backend_->directories() : std::vector<std::string>{};
 }
 
+std::string Cgroup::clone_into_dir() const { return backend_ ? backend_->clone_into_dir() : std::string(); }
+
 std::string Cgroup::directory(std::string_view controller) const {
   return backend_ ? backend_->directory(controller) : std::string();
 }

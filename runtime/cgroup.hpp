@@ -129,6 +129,10 @@ class Cgroup {
   std::vector<std::string> directories() const;
   // The directory holding `controller`'s files ("" where not managed).
   std::string directory(std::string_view controller) const;
+  // On cgroup v2, the directory a child can be born in (clone3's
+  // CLONE_INTO_CGROUP: no cgroup.procs write, whose RCU grace period costs
+  // about 10 ms); "" on v1 and hybrid hosts.
+  std::string clone_into_dir() const;
 
  private:
   explicit Cgroup(std::unique_ptr<CgroupBackend> backend);

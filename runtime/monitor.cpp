@@ -266,7 +266,7 @@ Status Monitor::start_once() {
 
   std::string cgroup_path = spec_.linux.cgroups_path.empty() ? "brick/" + state_.id : spec_.linux.cgroups_path;
   Cgroup cgroup = BRICK_TRY(Cgroup::create(*layout_, cgroup_path, spec_.linux.resources));
-  options.before_start = [&cgroup](pid_t pid) { return cgroup.add_process(pid); };
+  options.cgroup = &cgroup;
   options.init = state_.init;
   options.id = state_.id;
   options.bundle = bundle_;

@@ -669,14 +669,32 @@ Result<ChildProcess> spawn_container(const ContainerSpec& spec, const SpawnOptio
   if (::pipe2(error_pipe, O_CLOEXEC) < 0) return fail_errno("starting container: creating error pipe");
   UniqueFd error_read(error_pipe[0]), error_write(error_pipe[1]);
 
+  // Born in its cgroup where it can be: moving it there afterwards takes
+  // the cgroup threadgroup lock for writing, an RCU grace period (~10 ms).
+  UniqueFd cgroup_dir;
+  if (options.cgroup != nullptr) {
+    const std::string dir = options.cgroup->clone_into_dir();
+    if (!dir.empty()) cgroup_dir = UniqueFd(::open(dir.c_str(), O_PATH | O_DIRECTORY | O_CLOEXEC));
+  }
   int pidfd = -1;
   struct clone_args args {};
   args.flags = CLONE_PIDFD | plan.clone_flags;
   args.pidfd = reinterpret_cast<uintptr_t>(&pidfd);
   args.exit_signal = SIGCHLD;
+  if (cgroup_dir) {
+    args.flags |= CLONE_INTO_CGROUP;
+    args.cgroup = static_cast<uint64_t>(cgroup_dir.get());
+  }
   // clone3 without a stack behaves like fork: the child runs on a copy of
   // this stack and returns here with 0.
   long pid = ::syscall(SYS_clone3, &args, sizeof args);
+  if (pid < 0 && cgroup_dir) {
+    // A kernel before 5.7, or a cgroup it refuses to clone into: the move
+    // below does it the old way.
+    args.flags &= ~static_cast<uint64_t>(CLONE_INTO_CGROUP);
+    args.cgroup = 0;
+    pid = ::syscall(SYS_clone3, &args, sizeof args);
+  }
   if (pid < 0) return fail_errno("starting container: clone3");
   if (pid == 0) {
     ::close(sync_pipe[1]);  // else our own copy would keep the read below from seeing EOF
@@ -687,6 +705,8 @@ Result<ChildProcess> spawn_container(const ContainerSpec& spec, const SpawnOptio
   sync_read.reset();
   error_write.reset();
 
+  if (options.cgroup != nullptr && !(args.flags & CLONE_INTO_CGROUP))
+    BRICK_TRY_CTX(options.cgroup->add_process(child.pid()), "starting container");
   if (options.before_start) BRICK_TRY_CTX(options.before_start(child.pid()), "starting container");
   auto state = [&](const char* status) {
     return hook_state(spec.oci_version, options.id, status, child.pid(), options.bundle);

@@ -11,6 +11,7 @@
 
 #include "base/error.hpp"
 #include "base/unique_fd.hpp"
+#include "runtime/cgroup.hpp"
 #include "runtime/process.hpp"
 #include "runtime/spec.hpp"
 
@@ -21,9 +22,13 @@ struct SpawnOptions {
   int stdin_fd = -1;
   int stdout_fd = -1;
   int stderr_fd = -1;
+  // The container's cgroup: the child is born in it where the kernel can
+  // (cgroup v2, clone3's CLONE_INTO_CGROUP), else moved into it first thing
+  // after the clone, before before_start.
+  Cgroup* cgroup = nullptr;
   // Runs in the parent once the child exists, before it touches anything:
-  // move it into its cgroup, move a veth into /proc/<pid>/ns/net. A failure
-  // kills the child and is returned.
+  // move a veth into /proc/<pid>/ns/net. A failure kills the child and is
+  // returned.
   std::function<Status(pid_t)> before_start;
   // `init: true`: PID 1 is brick's reaper (runtime/init.hpp), the command its
   // child. The returned ChildProcess is the init; its exit status is the

@@ -6,11 +6,13 @@
 #include <fcntl.h>
 #include <sched.h>
 #include <signal.h>
+#include <sys/mount.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
 #include <catch2/catch.hpp>
+#include <cstring>
 #include <filesystem>
 #include <nlohmann/json.hpp>
 #include <optional>
@@ -20,6 +22,8 @@
 #include "base/strings.hpp"
 #include "base/temp_dir.hpp"
 #include "integration/busybox.hpp"
+#include "runtime/cgroup.hpp"
+#include "runtime/cgroup_backend.hpp"
 
 using namespace brick;
 using namespace brick::runtime;
@@ -275,4 +279,49 @@ TEST_CASE("a failing hook fails the start, naming it, and leaves no process", "[
     CHECK(::waitid(P_ALL, 0, &info, WEXITED | WNOHANG) < 0);
     CHECK(errno == ECHILD);
   }
+}
+
+TEST_CASE("on cgroup v2 the container is born in its cgroup, with no cgroup.procs write", "[spawn][cgroup]") {
+  // A pure-v2 host made of this one's cgroup2 hierarchy, mounted again under
+  // a temp root (sandbox.sh's private mount namespace) and described so.
+  TempDir fake = *TempDir::create();
+  const std::string mount_point = fake.path() + "/sys/fs/cgroup";
+  std::filesystem::create_directories(mount_point);
+  if (::mount("cgroup2", mount_point.c_str(), "cgroup2", 0, nullptr) < 0) {
+    WARN("no cgroup2 here: " << std::strerror(errno));
+    return;
+  }
+  struct Unmount {
+    std::string path;
+    ~Unmount() { ::umount2(path.c_str(), MNT_DETACH); }
+  } unmount{mount_point};
+  auto layout = detect_cgroup_layout("30 20 0:26 / /sys/fs/cgroup rw,relatime shared:4 - cgroup2 cgroup2 rw\n",
+                                     "0::/\n", fake.path());
+  REQUIRE(layout);
+  REQUIRE(layout->mode == CgroupMode::unified);
+  const std::string name = "brick-itest-" + std::to_string(::getpid());
+  auto cgroup = Cgroup::create(*layout, name + "/born", {});
+  REQUIRE(cgroup);
+  REQUIRE(cgroup->clone_into_dir() == mount_point + "/" + name + "/born");
+
+  TempDir rootfs = busybox_rootfs();
+  ContainerSpec spec = spec_for(rootfs, {"true"});
+  cgroup_fs::WriteLog writes;
+  cgroup_fs::record_writes(&writes);
+  SpawnOptions options;
+  options.cgroup = &*cgroup;
+  std::string seen;
+  options.before_start = [&](pid_t pid) -> Status {
+    seen = *read_file("/proc/" + std::to_string(pid) + "/cgroup");
+    return {};
+  };
+  auto ran = run_container(spec, options);
+  cgroup_fs::record_writes(nullptr);
+  REQUIRE(ran);
+  CHECK(ran->status == ExitStatus{0, 0});
+  // In its cgroup from the start (this host's v1 lines aside), never moved.
+  CHECK(seen.find("0::/" + name + "/born\n") != std::string::npos);
+  for (const auto& [path, value] : writes) CHECK_FALSE(path.ends_with("cgroup.procs"));
+  REQUIRE(cgroup->destroy());
+  ::rmdir((mount_point + "/" + name).c_str());
 }
