@@ -149,6 +149,7 @@ Status map_host_devices(const std::vector<HostDevice>& devices, runtime::Contain
 
 std::vector<HostDevice> host_devices_of(const DesiredContainer& d) {
   std::vector<HostDevice> out;
+  out.reserve(d.devices.size());
   for (const DeviceMapping& m : d.devices) out.push_back({m.source, m.target, m.permissions});
   return out;
 }

@@ -89,10 +89,14 @@ std::vector<std::vector<runtime::ContainerState>> stop_order(const compose::Proj
   if (auto graph = compose::ServiceGraph::build(project)) levels = graph->stop_levels();
   std::set<std::string> known;
   for (const auto& level : levels) known.insert(level.begin(), level.end());
+  std::vector<bool> taken(containers.size());
   auto take = [&](auto&& pred) {
     std::vector<runtime::ContainerState> group;
-    for (auto& c : containers)
-      if (!c.id.empty() && pred(label_of(c, kServiceLabel))) group.push_back(std::move(c)), c.id.clear();
+    for (size_t i = 0; i < containers.size(); ++i)
+      if (!taken[i] && pred(label_of(containers[i], kServiceLabel))) {
+        taken[i] = true;
+        group.push_back(std::move(containers[i]));
+      }
     std::sort(group.begin(), group.end(), [](const auto& a, const auto& b) { return a.name < b.name; });
     if (!group.empty()) groups.push_back(std::move(group));
   };
@@ -116,6 +120,7 @@ Status stop_groups(const runtime::ContainerStore& store,
   Slots slots(o.parallel);
   for (const auto& group : groups) {
     std::vector<std::jthread> threads;
+    threads.reserve(group.size());
     for (const auto& c : group) {
       threads.emplace_back([&, c] {
         SlotGuard slot(slots);
