@@ -411,12 +411,14 @@ Status Monitor::open_stdio(SpawnOptions& options, UniqueFd& child_end, UniqueFd&
   if (state_.tty) {
     // The container makes its terminal from its own devpts and sends the
     // master back (received once spawn returns); it starts at the attached
-    // CLI's window size, when that is a terminal.
+    // CLI's window size: its stdin's, else (run -t without -i) its stdout's
+    // or stderr's, whichever is a terminal.
     ConsoleSocket pair = BRICK_TRY(make_console_socket());
     console = std::move(pair.ours);
     child_end = std::move(pair.theirs);
     options.console_socket = child_end.get();
-    if (attach_in_ >= 0) (void)::ioctl(attach_in_, TIOCGWINSZ, &options.console_size);
+    for (int fd : {attach_in_, attach_[0], attach_[1]})
+      if (fd >= 0 && ::ioctl(fd, TIOCGWINSZ, &options.console_size) == 0) break;
     return {};
   }
   int p[2];

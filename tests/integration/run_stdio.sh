@@ -29,6 +29,28 @@ out=$(b run --rm -t "$IMG" sh -c 'test -t 0 && test -t 1 && test -t 2 && echo "t
 # name exists inside (a host /dev/pts/N would not), and it is the only one.
 out=$(b run --rm -t "$IMG" sh -c 'tty; ls -1 /dev/pts' </dev/null | tr -d '\r' | tr '\n' ' ')
 [ "$out" = "/dev/pts/0 0 ptmx " ] || fail "-t: the terminal is not the container's own: \`$out\`"
+# -t without -i, from a 33x77 terminal: the container's terminal starts at
+# that size (docker's CLI sends it even without -i).
+out=$(python3 - "$BRICK" --root "$BRICK_ROOT" --run-root "$BRICK_RUN_ROOT" run --rm -t "$IMG" stty size <<'PY'
+import fcntl, os, pty, struct, sys, termios
+pid, master = pty.fork()
+if pid == 0:
+    fcntl.ioctl(1, termios.TIOCSWINSZ, struct.pack("HHHH", 33, 77, 0, 0))
+    os.execv(sys.argv[1], sys.argv[1:])
+out = b""
+while True:
+    try:
+        chunk = os.read(master, 4096)
+    except OSError:
+        break
+    if not chunk:
+        break
+    out += chunk
+os.waitpid(pid, 0)
+sys.stdout.write(out.decode(errors="replace"))
+PY
+)
+[ "$(echo "$out" | tr -d '\r')" = "33 77" ] || fail "run -t without -i: the terminal's size is \`$out\`, not 33 77"
 out=$(b run --rm "$IMG" sh -c 'test -t 1 || echo notty')
 [ "$out" = notty ] || fail "a terminal without -t: \`$out\`"
 
