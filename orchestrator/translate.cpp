@@ -602,7 +602,9 @@ Result<DesiredContainer> translate(const TranslateInput& in) {
   std::vector<std::string> caps = BRICK_TRY(capabilities(s, c.privileged));
   spec.process.capabilities = {caps, caps, {}, caps, {}};
   if (c.privileged) {
-    // docker: nothing masked or read-only under /proc, /sys writable.
+    // docker: every device allowed, nothing masked or read-only under
+    // /proc, /sys writable.
+    spec.linux.resources.devices = {runtime::DeviceRule{true, 'a', -1, -1, "rwm"}};
     spec.linux.masked_paths.clear();
     spec.linux.readonly_paths.clear();
     for (auto& m : spec.mounts)
@@ -629,6 +631,10 @@ Result<DesiredContainer> translate(const TranslateInput& in) {
   }
   spec.root.readonly = s.read_only.value_or(false);
   runtime::CgroupResources res = BRICK_TRY(resources(s));
+  // docker's default device allow-list (default_spec's) stays: without it
+  // the device cgroup is left open, and with CAP_MKNOD a container could
+  // make and open any host device node.
+  res.devices = std::move(spec.linux.resources.devices);
   spec.linux.resources = std::move(res);
 
   c.network_mode = s.network_mode.value_or("");

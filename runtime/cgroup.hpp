@@ -64,6 +64,7 @@ struct DeviceRule {
   int64_t major = -1;
   int64_t minor = -1;
   std::string access = "rwm";
+  bool operator==(const DeviceRule&) const = default;
 };
 
 // Every field optional: unset means "leave as it is".

@@ -44,6 +44,10 @@ g2=$(b exec ml-trainer-2-1 sh -c 'ls /dev | grep "^nvidia[0-9]"')
 [ "$g1" != "$g2" ] || fail "both trainers got $g1"
 b exec ml-trainer-1-1 sh -c 'test -c /dev/nvidiactl && test "$NVIDIA_DRIVER_ROOT" = /opt/driver' ||
   fail "the CDI spec's control node or env is missing"
+# The device cgroup denies the GPU it was not given: a node made for it
+# cannot be opened (without the cgroup, the fake GPU would answer ENXIO).
+out=$(b exec ml-trainer-1-1 sh -c "mknod /tmp/other c 195 ${g2#nvidia} && cat /tmp/other" 2>&1) || true
+echo "$out" | grep -q "Operation not permitted" || fail "trainer-1 could open trainer-2's GPU: $out"
 
 set +e
 out=$(b compose -f "$dir/compose.yaml" --profile third up -d 2>&1)

@@ -248,8 +248,12 @@ TEST_CASE("privileged and cap_drop ALL") {
   CHECK(std::count(priv.spec.process.capabilities.bounding.begin(), priv.spec.process.capabilities.bounding.end(),
                    "CAP_SYS_ADMIN") == 1);
   CHECK(priv.spec.linux.masked_paths.empty());
+  // docker: a privileged container may use every device ...
+  CHECK(priv.spec.linux.resources.devices == std::vector<runtime::DeviceRule>{{true, 'a', -1, -1, "rwm"}});
   auto bare = must_translate(p, "bare", busybox());
   CHECK(bare.spec.process.capabilities.bounding == std::vector<std::string>{"CAP_CHOWN"});
+  // ... any other only docker's default list (deny all first).
+  CHECK(bare.spec.linux.resources.devices == runtime::default_device_rules());
 }
 
 TEST_CASE("restart policies as docker names them") {
