@@ -84,16 +84,7 @@ Status exec_in(const std::string& container, const ExecRequest& o, Context& ctx)
     options.console_socket = console->theirs.get();
     (void)::ioctl(STDIN_FILENO, TIOCGWINSZ, &options.console_size);
   }
-  const std::vector<std::string> cgroups = c.cgroup_dirs;
-  options.before_start = [&cgroups](pid_t pid) -> Status {
-    const std::string text = std::to_string(pid);
-    for (const std::string& dir : cgroups) {
-      UniqueFd procs(::open((dir + "/cgroup.procs").c_str(), O_WRONLY | O_CLOEXEC));
-      if (!procs || ::write(procs.get(), text.data(), text.size()) != static_cast<ssize_t>(text.size()))
-        return fail(Error::from_errno("joining the container's cgroup `" + dir + "`"));
-    }
-    return {};
-  };
+  options.cgroup_dirs = c.cgroup_dirs;
   auto child = exec_in_container(process, spec.linux, options);
   if (!child) {
     // docker's codes: 127 not found, 126 found but not executable.

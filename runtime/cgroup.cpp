@@ -2,8 +2,10 @@
 
 #include <dirent.h>
 #include <fcntl.h>
+#include <linux/magic.h>
 #include <signal.h>
 #include <sys/stat.h>
+#include <sys/vfs.h>
 #include <unistd.h>
 
 #include <cerrno>
@@ -234,10 +236,43 @@ std::vector<std::string> Cgroup::directories() const {
   return backend_ ? backend_->directories() : std::vector<std::string>{};
 }
 
-std::string Cgroup::clone_into_dir() const { return backend_ ? backend_->clone_into_dir() : std::string(); }
-
 std::string Cgroup::directory(std::string_view controller) const {
   return backend_ ? backend_->directory(controller) : std::string();
+}
+
+Result<CgroupJoin> open_cgroup_join(const std::vector<std::string>& dirs) {
+  CgroupJoin join;
+  for (const std::string& dir : dirs) {
+    struct statfs st {};
+    if (::statfs(dir.c_str(), &st) < 0) return fail_errno("joining cgroup `" + dir + "`");
+    if (st.f_type == CGROUP2_SUPER_MAGIC) {
+      // A host has one cgroup2 hierarchy, so a container one directory there.
+      if (join.clone_into) return fail("joining cgroup `" + dir + "`: a second cgroup v2 directory");
+      join.clone_into = UniqueFd(::open(dir.c_str(), O_PATH | O_DIRECTORY | O_CLOEXEC));
+      if (!join.clone_into) return fail_errno("joining cgroup `" + dir + "`");
+      join.clone_into_dir = dir;
+      continue;
+    }
+    const std::string file = cgroup_fs::join(dir, "tasks");
+    UniqueFd fd(::open(file.c_str(), O_WRONLY | O_CLOEXEC));
+    if (!fd) return fail_errno("joining cgroup `" + dir + "`");
+    join.tasks.push_back(std::move(fd));
+    join.task_dirs.push_back(dir);
+  }
+  return join;
+}
+
+int join_cgroup_tasks(const CgroupJoin& join) noexcept {
+  for (size_t i = 0; i < join.tasks.size(); ++i)
+    if (::write(join.tasks[i].get(), "0", 1) != 1) return static_cast<int>(i);
+  return -1;
+}
+
+Status join_cgroup_late(const CgroupJoin& join, pid_t pid) {
+  if (join.clone_into_dir.empty()) return {};
+  BRICK_TRY_CTX(cgroup_fs::write(cgroup_fs::join(join.clone_into_dir, "cgroup.procs"), std::to_string(pid)),
+                "adding process " + std::to_string(pid) + " to its cgroup");
+  return {};
 }
 
 }  // namespace brick::runtime

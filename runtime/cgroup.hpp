@@ -16,6 +16,7 @@
 #include <vector>
 
 #include "base/error.hpp"
+#include "base/unique_fd.hpp"
 
 namespace brick::runtime {
 
@@ -130,15 +131,37 @@ class Cgroup {
   std::vector<std::string> directories() const;
   // The directory holding `controller`'s files ("" where not managed).
   std::string directory(std::string_view controller) const;
-  // On cgroup v2, the directory a child can be born in (clone3's
-  // CLONE_INTO_CGROUP: no cgroup.procs write, whose RCU grace period costs
-  // about 10 ms); "" on v1 and hybrid hosts.
-  std::string clone_into_dir() const;
 
  private:
   explicit Cgroup(std::unique_ptr<CgroupBackend> backend);
   std::unique_ptr<CgroupBackend> backend_;
   bool kept_ = false;
 };
+
+// How a new process joins a cgroup's directories without anyone writing its
+// pid to cgroup.procs: that takes the kernel's threadgroup lock for writing,
+// an RCU grace period (about 7 ms here) on every container start and exec.
+//  - cgroup v2: the process is born there (clone3's CLONE_INTO_CGROUP with
+//    `clone_into`);
+//  - cgroup v1: the process writes "0" (itself, its one thread) to each
+//    hierarchy's `tasks` file, opened here beforehand; moving a single
+//    thread by itself takes no threadgroup lock.
+struct CgroupJoin {
+  UniqueFd clone_into;
+  std::string clone_into_dir;
+  std::vector<UniqueFd> tasks;
+  std::vector<std::string> task_dirs;  // tasks[i] is task_dirs[i]'s file
+};
+
+// Opens what joining `dirs` (Cgroup::directories(), a record's cgroup_dirs)
+// takes; a cgroup2 directory is cloned into, any other is a v1 hierarchy's.
+// Errors name the directory.
+Result<CgroupJoin> open_cgroup_join(const std::vector<std::string>& dirs);
+// For the new process itself, between clone and exec (no allocation): joins
+// every `tasks` file. Returns -1, or the index that failed with errno set.
+int join_cgroup_tasks(const CgroupJoin& join) noexcept;
+// Where clone3 refused CLONE_INTO_CGROUP (a kernel before 5.7): the old
+// way, `pid` written to clone_into_dir's cgroup.procs.
+Status join_cgroup_late(const CgroupJoin& join, pid_t pid);
 
 }  // namespace brick::runtime

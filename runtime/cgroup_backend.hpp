@@ -25,8 +25,6 @@ class CgroupBackend {
   virtual Status destroy() = 0;
   virtual std::vector<std::string> directories() const = 0;
   virtual std::string directory(std::string_view controller) const = 0;
-  // The one directory a child can be cloned into (cgroup v2); "" for v1.
-  virtual std::string clone_into_dir() const { return {}; }
 };
 
 // `path` with its parts checked: relative parts only, no "." or "..".

@@ -50,8 +50,6 @@ class CgroupV2 final : public CgroupBackend {
     return {};
   }
 
-  std::string clone_into_dir() const override { return dir_; }
-
   Status add_process(pid_t pid) override { return fs::write(fs::join(dir_, "cgroup.procs"), std::to_string(pid)); }
 
   Status set(const CgroupResources& r) override {

@@ -14,6 +14,7 @@
 #include <vector>
 
 #include "base/unique_fd.hpp"
+#include "runtime/cgroup.hpp"
 #include "runtime/exec_target.hpp"
 #include "runtime/init.hpp"
 #include "runtime/privileges.hpp"
@@ -23,7 +24,7 @@ namespace brick::runtime {
 
 namespace {
 
-enum class Stage : int { setns, fork, sync, terminal, stdio, rlimit, privileges, chdir, close_fds, exec };
+enum class Stage : int { cgroup, setns, fork, sync, terminal, stdio, rlimit, privileges, chdir, close_fds, exec };
 
 struct ChildError {
   Stage stage;
@@ -32,6 +33,7 @@ struct ChildError {
 };
 
 struct ExecPlan {
+  CgroupJoin cgroup;
   int target_pidfd = -1;
   int ns_flags = 0;
   std::vector<std::pair<int, struct rlimit>> rlimits;
@@ -80,6 +82,9 @@ struct ExecPlan {
 // places the children there), forks the real process as the caller's child
 // (CLONE_PARENT), tells the caller its pid and exits.
 [[noreturn]] void enter_and_fork(const ExecPlan& plan, int sync_fd, int error_fd, int pid_fd) {
+  // The cgroup first (v1: by ourselves; v2: born there), so the process
+  // forked below starts in it; then the cgroup namespace rooted there.
+  if (int failed = join_cgroup_tasks(plan.cgroup); failed >= 0) die(error_fd, Stage::cgroup, failed);
   if (::setns(plan.target_pidfd, plan.ns_flags) < 0) die(error_fd, Stage::setns);
   struct clone_args args {};
   args.flags = CLONE_PARENT;
@@ -99,6 +104,7 @@ struct ExecPlan {
 
 std::string describe(const ExecPlan& plan, const Process& process, const ChildError& e) {
   switch (e.stage) {
+    case Stage::cgroup: return "joining cgroup `" + plan.cgroup.task_dirs.at(static_cast<size_t>(e.index)) + "`";
     case Stage::setns: return "joining the container's namespaces";
     case Stage::fork: return "forking into the container's pid namespace";
     case Stage::sync: return "waiting for the parent";
@@ -128,6 +134,7 @@ Result<ExecPlan> make_plan(const Process& process, const Linux& linux, const Exe
   plan.privileges = BRICK_TRY(plan_privileges(process, linux));
   plan.cwd = process.cwd.empty() ? "/" : process.cwd;
   plan.target = BRICK_TRY(plan_exec(process));
+  plan.cgroup = BRICK_TRY(open_cgroup_join(options.cgroup_dirs));
   plan.stdio[0] = options.stdin_fd;
   plan.terminal = process.terminal;
   plan.stdio[1] = options.stdout_fd;
@@ -160,7 +167,17 @@ Result<ChildProcess> exec_impl(const Process& process, const Linux& linux, const
 
   struct clone_args args {};
   args.exit_signal = SIGCHLD;
+  if (plan.cgroup.clone_into) {
+    args.flags |= CLONE_INTO_CGROUP;
+    args.cgroup = static_cast<uint64_t>(plan.cgroup.clone_into.get());
+  }
   long middle = ::syscall(SYS_clone3, &args, sizeof args);
+  if (middle < 0 && plan.cgroup.clone_into) {
+    // A kernel before 5.7: the new process is moved once it exists.
+    args.flags &= ~static_cast<uint64_t>(CLONE_INTO_CGROUP);
+    args.cgroup = 0;
+    middle = ::syscall(SYS_clone3, &args, sizeof args);
+  }
   if (middle < 0) return fail_errno("clone3");
   if (middle == 0) {
     ::close(sync_pipe[1]);
@@ -190,6 +207,7 @@ Result<ChildProcess> exec_impl(const Process& process, const Linux& linux, const
       return fail(Error::from_errno("opening a pidfd for the new process", saved));
     }
     child = ChildProcess(pid, std::move(child_pidfd));
+    if (plan.cgroup.clone_into && !(args.flags & CLONE_INTO_CGROUP)) BRICK_TRY(join_cgroup_late(plan.cgroup, pid));
     if (options.before_start) BRICK_TRY(options.before_start(child.pid()));
     const char go = 1;
     if (::write(sync_write.get(), &go, 1) != 1) return fail_errno("releasing the new process");

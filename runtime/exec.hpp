@@ -1,13 +1,14 @@
 // exec_in_container: one more process inside a running container (`brick
-// exec`, healthchecks): every namespace of its PID 1, its cgroup (through
-// before_start), and the same capability, seccomp, no_new_privs, user, env
-// and cwd rules as spawn_container.
+// exec`, healthchecks): every namespace of its PID 1, its cgroup, and the same capability, seccomp, no_new_privs, user,
+// env and cwd rules as spawn_container.
 #pragma once
 
 #include <sys/ioctl.h>
 #include <sys/types.h>
 
 #include <functional>
+#include <string>
+#include <vector>
 
 #include "base/error.hpp"
 #include "runtime/process.hpp"
@@ -24,9 +25,12 @@ struct ExecOptions {
   int stdin_fd = -1;
   int stdout_fd = -1;
   int stderr_fd = -1;
+  // The container's cgroup directories (Cgroup::directories(), the record's
+  // cgroup_dirs): the new process is in them before before_start runs.
+  std::vector<std::string> cgroup_dirs;
   // Runs in the parent once the new process exists in the container's
-  // namespaces, before it runs a step of its own: join the container's
-  // cgroup here (Cgroup::add_process). A failure kills it and is returned.
+  // namespaces, before it runs a step of its own. A failure kills it and is
+  // returned.
   std::function<Status(pid_t)> before_start;
   // With process.terminal, as spawn's: the process takes a terminal from the
   // container's own /dev/ptmx and sends its master here (receive_terminal);

@@ -359,7 +359,7 @@ void Monitor::start_probe() {
   options.stdin_fd = null_.get();
   options.stdout_fd = w.get();
   options.stderr_fd = w.get();
-  options.before_start = [this](pid_t pid) { return cgroup_ ? cgroup_->add_process(pid) : Status{}; };
+  if (cgroup_) options.cgroup_dirs = cgroup_->directories();
   auto probe = exec_in_container(process, spec_.linux, options);
   if (!probe) {
     probe_error_ = probe.error().message();

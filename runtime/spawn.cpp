@@ -44,8 +44,10 @@ namespace {
 // the plan's lists so the parent can name the path.
 enum class Stage : int {
   sync,
-  hooks,    // not a failure: at a hook point (index 0 createContainer, 1 startContainer), waiting for the parent
-  join_ns,  // index: into Plan::joins
+  hooks,          // not a failure: at a hook point (index 0 createContainer, 1 startContainer), waiting for the parent
+  cgroup_joined,  // not a failure: in the container's cgroup (v1), told before the parent goes on
+  cgroup,         // index: into CgroupJoin::tasks
+  join_ns,        // index: into Plan::joins
   cgroup_ns,
   root_propagation,
   bind_rootfs,
@@ -126,6 +128,7 @@ struct PlannedRlimit {
 // parent thread may have held at the moment of the clone.
 struct Plan {
   unsigned long clone_flags = 0;
+  CgroupJoin cgroup;
   std::vector<PlannedJoin> joins;
   bool cgroup_ns = false;
   bool uts_ns = false;
@@ -528,6 +531,14 @@ void update_ld_cache(const Plan& plan, int error_fd) {
 }
 
 [[noreturn]] void child_main(const Plan& plan, int sync_fd, int error_fd) {
+  // Its cgroup first (v1: by itself, see CgroupJoin), and the parent told:
+  // before_start and the prestart hooks look for the container there.
+  if (!plan.cgroup.tasks.empty()) {
+    if (int failed = join_cgroup_tasks(plan.cgroup); failed >= 0) die(error_fd, Stage::cgroup, failed);
+    for (const UniqueFd& fd : plan.cgroup.tasks) ::close(fd.get());
+    ChildError joined{Stage::cgroup_joined, 0, 0};
+    if (::write(error_fd, &joined, sizeof joined) != static_cast<ssize_t>(sizeof joined)) ::_exit(127);
+  }
   char go = 0;
   ssize_t n;
   while ((n = ::read(sync_fd, &go, 1)) < 0 && errno == EINTR) {
@@ -595,6 +606,8 @@ std::string describe(const Plan& plan, const ContainerSpec& spec, const ChildErr
   switch (e.stage) {
     case Stage::sync: return "waiting for the parent";
     case Stage::hooks: return "waiting for the hooks";
+    case Stage::cgroup_joined: return "joining its cgroup";
+    case Stage::cgroup: return "joining cgroup `" + plan.cgroup.task_dirs.at(static_cast<size_t>(e.index)) + "`";
     case Stage::join_ns: {
       if (e.index < 0 || static_cast<size_t>(e.index) >= plan.joins.size()) return "joining a namespace";
       const PlannedJoin& j = plan.joins[e.index];
@@ -658,6 +671,20 @@ std::string describe(const Plan& plan, const ContainerSpec& spec, const ChildErr
 // Not its pid namespace: that would take a second fork.
 constexpr int kHookNamespaces = CLONE_NEWNS | CLONE_NEWUTS | CLONE_NEWIPC | CLONE_NEWNET | CLONE_NEWCGROUP;
 
+// One report from the child: false at EOF (the exec closed the pipe, or the
+// child is gone).
+Result<bool> read_report(int fd, ChildError& report) {
+  ssize_t n;
+  while ((n = ::read(fd, &report, sizeof report)) < 0 && errno == EINTR) {
+  }
+  if (n == 0) return false;
+  if (n < 0) return fail_errno("reading the child's report");
+  // The child writes its report with one write(2) below PIPE_BUF, so it
+  // arrives whole or not at all; anything else is not a report.
+  if (n != static_cast<ssize_t>(sizeof report)) return fail(Error("the child's report is truncated", EIO));
+  return true;
+}
+
 }  // namespace
 
 Result<ChildProcess> spawn_container(const ContainerSpec& spec, const SpawnOptions& options) {
@@ -669,26 +696,23 @@ Result<ChildProcess> spawn_container(const ContainerSpec& spec, const SpawnOptio
   if (::pipe2(error_pipe, O_CLOEXEC) < 0) return fail_errno("starting container: creating error pipe");
   UniqueFd error_read(error_pipe[0]), error_write(error_pipe[1]);
 
-  // Born in its cgroup where it can be: moving it there afterwards takes
-  // the cgroup threadgroup lock for writing, an RCU grace period (~10 ms).
-  UniqueFd cgroup_dir;
-  if (options.cgroup != nullptr) {
-    const std::string dir = options.cgroup->clone_into_dir();
-    if (!dir.empty()) cgroup_dir = UniqueFd(::open(dir.c_str(), O_PATH | O_DIRECTORY | O_CLOEXEC));
-  }
+  // Born in its cgroup (v2), or joining it by itself (v1): see CgroupJoin.
+  if (options.cgroup != nullptr)
+    plan.cgroup = BRICK_TRY_CTX(open_cgroup_join(options.cgroup->directories()), "starting container");
+  const int cgroup_dir = plan.cgroup.clone_into.get();
   int pidfd = -1;
   struct clone_args args {};
   args.flags = CLONE_PIDFD | plan.clone_flags;
   args.pidfd = reinterpret_cast<uintptr_t>(&pidfd);
   args.exit_signal = SIGCHLD;
-  if (cgroup_dir) {
+  if (cgroup_dir >= 0) {
     args.flags |= CLONE_INTO_CGROUP;
-    args.cgroup = static_cast<uint64_t>(cgroup_dir.get());
+    args.cgroup = static_cast<uint64_t>(cgroup_dir);
   }
   // clone3 without a stack behaves like fork: the child runs on a copy of
   // this stack and returns here with 0.
   long pid = ::syscall(SYS_clone3, &args, sizeof args);
-  if (pid < 0 && cgroup_dir) {
+  if (pid < 0 && cgroup_dir >= 0) {
     // A kernel before 5.7, or a cgroup it refuses to clone into: the move
     // below does it the old way.
     args.flags &= ~static_cast<uint64_t>(CLONE_INTO_CGROUP);
@@ -705,8 +729,18 @@ Result<ChildProcess> spawn_container(const ContainerSpec& spec, const SpawnOptio
   sync_read.reset();
   error_write.reset();
 
-  if (options.cgroup != nullptr && !(args.flags & CLONE_INTO_CGROUP))
-    BRICK_TRY_CTX(options.cgroup->add_process(child.pid()), "starting container");
+  if (cgroup_dir >= 0 && !(args.flags & CLONE_INTO_CGROUP))
+    BRICK_TRY_CTX(join_cgroup_late(plan.cgroup, child.pid()), "starting container");
+  ChildError report{};
+  if (!plan.cgroup.tasks.empty()) {
+    Result<bool> joined = read_report(error_read.get(), report);
+    if (!joined) return fail(std::move(joined).error().context("starting container"));
+    if (!*joined) return fail(Error("starting container: the child exited before joining its cgroup", ECHILD));
+    if (report.stage != Stage::cgroup_joined) {
+      (void)child.wait();
+      return fail(Error::from_errno(describe(plan, spec, report), report.err).context("starting container"));
+    }
+  }
   if (options.before_start) BRICK_TRY_CTX(options.before_start(child.pid()), "starting container");
   auto state = [&](const char* status) {
     return hook_state(spec.oci_version, options.id, status, child.pid(), options.bundle);
@@ -722,17 +756,10 @@ Result<ChildProcess> spawn_container(const ContainerSpec& spec, const SpawnOptio
   if (::write(sync_write.get(), &go, 1) != 1) return fail_errno("starting container: releasing the child");
   if (!plan.create_container_hooks && !plan.start_container_hooks) sync_write.reset();
 
-  ChildError report{};
   for (;;) {
-    ssize_t n;
-    while ((n = ::read(error_read.get(), &report, sizeof report)) < 0 && errno == EINTR) {
-    }
-    if (n == 0) return child;  // EOF: the exec closed the pipe
-    if (n < 0) return fail_errno("starting container: reading the child's report");
-    // The child writes its report with one write(2) below PIPE_BUF, so it
-    // arrives whole or not at all; anything else is not a report.
-    if (n != static_cast<ssize_t>(sizeof report))
-      return fail(Error("starting container: the child's report is truncated", EIO));
+    Result<bool> got = read_report(error_read.get(), report);
+    if (!got) return fail(std::move(got).error().context("starting container"));
+    if (!*got) return child;  // EOF: the exec closed the pipe
     if (report.stage != Stage::hooks) break;
     // In the container's namespaces (its mount namespace: before pivot_root
     // the host's paths, after it the container's), from this process.

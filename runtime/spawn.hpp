@@ -22,9 +22,9 @@ struct SpawnOptions {
   int stdin_fd = -1;
   int stdout_fd = -1;
   int stderr_fd = -1;
-  // The container's cgroup: the child is born in it where the kernel can
-  // (cgroup v2, clone3's CLONE_INTO_CGROUP), else moved into it first thing
-  // after the clone, before before_start.
+  // The container's cgroup: the child is born in it (cgroup v2, clone3's
+  // CLONE_INTO_CGROUP) or joins it by itself first thing (v1), before
+  // before_start and the hooks (CgroupJoin).
   Cgroup* cgroup = nullptr;
   // Runs in the parent once the child exists, before it touches anything:
   // move a veth into /proc/<pid>/ns/net. A failure kills the child and is
