@@ -21,6 +21,7 @@
 
 #include "base/file.hpp"
 #include "base/openat2.hpp"
+#include "base/resident.hpp"
 #include "base/strings.hpp"
 #include "images/rootfs.hpp"
 #include "runtime/cgroup.hpp"
@@ -700,12 +701,12 @@ int Monitor::run() {
       }
       save();
     } else {
-      if (first) {
-        report_start(0, "");
-        // What setup parsed and built (the CLI, the spec, the rootfs plan)
-        // is freed by now; give the heap back, the monitor lives long.
-        ::malloc_trim(0);
-      }
+      if (first) report_start(0, "");
+      // What setup parsed and built (the CLI, the spec, the rootfs plan) is
+      // freed by now; give the heap back, and the start-up code's pages: the
+      // monitor lives long, and its loop touches little of either.
+      (void)release_file_pages();
+      ::malloc_trim(0);
       serve_until_exit();
     }
     first = false;
