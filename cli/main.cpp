@@ -21,6 +21,8 @@
 
 namespace {
 
+using namespace brick::cli;
+
 // start_container's command line: `brick --root R --run-root RR
 // container-monitor ID [flags]`, the global flags given in that order.
 bool is_monitor(int argc, char** argv) {
@@ -28,8 +30,76 @@ bool is_monitor(int argc, char** argv) {
          std::string_view(argv[5]) == "container-monitor";
 }
 
+// The command tree, a group of top-level commands at a time, in `brick
+// --help`'s order. Building all of it costs every brick process about a
+// millisecond (CLI11 makes each option's names, checks and callbacks), so a
+// command line builds only the group of the command it names.
+using AddGroup = void (*)(CLI::App&, Context&);
+template <auto add>
+void group(CLI::App& app, Context& ctx) {
+  add(app, ctx);
+}
+constexpr AddGroup kGroups[] = {
+    group<add_compose_command>, group<add_container_commands>, group<add_events_command>,  group<add_exec_command>,
+    group<add_gpu_command>,     group<add_image_command>,      group<add_network_command>, group<add_volume_command>,
+};
+constexpr AddGroup kContainers = group<add_container_commands>;
+constexpr struct {
+  std::string_view command;
+  AddGroup add;
+} kCommands[] = {
+    {"compose", group<add_compose_command>},
+    {"run", kContainers},
+    {"create", kContainers},
+    {"ps", kContainers},
+    {"logs", kContainers},
+    {"start", kContainers},
+    {"stop", kContainers},
+    {"restart", kContainers},
+    {"kill", kContainers},
+    {"rm", kContainers},
+    {"wait", kContainers},
+    {"inspect", kContainers},
+    {"pause", kContainers},
+    {"unpause", kContainers},
+    {"port", kContainers},
+    {"top", kContainers},
+    {"stats", kContainers},
+    {"events", group<add_events_command>},
+    {"exec", group<add_exec_command>},
+    {"gpu", group<add_gpu_command>},
+    {"image", group<add_image_command>},
+    {"network", group<add_network_command>},
+    {"volume", group<add_volume_command>},
+};
+
+// The command a command line names: its first word after the global
+// options; "" when there is none, or an option comes first that is not a
+// global one (--help, --version: they need the whole tree).
+std::string_view command_word(int argc, char** argv) {
+  for (int i = 1; i < argc; ++i) {
+    const std::string_view arg = argv[i];
+    if (arg == "--root" || arg == "--run-root" || arg == "--log-level") {
+      ++i;
+      continue;
+    }
+    if (arg.starts_with("--root=") || arg.starts_with("--run-root=") || arg.starts_with("--log-level=")) continue;
+    return arg.starts_with('-') ? std::string_view() : arg;
+  }
+  return {};
+}
+
+void add_commands(CLI::App& app, Context& ctx, int argc, char** argv) {
+  // A monitor (start_container's exec) needs nothing else, for its whole life.
+  if (is_monitor(argc, argv)) return;
+  const std::string_view word = command_word(argc, argv);
+  for (const auto& [command, add] : kCommands)
+    if (command == word) return add(app, ctx);
+  // Help, or a word that is no command: everything, for the list or the error.
+  for (AddGroup add : kGroups) add(app, ctx);
+}
+
 int run(int argc, char** argv) {
-  using namespace brick::cli;
   Context ctx;
   CLI::App app{"A daemonless, compose-compatible container tool for one Linux host", "brick"};
   app.formatter(std::make_shared<DockerStyleFormatter>());
@@ -50,19 +120,7 @@ int run(int argc, char** argv) {
     };
   });
   add_monitor_command(app, ctx);
-  // A monitor (start_container's exec) needs nothing else: building the
-  // whole command tree would cost every container start a millisecond and
-  // the monitor, for its whole life, the memory the tree holds.
-  if (!is_monitor(argc, argv)) {
-    add_compose_command(app, ctx);
-    add_container_commands(app, ctx);
-    add_events_command(app, ctx);
-    add_exec_command(app, ctx);
-    add_gpu_command(app, ctx);
-    add_image_command(app, ctx);
-    add_network_command(app, ctx);
-    add_volume_command(app, ctx);
-  }
+  add_commands(app, ctx, argc, argv);
 
   try {
     app.parse(argc, argv);
