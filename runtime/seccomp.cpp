@@ -318,6 +318,12 @@ Result<std::vector<sock_filter>> compile_uncached(const Seccomp& s) {
   // no_new_privs is the spec's business (process.noNewPrivileges), not the filter's.
   if (int rc = ::seccomp_attr_set(ctx, SCMP_FLTATR_CTL_NNP, 0); rc < 0)
     return fail(Error::from_errno("seccomp: clearing the no_new_privs attribute", -rc));
+  // A binary search over the syscall numbers instead of a list of ~350
+  // comparisons: the kernel runs the filter for every syscall number when it
+  // is loaded (its action cache) and for each uncached call after, so the
+  // list cost every container start about a millisecond.
+  if (int rc = ::seccomp_attr_set(ctx, SCMP_FLTATR_CTL_OPTIMIZE, 2); rc < 0)
+    return fail(Error::from_errno("seccomp: asking for a binary-tree filter", -rc));
   for (const std::string& name : s.architectures) {
     uint32_t arch = BRICK_TRY(arch_of(name));
     int rc = ::seccomp_arch_add(ctx, arch);
@@ -370,7 +376,7 @@ std::string cache_directory;  // guarded by cache_mutex
 // version (its code generation may change) and the architecture.
 std::string cache_key(const Seccomp& s) {
   const scmp_version* v = ::seccomp_version();
-  std::string key = "brick-seccomp 1 libseccomp " + std::to_string(v->major) + "." + std::to_string(v->minor) + "." +
+  std::string key = "brick-seccomp 2 libseccomp " + std::to_string(v->major) + "." + std::to_string(v->minor) + "." +
                     std::to_string(v->micro) + " " + kArch + "\n";
   key += s.default_action + " " + (s.default_errno_ret ? std::to_string(*s.default_errno_ret) : "-") + "\n";
   for (const std::string& a : s.architectures) key += a + " ";
