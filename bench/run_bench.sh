@@ -74,6 +74,21 @@ c["process"].pop("rlimits", None)
 json.dump(c, open(p, "w"))
 PY
 
+# crun's own `spec` has no seccomp filter and three capabilities; brick
+# runs docker's profile and capability set. crun-spec is crun on the spec
+# brick generates for this image (its config.json, rootfs aside): the same
+# filter, capabilities, masked paths and namespaces.
+id=$(B create --network none brick-bench/busybox true)
+mkdir -p "$work/bundle-spec"
+ln -s "$rootfs" "$work/bundle-spec/rootfs"
+python3 - "$work/root/containers/$id/config.json" "$work/bundle-spec/config.json" <<'PY'
+import json, sys
+c = json.load(open(sys.argv[1]))
+c["root"] = {"path": "rootfs", "readonly": False}
+json.dump(c, open(sys.argv[2], "w"))
+PY
+B rm "$id" >/dev/null
+
 if [ "$cgroups" = v2 ]; then
   umount -R /sys/fs/cgroup
   mount -t cgroup2 none /sys/fs/cgroup
@@ -86,7 +101,7 @@ echo "cgroups: $cgroups" >&2
 
 # crun 1.8 raises RLIMIT_MEMLOCK for its v2 device program, above this
 # machine's hard limit: on the v2 host it cannot run, and podman uses runc.
-tools="brick crun runc podman"
+tools="brick crun crun-spec runc podman"
 podman_runtime=
 podman_run=
 if [ "$cgroups" = v2 ]; then
@@ -97,6 +112,7 @@ if [ "$cgroups" = v2 ]; then
 fi
 commands=(-n brick "$brick --root $work/root --run-root $work/run run --rm --network none brick-bench/busybox true")
 [ "$cgroups" = v2 ] || commands+=(-n crun "crun run -b $work/bundle bench-crun")
+[ "$cgroups" = v2 ] || commands+=(-n crun-spec "crun run -b $work/bundle-spec bench-crun-spec")
 commands+=(-n runc "runc run -b $work/bundle bench-runc")
 commands+=(-n podman "podman $podman_runtime run $podman_run --rm --network none --ulimit nofile=1024:1024 --ulimit nproc=1024:1024 brick-bench/busybox true")
 hyperfine -N --warmup 3 --runs "$runs" --export-json "$work/run.json" "${commands[@]}" >&2
@@ -105,10 +121,10 @@ python3 - "$work/run.json" $tools <<'PY'
 import json, sys
 r = {x["command"]: x for x in json.load(open(sys.argv[1]))["results"]}
 base = r["brick"]["median"]
-print(f"{'tool':8} {'median ms':>10} {'vs brick':>9}")
+print(f"{'tool':9} {'median ms':>10} {'vs brick':>9}")
 for name in sys.argv[2:]:
     m = r[name]["median"]
-    print(f"{name:8} {m*1000:10.2f} {m/base:9.2f}x")
+    print(f"{name:9} {m*1000:10.2f} {m/base:9.2f}x")
 PY
 
 # Memory of the process that watches one idle container.
