@@ -3,8 +3,10 @@
 #include <dirent.h>
 #include <fcntl.h>
 #include <linux/magic.h>
+#include <linux/sched.h>
 #include <signal.h>
 #include <sys/stat.h>
+#include <sys/syscall.h>
 #include <sys/vfs.h>
 #include <unistd.h>
 
@@ -268,8 +270,23 @@ int join_cgroup_tasks(const CgroupJoin& join) noexcept {
   return -1;
 }
 
+long clone_joining(struct clone_args& args, CgroupJoin& join) {
+  if (join.clone_into) {
+    args.flags |= CLONE_INTO_CGROUP;
+    args.cgroup = static_cast<uint64_t>(join.clone_into.get());
+  }
+  long pid = ::syscall(SYS_clone3, &args, sizeof args);
+  if (pid < 0 && join.clone_into) {
+    args.flags &= ~static_cast<uint64_t>(CLONE_INTO_CGROUP);
+    args.cgroup = 0;
+    pid = ::syscall(SYS_clone3, &args, sizeof args);
+    join.late = pid > 0;
+  }
+  return pid;
+}
+
 Status join_cgroup_late(const CgroupJoin& join, pid_t pid) {
-  if (join.clone_into_dir.empty()) return {};
+  if (!join.late) return {};
   BRICK_TRY_CTX(cgroup_fs::write(cgroup_fs::join(join.clone_into_dir, "cgroup.procs"), std::to_string(pid)),
                 "adding process " + std::to_string(pid) + " to its cgroup");
   return {};

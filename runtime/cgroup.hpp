@@ -18,6 +18,8 @@
 #include "base/error.hpp"
 #include "base/unique_fd.hpp"
 
+struct clone_args;
+
 namespace brick::runtime {
 
 enum class CgroupMode {
@@ -151,6 +153,7 @@ struct CgroupJoin {
   std::string clone_into_dir;
   std::vector<UniqueFd> tasks;
   std::vector<std::string> task_dirs;  // tasks[i] is task_dirs[i]'s file
+  bool late = false;                   // set by clone_joining: clone_into was refused
 };
 
 // Opens what joining `dirs` (Cgroup::directories(), a record's cgroup_dirs)
@@ -160,8 +163,12 @@ Result<CgroupJoin> open_cgroup_join(const std::vector<std::string>& dirs);
 // For the new process itself, between clone and exec (no allocation): joins
 // every `tasks` file. Returns -1, or the index that failed with errno set.
 int join_cgroup_tasks(const CgroupJoin& join) noexcept;
-// Where clone3 refused CLONE_INTO_CGROUP (a kernel before 5.7): the old
-// way, `pid` written to clone_into_dir's cgroup.procs.
+// clone3(args) as fork, the child born in join.clone_into where there is
+// one; where the kernel refuses that (before 5.7), a plain clone3 and
+// join.late set. Returns as clone3 does (0 in the child).
+long clone_joining(struct clone_args& args, CgroupJoin& join);
+// After clone_joining, with the new process's pid: where join.late, the old
+// way, `pid` written to clone_into_dir's cgroup.procs; else nothing.
 Status join_cgroup_late(const CgroupJoin& join, pid_t pid);
 
 }  // namespace brick::runtime

@@ -167,17 +167,7 @@ Result<ChildProcess> exec_impl(const Process& process, const Linux& linux, const
 
   struct clone_args args {};
   args.exit_signal = SIGCHLD;
-  if (plan.cgroup.clone_into) {
-    args.flags |= CLONE_INTO_CGROUP;
-    args.cgroup = static_cast<uint64_t>(plan.cgroup.clone_into.get());
-  }
-  long middle = ::syscall(SYS_clone3, &args, sizeof args);
-  if (middle < 0 && plan.cgroup.clone_into) {
-    // A kernel before 5.7: the new process is moved once it exists.
-    args.flags &= ~static_cast<uint64_t>(CLONE_INTO_CGROUP);
-    args.cgroup = 0;
-    middle = ::syscall(SYS_clone3, &args, sizeof args);
-  }
+  const long middle = clone_joining(args, plan.cgroup);
   if (middle < 0) return fail_errno("clone3");
   if (middle == 0) {
     ::close(sync_pipe[1]);
@@ -207,7 +197,7 @@ Result<ChildProcess> exec_impl(const Process& process, const Linux& linux, const
       return fail(Error::from_errno("opening a pidfd for the new process", saved));
     }
     child = ChildProcess(pid, std::move(child_pidfd));
-    if (plan.cgroup.clone_into && !(args.flags & CLONE_INTO_CGROUP)) BRICK_TRY(join_cgroup_late(plan.cgroup, pid));
+    BRICK_TRY(join_cgroup_late(plan.cgroup, pid));
     if (options.before_start) BRICK_TRY(options.before_start(child.pid()));
     const char go = 1;
     if (::write(sync_write.get(), &go, 1) != 1) return fail_errno("releasing the new process");

@@ -1,6 +1,7 @@
 // exec_in_container: one more process inside a running container (`brick
-// exec`, healthchecks): every namespace of its PID 1, its cgroup, and the same capability, seccomp, no_new_privs, user,
-// env and cwd rules as spawn_container.
+// exec`, healthchecks): every namespace of its PID 1, its cgroup, and the
+// same capability, seccomp, no_new_privs, user, env and cwd rules as
+// spawn_container.
 #pragma once
 
 #include <sys/ioctl.h>

@@ -699,26 +699,14 @@ Result<ChildProcess> spawn_container(const ContainerSpec& spec, const SpawnOptio
   // Born in its cgroup (v2), or joining it by itself (v1): see CgroupJoin.
   if (options.cgroup != nullptr)
     plan.cgroup = BRICK_TRY_CTX(open_cgroup_join(options.cgroup->directories()), "starting container");
-  const int cgroup_dir = plan.cgroup.clone_into.get();
   int pidfd = -1;
   struct clone_args args {};
   args.flags = CLONE_PIDFD | plan.clone_flags;
   args.pidfd = reinterpret_cast<uintptr_t>(&pidfd);
   args.exit_signal = SIGCHLD;
-  if (cgroup_dir >= 0) {
-    args.flags |= CLONE_INTO_CGROUP;
-    args.cgroup = static_cast<uint64_t>(cgroup_dir);
-  }
   // clone3 without a stack behaves like fork: the child runs on a copy of
   // this stack and returns here with 0.
-  long pid = ::syscall(SYS_clone3, &args, sizeof args);
-  if (pid < 0 && cgroup_dir >= 0) {
-    // A kernel before 5.7, or a cgroup it refuses to clone into: the move
-    // below does it the old way.
-    args.flags &= ~static_cast<uint64_t>(CLONE_INTO_CGROUP);
-    args.cgroup = 0;
-    pid = ::syscall(SYS_clone3, &args, sizeof args);
-  }
+  const long pid = clone_joining(args, plan.cgroup);
   if (pid < 0) return fail_errno("starting container: clone3");
   if (pid == 0) {
     ::close(sync_pipe[1]);  // else our own copy would keep the read below from seeing EOF
@@ -729,8 +717,7 @@ Result<ChildProcess> spawn_container(const ContainerSpec& spec, const SpawnOptio
   sync_read.reset();
   error_write.reset();
 
-  if (cgroup_dir >= 0 && !(args.flags & CLONE_INTO_CGROUP))
-    BRICK_TRY_CTX(join_cgroup_late(plan.cgroup, child.pid()), "starting container");
+  BRICK_TRY_CTX(join_cgroup_late(plan.cgroup, child.pid()), "starting container");
   ChildError report{};
   if (!plan.cgroup.tasks.empty()) {
     Result<bool> joined = read_report(error_read.get(), report);
