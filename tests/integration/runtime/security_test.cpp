@@ -232,9 +232,16 @@ TEST_CASE("exec joins the container's namespaces, cgroup and privileges", "[secu
   // on v2, by the new processes themselves on v1.
   cgroup_fs::WriteLog writes;
   cgroup_fs::record_writes(&writes);
+  // In its cgroup already when before_start (and the prestart hooks) run.
+  std::string start_cgroups;
+  options.before_start = [&](pid_t pid) -> Status {
+    start_cgroups = BRICK_TRY(read_file("/proc/" + std::to_string(pid) + "/cgroup"));
+    return {};
+  };
   auto container = spawn_container(spec, options);
   write_end.reset();
   REQUIRE(container);
+  CHECK(start_cgroups.find("brick/exec-itest-") != std::string::npos);
   // The container's own view: "ready" and its three namespace links.
   std::string seen;
   while (std::count(seen.begin(), seen.end(), '\n') < 4) {
