@@ -1,6 +1,7 @@
 #include "runtime/container.hpp"
 
 #include <fcntl.h>
+#include <sched.h>
 #include <signal.h>
 #include <sys/file.h>
 #include <sys/socket.h>
@@ -8,9 +9,11 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cerrno>
 #include <climits>
 #include <cstring>
+#include <memory>
 #include <nlohmann/json.hpp>
 
 #include "base/file.hpp"
@@ -168,6 +171,54 @@ Result<ContainerState> observe_container(const ContainerStore& store, const std:
   return state;
 }
 
+namespace {
+
+// The monitor is started as docker's daemons are: a child makes a new
+// session (no terminal signal reaches the monitor) and starts the monitor
+// as its own child before it exits, so the monitor is no child of the CLI
+// and, not a session leader, never gets a controlling terminal. Both share
+// the CLI's memory until the exec (clone with CLONE_VM | CLONE_VFORK, as
+// posix_spawn does): no copy of the CLI's page tables, and no copy-on-write
+// faults in the CLI afterwards. They only make system calls on what is
+// prepared here.
+struct MonitorLaunch {
+  static constexpr size_t kStack = 64 * 1024;
+  const char* exe = nullptr;
+  char* const* argv = nullptr;
+  int sources[5] = {};  // become kMonitorSyncFd ... kMonitorAttachInFd
+  int null_fd = -1;
+  sigset_t mask{};  // the caller's signal mask, the monitor's again
+  alignas(64) char stack[2][kStack];
+};
+
+int exec_monitor(void* arg) {
+  const auto* l = static_cast<const MonitorLaunch*>(arg);
+  int high[5];
+  for (int i = 0; i < 5; ++i)
+    if ((high[i] = ::fcntl(l->sources[i], F_DUPFD_CLOEXEC, 10)) < 0) ::_exit(125);
+  for (int i = 0; i < 5; ++i)
+    if (::dup2(high[i], kMonitorSyncFd + i) < 0) ::_exit(125);
+  for (int i = 0; i < 3; ++i)
+    if (::dup2(l->null_fd, i) < 0) ::_exit(125);
+  // Every other descriptor the CLI had stays behind.
+  ::close_range(kMonitorAttachInFd + 1, ~0U, 0);
+  ::sigprocmask(SIG_SETMASK, &l->mask, nullptr);
+  ::execv(l->exe, l->argv);
+  const char msg[] = "125 executing the monitor failed\n";
+  [[maybe_unused]] ssize_t n = ::write(kMonitorSyncFd, msg, sizeof msg - 1);
+  ::_exit(125);
+}
+
+int detach_monitor(void* arg) {
+  auto* l = static_cast<MonitorLaunch*>(arg);
+  ::setsid();
+  // Returns once the monitor has exec'd (or failed to): its report says which.
+  pid_t pid = ::clone(exec_monitor, l->stack[1] + MonitorLaunch::kStack, CLONE_VM | CLONE_VFORK | SIGCHLD, l);
+  ::_exit(pid < 0 ? 125 : 0);
+}
+
+}  // namespace
+
 Result<StartResult> start_container(const ContainerStore& store, const std::string& id, const StartOptions& options) {
   // A container that has just exited may still have its monitor tearing
   // down (network, rootfs); a new monitor must wait for it, not fail.
@@ -183,7 +234,7 @@ Result<StartResult> start_container(const ContainerStore& store, const std::stri
     exe.assign(self, static_cast<size_t>(len));
   }
   const bool attach = options.attach_stdout >= 0 || options.attach_stderr >= 0;
-  // Built before fork: the children below only dup, close and exec.
+  // Built before the clone: the processes below only dup, close and exec.
   std::vector<std::string> args = {exe,     "--root", store.root(), "--run-root", store.run_root(), "container-monitor",
                                    state.id};
   if (attach) args.push_back("--attach");
@@ -199,32 +250,25 @@ Result<StartResult> start_container(const ContainerStore& store, const std::stri
   UniqueFd exit_r(exitp[0]), exit_w(exitp[1]);
   UniqueFd null(::open("/dev/null", O_RDWR | O_CLOEXEC));
   if (!null) return fail(Error::from_errno("opening /dev/null").context(what));
+  auto launch = std::make_unique<MonitorLaunch>();
+  launch->exe = exe.c_str();
+  launch->argv = argv.data();
+  launch->null_fd = null.get();
   const int sources[5] = {sync_w.get(), exit_w.get(),
                           attach && options.attach_stdout >= 0 ? options.attach_stdout : null.get(),
                           attach && options.attach_stderr >= 0 ? options.attach_stderr : null.get(),
                           options.attach_stdin >= 0 ? options.attach_stdin : null.get()};
-
-  pid_t pid = ::fork();
-  if (pid < 0) return fail(Error::from_errno("forking the monitor").context(what));
-  if (pid == 0) {
-    // First child: a new session, so no terminal signal reaches the monitor,
-    // and a second fork, so the monitor is no child of the CLI.
-    ::setsid();
-    if (::fork() != 0) ::_exit(0);
-    int high[5];
-    for (int i = 0; i < 5; ++i)
-      if ((high[i] = ::fcntl(sources[i], F_DUPFD_CLOEXEC, 10)) < 0) ::_exit(125);
-    for (int i = 0; i < 5; ++i)
-      if (::dup2(high[i], kMonitorSyncFd + i) < 0) ::_exit(125);
-    for (int i = 0; i < 3; ++i)
-      if (::dup2(null.get(), i) < 0) ::_exit(125);
-    // Every other descriptor the CLI had stays behind.
-    ::close_range(kMonitorAttachInFd + 1, ~0U, 0);
-    ::execv(exe.c_str(), argv.data());
-    const char msg[] = "125 executing the monitor failed\n";
-    [[maybe_unused]] ssize_t n = ::write(kMonitorSyncFd, msg, sizeof msg - 1);
-    ::_exit(125);
-  }
+  std::copy(std::begin(sources), std::end(sources), std::begin(launch->sources));
+  // No handler of this process may run in the two that share its memory:
+  // every signal waits until they are gone (the monitor gets the mask back).
+  sigset_t all;
+  ::sigfillset(&all);
+  ::pthread_sigmask(SIG_SETMASK, &all, &launch->mask);
+  pid_t pid =
+      ::clone(detach_monitor, launch->stack[0] + MonitorLaunch::kStack, CLONE_VM | CLONE_VFORK | SIGCHLD, launch.get());
+  const int clone_errno = errno;
+  ::pthread_sigmask(SIG_SETMASK, &launch->mask, nullptr);
+  if (pid < 0) return fail(Error::from_errno("starting the monitor", clone_errno).context(what));
   int status = 0;
   while (::waitpid(pid, &status, 0) < 0 && errno == EINTR) {
   }
