@@ -112,8 +112,10 @@ Status make_dir(const std::string& path) {
 void pause_briefly() { std::this_thread::sleep_for(std::chrono::milliseconds(10)); }
 
 Status remove_tree(const std::string& path) {
-  // Children first: the kernel refuses (EBUSY) to remove a cgroup that has
-  // child cgroups. Only directories are removed; cgroupfs files go with them.
+  // Usually a leaf: one rmdir. Otherwise children first: the kernel refuses
+  // (EBUSY) to remove a cgroup that has child cgroups. Only directories are
+  // removed; cgroupfs files go with them.
+  if (::rmdir(path.c_str()) == 0 || errno == ENOENT) return {};
   if (DIR* dir = ::opendir(path.c_str())) {
     std::vector<std::string> children;
     while (dirent* entry = ::readdir(dir)) {
@@ -201,29 +203,41 @@ Result<Cgroup> Cgroup::create(const CgroupLayout& layout, std::string_view path,
   return cgroup;
 }
 
+namespace {
+Error destroyed_cgroup() { return Error("the cgroup was destroyed", ENOENT); }
+}  // namespace
+
 Status Cgroup::add_process(pid_t pid) {
+  if (!backend_) return fail(destroyed_cgroup());
   BRICK_TRY_CTX(backend_->add_process(pid), "adding process " + std::to_string(pid) + " to its cgroup");
   return {};
 }
 
 Status Cgroup::set(const CgroupResources& resources) {
+  if (!backend_) return fail(destroyed_cgroup());
   BRICK_TRY_CTX(backend_->set(resources), "setting cgroup limits");
   return {};
 }
 
-Result<CgroupStats> Cgroup::stats() const { return BRICK_TRY_CTX(backend_->stats(), "reading cgroup stats"); }
+Result<CgroupStats> Cgroup::stats() const {
+  if (!backend_) return fail(destroyed_cgroup());
+  return BRICK_TRY_CTX(backend_->stats(), "reading cgroup stats");
+}
 
 Status Cgroup::kill_all(int signal) {
+  if (!backend_) return fail(destroyed_cgroup());
   BRICK_TRY_CTX(backend_->kill_all(signal), "signalling the processes of a cgroup");
   return {};
 }
 
 Status Cgroup::freeze() {
+  if (!backend_) return fail(destroyed_cgroup());
   BRICK_TRY_CTX(backend_->freeze(), "freezing a cgroup");
   return {};
 }
 
 Status Cgroup::thaw() {
+  if (!backend_) return fail(destroyed_cgroup());
   BRICK_TRY_CTX(backend_->thaw(), "thawing a cgroup");
   return {};
 }
@@ -231,6 +245,7 @@ Status Cgroup::thaw() {
 Status Cgroup::destroy() {
   if (!backend_) return {};
   BRICK_TRY_CTX(backend_->destroy(), "destroying a cgroup");
+  backend_.reset();  // gone: the destructor has nothing left to remove
   return {};
 }
 

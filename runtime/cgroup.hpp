@@ -124,7 +124,8 @@ class Cgroup {
   Status freeze();
   Status thaw();
   // Kills what is left and removes the directory in every hierarchy, and the
-  // parents up to the own cgroup when they are empty.
+  // parents up to the own cgroup when they are empty. Once it succeeds the
+  // object holds nothing: its destructor removes nothing again.
   Status destroy();
   // Leaves the cgroup on disk when this object goes away.
   void keep() { kept_ = true; }

@@ -12,6 +12,7 @@
 #include <sys/un.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cerrno>
 #include <cstring>
 #include <ctime>
@@ -46,6 +47,10 @@ constexpr int64_t kMs = 1000000;
 // docker's restart manager: 100 ms, doubling, reset once a run lasted 10 s.
 constexpr int64_t kBackoffStart = 100 * kMs;
 constexpr int64_t kBackoffResetAfter = 10000 * kMs;
+// How long a container must have run before the monitor gives back its
+// start-up pages: one that ends sooner (`run --rm ... true`) is not kept
+// waiting for the madvise calls and their TLB flushes.
+constexpr int64_t kReleaseAfter = 1000 * kMs;
 
 void write_text(int fd, const std::string& text) {
   if (fd < 0) return;
@@ -169,6 +174,7 @@ class Monitor {
   int64_t probe_deadline_ = 0;  // monotonic ns: the probe's timeout
   int64_t next_probe_ = 0;      // monotonic ns: when the next probe runs
   int64_t run_started_mono_ = 0;
+  int64_t release_at_ = 0;  // monotonic ns: when to give back the start-up pages (0: done)
 };
 
 void Monitor::save() {
@@ -246,8 +252,11 @@ Status Monitor::setup() {
     health_ = health_timing(*state_.healthcheck);
   }
   if (args_.prepare) {
+    // Recorded before the container starts only when it changed (a network
+    // address, an anonymous volume): what a later `rm` must undo.
+    const std::string before = state_to_json(state_);
     BRICK_TRY(args_.prepare(state_, spec_));
-    save();
+    if (state_to_json(state_) != before) save();
   }
   log_ = BRICK_TRY(LogWriter::open(state_.log_path, state_.log_options));
   // The hooks' bundle: the spec as it runs (rootfs, devices, the network
@@ -579,10 +588,23 @@ void Monitor::serve_until_exit() {
     // daemonized grandchild outside the pid namespace cannot exist, but a
     // pipe can stay open in a process that is being torn down.
     int timeout = child_.running() ? poll_timeout_ms() : 2000;
+    if (release_at_ != 0) {
+      int64_t left = release_at_ - monotonic_nanos();
+      int ms = left <= 0 ? 0 : static_cast<int>(left / kMs) + 1;
+      timeout = timeout < 0 ? ms : std::min(timeout, ms);
+    }
     if (!child_.running() && !out_[0] && !out_[1]) return;
     int n = ::poll(fds, 8, timeout);
     if (n < 0 && errno == EINTR) continue;
     if (n == 0 && !child_.running()) return;
+    if (release_at_ != 0 && monotonic_nanos() >= release_at_) {
+      release_at_ = 0;
+      // What setup parsed and built (the CLI, the spec, the rootfs plan) is
+      // freed by now; give the heap back, and the start-up code's pages: the
+      // monitor lives long, and its loop touches little of either.
+      (void)release_file_pages();
+      ::malloc_trim(0);
+    }
     if (fds[6].revents) read_probe_output();
     if (fds[7].revents) forward_stdin();
     if (probe_.running() && (fds[5].revents & POLLIN)) finish_probe(false);
@@ -702,11 +724,7 @@ int Monitor::run() {
       save();
     } else {
       if (first) report_start(0, "");
-      // What setup parsed and built (the CLI, the spec, the rootfs plan) is
-      // freed by now; give the heap back, and the start-up code's pages: the
-      // monitor lives long, and its loop touches little of either.
-      (void)release_file_pages();
-      ::malloc_trim(0);
+      release_at_ = monotonic_nanos() + kReleaseAfter;
       serve_until_exit();
     }
     first = false;
