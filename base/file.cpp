@@ -7,6 +7,7 @@
 
 #include <cerrno>
 #include <cstdlib>
+#include <utility>
 
 #include "base/scope_exit.hpp"
 
@@ -58,21 +59,63 @@ Result<std::string> read_file(const std::string& path) {
   return data;
 }
 
+namespace {
+
+// A synced (if `durable`) temp file beside `path`, holding `data`: the
+// first half of an atomic write. Removed unless rename_into_place takes it.
+class TempFile {
+ public:
+  static Result<TempFile> write(const std::string& path, std::string_view data, unsigned mode, bool durable) {
+    // mkostemp picks a name no one else holds and retries on a collision: two
+    // writers of the same record must not fail on each other's temp file.
+    TempFile t(path);
+    UniqueFd fd(::mkostemp(t.tmp_.data(), O_CLOEXEC));
+    if (!fd) return fail(Error::from_errno("writing `" + path + "`"));
+    t.made_ = true;
+    BRICK_TRY_CTX(write_all(fd.get(), data), "writing `" + path + "`");
+    if (::fchmod(fd.get(), mode) != 0) return fail(Error::from_errno("chmod `" + t.tmp_ + "`"));
+    if (durable && ::fsync(fd.get()) != 0) return fail(Error::from_errno("fsync `" + t.tmp_ + "`"));
+    return t;
+  }
+  TempFile(TempFile&& o) noexcept
+      : path_(std::move(o.path_)), tmp_(std::move(o.tmp_)), made_(std::exchange(o.made_, false)) {}
+  TempFile& operator=(TempFile&&) = delete;
+  ~TempFile() {
+    if (made_) ::unlink(tmp_.c_str());
+  }
+  Status rename_into_place() {
+    if (::rename(tmp_.c_str(), path_.c_str()) != 0) return fail(Error::from_errno("renaming to `" + path_ + "`"));
+    made_ = false;
+    return {};
+  }
+
+ private:
+  explicit TempFile(std::string path) : path_(std::move(path)), tmp_(path_ + ".tmp-XXXXXX") {}
+  std::string path_, tmp_;
+  bool made_ = false;
+};
+
+void sync_dir(const std::string& dir) {
+  UniqueFd fd(::open(dir.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC));
+  if (fd) ::fsync(fd.get());  // best effort: the renames are already visible
+}
+
+}  // namespace
+
 Status write_file_atomic(const std::string& path, std::string_view data, unsigned mode, bool durable) {
-  // mkostemp picks a name no one else holds and retries on a collision: two
-  // writers of the same record must not fail on each other's temp file.
-  std::string tmp = path + ".tmp-XXXXXX";
-  UniqueFd fd(::mkostemp(tmp.data(), O_CLOEXEC));
-  if (!fd) return fail(Error::from_errno("writing `" + path + "`"));
-  ScopeExit unlink_tmp([&] { ::unlink(tmp.c_str()); });
-  BRICK_TRY_CTX(write_all(fd.get(), data), "writing `" + path + "`");
-  if (::fchmod(fd.get(), mode) != 0) return fail(Error::from_errno("chmod `" + tmp + "`"));
-  if (durable && ::fsync(fd.get()) != 0) return fail(Error::from_errno("fsync `" + tmp + "`"));
-  fd.reset();
-  if (::rename(tmp.c_str(), path.c_str()) != 0) return fail(Error::from_errno("renaming to `" + path + "`"));
-  unlink_tmp.release();
-  UniqueFd dir(::open(dirname_of(path).c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC));
-  if (durable && dir) ::fsync(dir.get());  // best effort: the rename is already visible
+  TempFile tmp = BRICK_TRY(TempFile::write(path, data, mode, durable));
+  BRICK_TRY(tmp.rename_into_place());
+  if (durable) sync_dir(dirname_of(path));
+  return {};
+}
+
+Status write_files_atomic(const std::string& dir, const std::vector<FileContent>& files, unsigned mode) {
+  std::vector<TempFile> temps;
+  temps.reserve(files.size());
+  for (const FileContent& f : files)
+    temps.push_back(BRICK_TRY(TempFile::write(dir + "/" + f.name, f.data, mode, true)));
+  for (TempFile& t : temps) BRICK_TRY(t.rename_into_place());
+  sync_dir(dir);
   return {};
 }
 

@@ -3,6 +3,7 @@
 
 #include <string>
 #include <string_view>
+#include <vector>
 
 #include "base/error.hpp"
 #include "base/unique_fd.hpp"
@@ -21,6 +22,14 @@ Result<std::string> read_fd(int fd);
 // reader still never sees half a file, but a crash may lose the write (for
 // a file about to be removed anyway).
 Status write_file_atomic(const std::string& path, std::string_view data, unsigned mode = 0644, bool durable = true);
+
+// write_file_atomic for several new files of one directory, renamed into
+// place in the given order: each is synced, the directory once at the end.
+struct FileContent {
+  std::string name;  // within `dir`
+  std::string data;
+};
+Status write_files_atomic(const std::string& dir, const std::vector<FileContent>& files, unsigned mode = 0644);
 
 // An exclusive advisory lock (flock) on `path`, created if missing. Released
 // when the FileLock is destroyed.

@@ -293,11 +293,9 @@ Result<ContainerState> ContainerStore::create(ContainerState state, const Contai
   const std::string d = dir(state.id);
   state.log_path = d + "/" + state.id + "-json.log";
   if (::mkdir(d.c_str(), 0700) < 0) return fail_errno("creating `" + d + "`");
-  auto written = [&]() -> Status {
-    BRICK_TRY(write_file_atomic(d + "/config.json", spec_to_json(spec), 0600));
-    BRICK_TRY(write_file_atomic(d + "/state.json", state_to_json(state), 0600));
-    return {};
-  }();
+  // config.json first: a record is listed once its state.json is there.
+  Status written =
+      write_files_atomic(d, {{"config.json", spec_to_json(spec)}, {"state.json", state_to_json(state)}}, 0600);
   if (!written) {
     std::error_code ec;
     fs::remove_all(d, ec);
