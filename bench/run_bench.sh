@@ -131,6 +131,8 @@ PY
 B run -d --name rss --network none brick-bench/busybox sleep 1000 >/dev/null
 monitor=$(python3 -c 'import json,sys; print(json.load(open(sys.argv[1]))["monitor_pid"])' \
   "$work/root/containers/$(B inspect -f '{{.Id}}' rss)/state.json")
+# The monitor gives its start-up pages back once the container has run 1 s.
+sleep 2
 podman $podman_runtime run $podman_run -d --name brick-bench-rss --network none --ulimit nofile=1024:1024 --ulimit nproc=1024:1024 brick-bench/busybox sleep 1000 >/dev/null
 conmon=$(podman inspect -f '{{.State.ConmonPid}}' brick-bench-rss)
 rss() { awk '/^VmRSS/ {print $2}' "/proc/$1/status"; }

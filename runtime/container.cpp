@@ -182,7 +182,7 @@ namespace {
 // faults in the CLI afterwards. They only make system calls on what is
 // prepared here.
 struct MonitorLaunch {
-  static constexpr size_t kStack = 64 * 1024;
+  static constexpr size_t kStack = size_t{64} * 1024;
   const char* exe = nullptr;
   char* const* argv = nullptr;
   int sources[5] = {};  // become kMonitorSyncFd ... kMonitorAttachInFd
@@ -194,8 +194,10 @@ struct MonitorLaunch {
 int exec_monitor(void* arg) {
   const auto* l = static_cast<const MonitorLaunch*>(arg);
   int high[5];
-  for (int i = 0; i < 5; ++i)
-    if ((high[i] = ::fcntl(l->sources[i], F_DUPFD_CLOEXEC, 10)) < 0) ::_exit(125);
+  for (int i = 0; i < 5; ++i) {
+    high[i] = ::fcntl(l->sources[i], F_DUPFD_CLOEXEC, 10);
+    if (high[i] < 0) ::_exit(125);
+  }
   for (int i = 0; i < 5; ++i)
     if (::dup2(high[i], kMonitorSyncFd + i) < 0) ::_exit(125);
   for (int i = 0; i < 3; ++i)
@@ -240,6 +242,7 @@ Result<StartResult> start_container(const ContainerStore& store, const std::stri
   if (attach) args.push_back("--attach");
   if (options.attach_stdin >= 0) args.push_back("--attach-stdin");
   std::vector<char*> argv;
+  argv.reserve(args.size() + 1);
   for (std::string& a : args) argv.push_back(a.data());
   argv.push_back(nullptr);
 
