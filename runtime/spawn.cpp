@@ -57,7 +57,6 @@ enum class Stage : int {
   mount,
   remount,
   propagation,
-  dev_node,
   device_mknod,
   device_owner,
   symlink,
@@ -135,8 +134,6 @@ struct Plan {
   std::string rootfs;
   bool root_readonly = false;
   std::vector<MountPlan> mounts;
-  std::vector<std::string> dev_sources;
-  std::vector<MountPlan> dev_mounts;
   std::vector<PlannedDevice> devices;
   std::vector<PlannedLink> links;
   std::vector<PlannedSysctl> sysctls;
@@ -188,14 +185,22 @@ const struct {
     {"RLIMIT_STACK", RLIMIT_STACK},
 };
 
-// The host device nodes a container gets bound, probed once: which of them
-// exist does not change while brick runs, and spawn is the hot path.
-const std::vector<std::string>& host_devices() {
-  static const std::vector<std::string> devices = [] {
-    std::vector<std::string> out;
+// The host device nodes every container gets (docker's defaults), probed
+// once: which of them exist does not change while brick runs, and spawn is
+// the hot path.
+struct HostDevice {
+  std::string path;
+  mode_t type;
+  dev_t dev;
+};
+const std::vector<HostDevice>& host_devices() {
+  static const std::vector<HostDevice> devices = [] {
+    std::vector<HostDevice> out;
     for (const char* name : {"null", "zero", "full", "random", "urandom", "tty"}) {
       std::string source = std::string("/dev/") + name;
-      if (::access(source.c_str(), F_OK) == 0) out.push_back(std::move(source));
+      struct stat st {};
+      if (::stat(source.c_str(), &st) == 0 && (S_ISCHR(st.st_mode) || S_ISBLK(st.st_mode)))
+        out.push_back({std::move(source), st.st_mode & S_IFMT, st.st_rdev});
     }
     return out;
   }();
@@ -248,22 +253,32 @@ Result<Plan> make_plan(const ContainerSpec& spec, const SpawnOptions& options) {
     plan.mounts.push_back(std::move(pm));
   }
 
-  // Host device nodes are bound, not made: mknod is refused in a user
-  // namespace, and a bind works in every kind of container.
-  plan.dev_sources = host_devices();
-  for (const std::string& source : plan.dev_sources) {
-    MountPlan pm;
-    pm.destination = pm.source = source;
-    pm.type = "bind";
-    pm.options.flags = MS_BIND;
-    pm.file_target = true;
-    plan.dev_mounts.push_back(std::move(pm));
+  // docker's default nodes are made like linux.devices entries, as runc
+  // and crun make them: mknod, one system call, where a bind is a mount;
+  // the host's node is bound only where mknod is refused (a user namespace).
+  for (const HostDevice& h : host_devices()) {
+    PlannedDevice pd;
+    pd.path = h.path;
+    pd.parent = "/dev";
+    pd.name = h.path.substr(5);
+    pd.mode = h.type | 0666;
+    pd.dev = h.dev;
+    pd.uid = 0;
+    pd.gid = 0;
+    pd.bind.destination = pd.bind.source = h.path;
+    pd.bind.type = "bind";
+    pd.bind.options.flags = MS_BIND;
+    pd.bind.file_target = true;
+    plan.devices.push_back(std::move(pd));
   }
+  const size_t host_device_count = plan.devices.size();
   for (const LinuxDevice& d : spec.linux.devices) {
     PlannedDevice pd;
     std::string path = BRICK_TRY_CTX(checked_destination(d.path), "device");
-    // Already bound from the host above.
-    if (std::find(plan.dev_sources.begin(), plan.dev_sources.end(), path) != plan.dev_sources.end()) continue;
+    // One of the defaults above.
+    if (std::any_of(plan.devices.begin(), plan.devices.begin() + static_cast<std::ptrdiff_t>(host_device_count),
+                    [&](const PlannedDevice& h) { return h.path == path; }))
+      continue;
     if (d.type != 'b' && d.type != 'p' && d.type != 'c' && d.type != 'u')
       return fail("device `" + d.path + "`: unknown type `" + std::string(1, d.type) + "`");
     mode_t type = d.type == 'b' ? S_IFBLK : d.type == 'p' ? S_IFIFO : S_IFCHR;
@@ -389,14 +404,9 @@ void setup_mounts(const Plan& plan, int sync_fd, int error_fd) {
                                         Stage::mount,        Stage::remount,      Stage::propagation};
     die(error_fd, kStages[static_cast<int>(step)], static_cast<int>(i));
   }
-  // Device binds and /dev links go beneath the root too: without a /dev
-  // mount in the spec, /dev is whatever the image has there.
-  for (size_t i = 0; i < plan.dev_mounts.size(); ++i) {
-    MountStep step = MountStep::mount;
-    if (mount_beneath(root_fd, plan.dev_mounts[i], &step) < 0) die(error_fd, Stage::dev_node, static_cast<int>(i));
-  }
-  // Device nodes are made beneath the root like every mount target: the
-  // image cannot redirect them with a symlinked /dev.
+  // Device nodes and /dev links are made beneath the root like every mount
+  // target: the image cannot redirect them with a symlinked /dev (without a
+  // /dev mount in the spec, /dev is whatever the image has there).
   for (size_t i = 0; i < plan.devices.size(); ++i) {
     const PlannedDevice& d = plan.devices[i];
     const int index = static_cast<int>(i);
@@ -406,7 +416,8 @@ void setup_mounts(const Plan& plan, int sync_fd, int error_fd) {
     if (::mknodat(dir_fd, d.name.c_str(), d.mode, d.dev) < 0) {
       const int err = errno;
       ::close(dir_fd);
-      if (err != EPERM) {
+      // EEXIST: the image's own /dev (no tmpfs there) has a file in the way.
+      if (err != EPERM && err != EEXIST) {
         errno = err;
         die(error_fd, Stage::device_mknod, index);
       }
@@ -624,7 +635,6 @@ std::string describe(const Plan& plan, const ContainerSpec& spec, const ChildErr
     case Stage::mount: return "mounting " + mount_at(e.index);
     case Stage::remount: return "remounting " + mount_at(e.index) + " with its options";
     case Stage::propagation: return "setting propagation of " + mount_at(e.index);
-    case Stage::dev_node: return "binding device `" + at(plan.dev_sources, e.index) + "`";
     case Stage::device_mknod:
     case Stage::device_owner: {
       const bool ok = e.index >= 0 && static_cast<size_t>(e.index) < plan.devices.size();
