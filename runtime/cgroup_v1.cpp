@@ -2,6 +2,7 @@
 // controllers, e.g. "cpu,cpuacct"). Used for legacy and hybrid hosts; on a
 // hybrid host the cgroup2 mount holds no controller brick needs.
 #include <signal.h>
+#include <unistd.h>
 
 #include <algorithm>
 #include <cerrno>
@@ -150,6 +151,21 @@ class CgroupV1 final : public CgroupBackend {
   // Every hierarchy is tried even when one fails, so a cgroup stuck in one
   // (EBUSY) does not leave the others behind; the first error is returned.
   Status destroy() override {
+    // The usual end: the pid namespace died with its init and took every
+    // task along. rmdir refuses (EBUSY) a cgroup that still has a task or a
+    // child, so one rmdir per hierarchy is the whole teardown then; the
+    // kill and the walk below run only once one is refused.
+    bool all_gone = true;
+    for (const Hierarchy& h : hierarchies_) {
+      if (::rmdir(h.dir.c_str()) != 0 && errno != ENOENT) {
+        all_gone = false;
+        break;
+      }
+    }
+    if (all_gone) {
+      for (const Hierarchy& h : hierarchies_) fs::remove_empty_parents(h.dir, parts_.size() - 1);
+      return {};
+    }
     Status result = kill_all(SIGKILL);
     for (const Hierarchy& h : hierarchies_) {
       Status removed = fs::remove_tree(h.dir);

@@ -1,6 +1,7 @@
 // cgroup v2: one directory in the unified hierarchy. Controllers reach it only
 // when every ancestor lists them in cgroup.subtree_control.
 #include <signal.h>
+#include <unistd.h>
 
 #include <algorithm>
 #include <cerrno>
@@ -114,6 +115,12 @@ class CgroupV2 final : public CgroupBackend {
   Status thaw() override { return set_frozen(false); }
 
   Status destroy() override {
+    // Usually empty already (the pid namespace died with its init): rmdir,
+    // which refuses a cgroup with a task or a child, is then all it takes.
+    if (::rmdir(dir_.c_str()) == 0 || errno == ENOENT) {
+      fs::remove_empty_parents(dir_, parts_.size() - 1);
+      return {};
+    }
     Status killed = kill_all(SIGKILL);
     BRICK_TRY(fs::remove_tree(dir_));
     fs::remove_empty_parents(dir_, parts_.size() - 1);
