@@ -1,5 +1,6 @@
 #include "base/file.hpp"
 
+#include <dirent.h>
 #include <fcntl.h>
 #include <sys/file.h>
 #include <sys/stat.h>
@@ -7,6 +8,7 @@
 
 #include <cerrno>
 #include <cstdlib>
+#include <string_view>
 #include <utility>
 
 #include "base/scope_exit.hpp"
@@ -116,6 +118,60 @@ Status write_files_atomic(const std::string& dir, const std::vector<FileContent>
     temps.push_back(BRICK_TRY(TempFile::write(dir + "/" + f.name, f.data, mode, true)));
   for (TempFile& t : temps) BRICK_TRY(t.rename_into_place());
   sync_dir(dir);
+  return {};
+}
+
+namespace {
+
+Status remove_entries(int dir_fd, const std::string& path);
+
+Status remove_at(int dir_fd, const char* name, unsigned char type, const std::string& parent) {
+  const std::string path = parent + "/" + name;
+  if (type == DT_UNKNOWN) {
+    struct stat st {};
+    if (::fstatat(dir_fd, name, &st, AT_SYMLINK_NOFOLLOW) != 0)
+      return errno == ENOENT ? Status{} : fail(Error::from_errno("removing `" + path + "`"));
+    type = S_ISDIR(st.st_mode) ? DT_DIR : DT_REG;
+  }
+  if (type == DT_DIR) {
+    UniqueFd fd(::openat(dir_fd, name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC));
+    if (!fd) return errno == ENOENT ? Status{} : fail(Error::from_errno("removing `" + path + "`"));
+    BRICK_TRY(remove_entries(fd.get(), path));
+  }
+  if (::unlinkat(dir_fd, name, type == DT_DIR ? AT_REMOVEDIR : 0) != 0 && errno != ENOENT)
+    return fail(Error::from_errno("removing `" + path + "`"));
+  return {};
+}
+
+Status remove_entries(int dir_fd, const std::string& path) {
+  alignas(dirent64) char buf[8192];
+  for (;;) {
+    ssize_t n = ::getdents64(dir_fd, buf, sizeof buf);
+    if (n < 0) return fail(Error::from_errno("reading directory `" + path + "`"));
+    if (n == 0) return {};
+    for (ssize_t off = 0; off < n;) {
+      const auto* entry = reinterpret_cast<const dirent64*>(buf + off);
+      off += entry->d_reclen;
+      const std::string_view name = entry->d_name;
+      if (name == "." || name == "..") continue;
+      BRICK_TRY(remove_at(dir_fd, entry->d_name, entry->d_type, path));
+    }
+  }
+}
+
+}  // namespace
+
+Status remove_tree(const std::string& path) {
+  UniqueFd fd(::open(path.c_str(), O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC));
+  if (!fd) {
+    if (errno == ENOENT) return {};
+    // A file or a symlink: itself only.
+    if ((errno == ENOTDIR || errno == ELOOP) && (::unlink(path.c_str()) == 0 || errno == ENOENT)) return {};
+    return fail(Error::from_errno("removing `" + path + "`"));
+  }
+  BRICK_TRY(remove_entries(fd.get(), path));
+  fd.reset();
+  if (::rmdir(path.c_str()) != 0 && errno != ENOENT) return fail(Error::from_errno("removing `" + path + "`"));
   return {};
 }
 

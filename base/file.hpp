@@ -31,6 +31,12 @@ struct FileContent {
 };
 Status write_files_atomic(const std::string& dir, const std::vector<FileContent>& files, unsigned mode = 0644);
 
+// Removes `path` and everything beneath it, following no symlink (a link is
+// removed, not what it points to). A missing `path` is no error. Lighter
+// than std::filesystem::remove_all: a directory costs an open, its reads
+// and a close, and each entry one unlinkat.
+Status remove_tree(const std::string& path);
+
 // An exclusive advisory lock (flock) on `path`, created if missing. Released
 // when the FileLock is destroyed.
 class FileLock {

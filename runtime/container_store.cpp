@@ -392,11 +392,8 @@ Status ContainerStore::remove(const std::string& id) const {
   // A rootfs still mounted would let remove_all reach into the overlay.
   if (::umount2((d + "/rootfs").c_str(), MNT_DETACH) < 0 && errno != EINVAL && errno != ENOENT)
     return fail_errno("removing container `" + id + "`: unmounting its rootfs");
-  std::error_code ec;
-  fs::remove_all(d, ec);
-  if (ec) return fail(Error("removing `" + d + "`: " + ec.message(), ec.value()));
-  fs::remove_all(run_dir(id), ec);
-  if (ec) return fail(Error("removing `" + run_dir(id) + "`: " + ec.message(), ec.value()));
+  BRICK_TRY(remove_tree(d));
+  BRICK_TRY(remove_tree(run_dir(id)));
   if (gone) record_event(run_root_, *gone, "destroy");
   return {};
 }

@@ -2,6 +2,7 @@
 
 #include <sys/stat.h>
 
+#include <algorithm>
 #include <catch2/catch.hpp>
 #include <cerrno>
 #include <filesystem>
@@ -56,6 +57,46 @@ TEST_CASE("atomic write replaces the file whole and leaves no temp file") {
   auto missing = read_file(dir.path() + "/nope");
   REQUIRE_FALSE(missing);
   CHECK(missing.error().message().find("No such file") != std::string::npos);
+}
+
+TEST_CASE("several new files are written atomically, in order, and synced") {
+  auto dir = TempDir::create("brick-test").value();
+  REQUIRE(write_files_atomic(dir.path(), {{"config.json", "{}"}, {"state.json", "[]"}}, 0600));
+  CHECK(read_file(dir.path() + "/config.json").value() == "{}");
+  CHECK(read_file(dir.path() + "/state.json").value() == "[]");
+  std::vector<std::string> files;
+  for (const auto& entry : std::filesystem::directory_iterator(dir.path())) files.push_back(entry.path().filename());
+  std::sort(files.begin(), files.end());
+  CHECK(files == std::vector<std::string>{"config.json", "state.json"});
+  // A directory that is not there: an error naming the file, nothing written.
+  auto failed = write_files_atomic(dir.path() + "/nope", {{"a", "1"}});
+  REQUIRE_FALSE(failed);
+  CHECK(failed.error().message().find("/nope/a") != std::string::npos);
+}
+
+TEST_CASE("remove_tree removes a whole tree and follows no symlink out of it") {
+  auto dir = TempDir::create("brick-test").value();
+  const std::string outside = dir.path() + "/outside";
+  std::filesystem::create_directories(outside + "/keep");
+  REQUIRE(write_file_atomic(outside + "/keep/file", "x"));
+  const std::string tree = dir.path() + "/tree";
+  std::filesystem::create_directories(tree + "/a/b/c");
+  std::filesystem::create_directories(tree + "/empty");
+  REQUIRE(write_file_atomic(tree + "/a/b/c/deep", "x"));
+  REQUIRE(write_file_atomic(tree + "/top", "x"));
+  std::filesystem::create_directory_symlink(outside, tree + "/a/link-to-outside");
+  std::filesystem::create_symlink(outside + "/keep/file", tree + "/file-link");
+  REQUIRE(remove_tree(tree));
+  CHECK_FALSE(std::filesystem::exists(tree));
+  CHECK(read_file(outside + "/keep/file").value() == "x");
+  // Gone already, a symlink or a plain file: the name itself, no error.
+  CHECK(remove_tree(tree));
+  std::filesystem::create_directory_symlink(outside, dir.path() + "/dirlink");
+  REQUIRE(remove_tree(dir.path() + "/dirlink"));
+  CHECK_FALSE(std::filesystem::is_symlink(dir.path() + "/dirlink"));
+  CHECK(std::filesystem::exists(outside + "/keep/file"));
+  REQUIRE(remove_tree(outside + "/keep/file"));
+  CHECK_FALSE(std::filesystem::exists(outside + "/keep/file"));
 }
 
 TEST_CASE("a held file lock excludes a second try") {
