@@ -69,9 +69,11 @@ std::string format_rfc3339_nanos(int64_t unix_nanos) {
   if (nanos < 0) nanos += 1000000000, --secs;
   std::tm tm{};
   ::gmtime_r(&secs, &tm);
-  char buf[48];
-  size_t n = std::strftime(buf, sizeof buf, "%Y-%m-%dT%H:%M:%S", &tm);
-  std::snprintf(buf + n, sizeof buf - n, ".%09ldZ", nanos);
+  // Not strftime: it reads the local time zone (/etc/localtime) first,
+  // on every container start, for a UTC time that needs none.
+  char buf[64];
+  std::snprintf(buf, sizeof buf, "%04d-%02d-%02dT%02d:%02d:%02d.%09ldZ", tm.tm_year + 1900, tm.tm_mon + 1, tm.tm_mday,
+                tm.tm_hour, tm.tm_min, tm.tm_sec, nanos);
   return buf;
 }
 
