@@ -179,6 +179,7 @@ class CgroupV1 final : public CgroupBackend {
 
   std::vector<std::string> directories() const override {
     std::vector<std::string> out;
+    out.reserve(hierarchies_.size());
     for (const Hierarchy& h : hierarchies_) out.push_back(h.dir);
     return out;
   }

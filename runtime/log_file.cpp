@@ -20,7 +20,7 @@ namespace brick::runtime {
 namespace {
 
 // docker's json-file driver cuts lines at this size (daemon/logger's bufio).
-constexpr size_t kMaxLine = 16 * 1024;
+constexpr size_t kMaxLine = size_t{16} * 1024;
 
 Status write_all(int fd, std::string_view data, const std::string& path) {
   while (!data.empty()) {
@@ -211,7 +211,7 @@ Status LogWriter::rotate() {
     std::string from = i == 1 ? path_ : path_ + "." + std::to_string(i - 1);
     std::string to = path_ + "." + std::to_string(i);
     if (::rename(from.c_str(), to.c_str()) < 0 && errno != ENOENT)
-      return fail_errno("rotating log `" + from + "` to `" + to + "`");
+      return fail_errno(std::string("rotating log `").append(from).append("` to `").append(to).append("`"));
   }
   UniqueFd fd(::open(path_.c_str(), O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC | O_TRUNC, 0640));
   if (!fd) return fail_errno("opening log `" + path_ + "`");
