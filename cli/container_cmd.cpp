@@ -6,6 +6,7 @@
 #include <unistd.h>
 
 #include <algorithm>
+#include <cstdio>
 #include <ctime>
 #include <iostream>
 #include <memory>
@@ -764,8 +765,14 @@ void add_monitor_command(CLI::App& app, Context& ctx) {
       if (auto s = orchestrator::release_gpus(root, state); !s)
         std::cerr << "brick: warning: " << s.error().full() << "\n";
     };
-    c.exit_code = run_monitor(args);
-    return {};
+    const int code = run_monitor(args);
+    // All is recorded, reported and removed by now; the rest would be this
+    // process's own clean-up (the command tree, static objects), which the
+    // exit does anyway.
+    std::cout.flush();
+    std::cerr.flush();
+    std::fflush(nullptr);
+    ::_exit(code);
   });
 }
 

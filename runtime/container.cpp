@@ -293,8 +293,17 @@ Result<StartResult> start_container(const ContainerStore& store, const std::stri
 }
 
 Result<int> read_exit_code(const ContainerStore& store, const std::string& id, int exit_fd) {
+  // The monitor writes the code once the container is gone (removed, for
+  // --rm): one line. Its own exit (destructors, unmapping) is not waited for.
   std::string text;
-  BRICK_TRY(read_all(exit_fd, text));
+  char buf[64];
+  while (text.find('\n') == std::string::npos) {
+    ssize_t n = ::read(exit_fd, buf, sizeof buf);
+    if (n < 0 && errno == EINTR) continue;
+    if (n < 0) return fail_errno("reading from the monitor");
+    if (n == 0) break;
+    text.append(buf, static_cast<size_t>(n));
+  }
   if (!text.empty()) return std::atoi(text.c_str());
   ContainerState state = BRICK_TRY(observe_container(store, id));
   return state.exit_code;

@@ -76,8 +76,9 @@ struct StartResult {
 // Starting a running container is a no-op (code 0, no exit_fd).
 Result<StartResult> start_container(const ContainerStore& store, const std::string& id, const StartOptions& options);
 
-// Reads the exit code the monitor reports on `exit_fd`; falls back to the
-// record when the monitor died without one.
+// Reads the exit code the monitor reports on `exit_fd` once the container
+// has ended (and, for --rm, been removed); falls back to the record when the
+// monitor died without one. Returns before the monitor itself has exited.
 Result<int> read_exit_code(const ContainerStore& store, const std::string& id, int exit_fd);
 
 // `signal` (0: the record's stop signal), then SIGKILL of the cgroup after
