@@ -98,7 +98,8 @@ std::string command_text(const ContainerStore& store, const ContainerState& c, b
 
 std::string labels_text(const std::map<std::string, std::string>& labels) {
   std::vector<std::string> parts;
-  for (const auto& [k, v] : labels) parts.push_back(k + "=" + v);
+  parts.reserve(labels.size());
+  for (const auto& [k, v] : labels) parts.push_back(std::string(k).append("=").append(v));
   return join(parts, ",");
 }
 
@@ -618,7 +619,7 @@ std::string top_table(const runtime::ContainerState& c) {
 void add_container_commands(CLI::App& app, Context& ctx) {
   add_run_commands(app, ctx);
   auto o = std::make_shared<Options>();
-  auto on = [o, &ctx](CLI::App* sub, std::function<Status(const Options&, Context&)> fn) {
+  auto on = [o, &ctx](CLI::App* sub, const std::function<Status(const Options&, Context&)>& fn) {
     sub->callback([o, &ctx, fn] { ctx.action = [o, &ctx, fn] { return fn(*o, ctx); }; });
   };
   auto names = [o](CLI::App* sub, bool required = true) {
@@ -737,7 +738,7 @@ void add_container_commands(CLI::App& app, Context& ctx) {
 
 void add_monitor_command(CLI::App& app, Context& ctx) {
   auto o = std::make_shared<Options>();
-  auto on = [o, &ctx](CLI::App* sub, std::function<Status(const Options&, Context&)> fn) {
+  auto on = [o, &ctx](CLI::App* sub, const std::function<Status(const Options&, Context&)>& fn) {
     sub->callback([o, &ctx, fn] { ctx.action = [o, &ctx, fn] { return fn(*o, ctx); }; });
   };
   // The monitor: hidden (empty group), run only by start_container.
