@@ -18,7 +18,10 @@ void add_container_commands(CLI::App& app, Context& ctx);
 // long as its container, and so would the rest of the command tree.
 void add_monitor_command(CLI::App& app, Context& ctx);
 // `run` and `create` (cli/run_cmd.cpp); add_container_commands calls it.
+// Each alone too: `brick run ...` builds only `run`'s ~60 options.
 void add_run_commands(CLI::App& app, Context& ctx);
+void add_run_command(CLI::App& app, Context& ctx);
+void add_create_command(CLI::App& app, Context& ctx);
 // docker's `-e KEY=VALUE` (or `-e KEY`, the caller's value if it has one)
 // into a process environment, replacing that key (cli/run_cmd.cpp).
 Status apply_env_flag(std::vector<std::string>& env, const std::string& entry);

@@ -49,8 +49,8 @@ constexpr struct {
   AddGroup add;
 } kCommands[] = {
     {"compose", group<add_compose_command>},
-    {"run", kContainers},
-    {"create", kContainers},
+    {"run", group<add_run_command>},
+    {"create", group<add_create_command>},
     {"ps", kContainers},
     {"logs", kContainers},
     {"start", kContainers},

@@ -578,7 +578,7 @@ void add_flags(CLI::App* cmd, const std::shared_ptr<RunOptions>& o) {
 
 }  // namespace
 
-void add_run_commands(CLI::App& app, Context& ctx) {
+void add_run_command(CLI::App& app, Context& ctx) {
   auto o = std::make_shared<RunOptions>();
   CLI::App* run_cmd = app.add_subcommand("run", "Create and run a new container from an image");
   add_flags(run_cmd, o);
@@ -589,6 +589,9 @@ void add_run_commands(CLI::App& app, Context& ctx) {
     ctx.error_exit_code = 125;
     ctx.action = [o, &ctx] { return run(*o, ctx, true); };
   });
+}
+
+void add_create_command(CLI::App& app, Context& ctx) {
   auto c = std::make_shared<RunOptions>();
   CLI::App* create_cmd = app.add_subcommand("create", "Create a new container");
   add_flags(create_cmd, c);
@@ -597,6 +600,11 @@ void add_run_commands(CLI::App& app, Context& ctx) {
     ctx.error_exit_code = 125;
     ctx.action = [c, &ctx] { return run(*c, ctx, false); };
   });
+}
+
+void add_run_commands(CLI::App& app, Context& ctx) {
+  add_run_command(app, ctx);
+  add_create_command(app, ctx);
 }
 
 }  // namespace brick::cli
