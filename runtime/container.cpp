@@ -204,6 +204,15 @@ int exec_monitor(void* arg) {
     if (::dup2(l->null_fd, i) < 0) ::_exit(125);
   // Every other descriptor the CLI had stays behind.
   ::close_range(kMonitorAttachInFd + 1, ~0U, 0);
+  // A handler of the CLI's must not run here, in its memory, between the
+  // unblocking and the exec: back to the default first (as posix_spawn).
+  for (int sig = 1; sig < NSIG; ++sig) {
+    struct sigaction sa {};
+    if (::sigaction(sig, nullptr, &sa) != 0 || sa.sa_handler == SIG_DFL || sa.sa_handler == SIG_IGN) continue;
+    sa.sa_handler = SIG_DFL;
+    sa.sa_flags = 0;
+    ::sigaction(sig, &sa, nullptr);
+  }
   ::sigprocmask(SIG_SETMASK, &l->mask, nullptr);
   ::execv(l->exe, l->argv);
   const char msg[] = "125 executing the monitor failed\n";
