@@ -88,6 +88,14 @@ b rm "$id" >/dev/null
 
 # pause, stats, top, kill.
 id=$(b run -d "$IMG" sleep 100)
+# The monitor is detached: no child of this shell, in a session of its own,
+# and not that session's leader (it must never get a controlling terminal).
+monitor=$(python3 -c 'import json,sys; print(json.load(open(sys.argv[1]))["monitor_pid"])' \
+  "$BRICK_ROOT/containers/$id/state.json")
+read -r mppid msid < <(ps -o ppid=,sid= -p "$monitor")
+[ "$mppid" != $$ ] || fail "the monitor is a child of the shell that ran brick"
+[ "$msid" != "$(ps -o sid= -p $$ | tr -d ' ')" ] || fail "the monitor shares the caller's session"
+[ "$msid" != "$monitor" ] || fail "the monitor leads its session"
 b pause "$id" >/dev/null
 [ "$(b inspect -f '{{.State.Status}}' "$id")" = paused ] || fail "pause"
 b unpause "$id" >/dev/null
