@@ -297,8 +297,7 @@ Result<ContainerState> ContainerStore::create(ContainerState state, const Contai
   Status written =
       write_files_atomic(d, {{"config.json", spec_to_json(spec)}, {"state.json", state_to_json(state)}}, 0600);
   if (!written) {
-    std::error_code ec;
-    fs::remove_all(d, ec);
+    (void)remove_tree(d);  // the write's own error is the one to report
     return fail(std::move(written).error().context("creating container `" + state.name + "`"));
   }
   record_event(run_root_, state, "create");
