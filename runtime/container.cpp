@@ -4,7 +4,9 @@
 #include <sched.h>
 #include <signal.h>
 #include <sys/file.h>
+#include <sys/mount.h>
 #include <sys/socket.h>
+#include <sys/time.h>
 #include <sys/un.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -60,6 +62,8 @@ bool monitor_alive(const ContainerStore& store, const std::string& id) {
   return errno == EWOULDBLOCK;
 }
 
+constexpr int kRequestTimeoutSeconds = 30;
+
 Result<json> request(const ContainerStore& store, const ContainerState& state, const json& req) {
   auto where = socket_address(store.run_dir(state.id), "monitor.sock");
   if (!where) return fail("container " + state.id + " is not running (no monitor directory)");
@@ -68,14 +72,29 @@ Result<json> request(const ContainerStore& store, const ContainerState& state, c
   std::memcpy(addr.sun_path, where->path.c_str(), where->path.size() + 1);
   UniqueFd fd(::socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0));
   if (!fd) return fail_errno("creating a socket");
-  if (::connect(fd.get(), reinterpret_cast<sockaddr*>(&addr), sizeof addr) < 0)
+  // A monitor answers at once, or within the bounded start of a probe
+  // (runtime/exec.cpp): a wedged one must not hang `stop`, `rm -f` or `down`.
+  const timeval limit{kRequestTimeoutSeconds, 0};
+  if (::setsockopt(fd.get(), SOL_SOCKET, SO_RCVTIMEO, &limit, sizeof limit) < 0 ||
+      ::setsockopt(fd.get(), SOL_SOCKET, SO_SNDTIMEO, &limit, sizeof limit) < 0)
+    return fail_errno("setting a timeout on the monitor's socket");
+  const std::string no_answer =
+      "the monitor of `" + state.name + "` did not answer within " + std::to_string(kRequestTimeoutSeconds) + " s";
+  if (::connect(fd.get(), reinterpret_cast<sockaddr*>(&addr), sizeof addr) < 0) {
+    if (errno == EAGAIN) return fail(Error(no_answer, ETIMEDOUT));
     return fail(Error::from_errno("container " + state.id + " is not running (its monitor does not answer)"));
+  }
   std::string text = req.dump() + "\n";
-  if (::write(fd.get(), text.data(), text.size()) != static_cast<ssize_t>(text.size()))
+  if (::write(fd.get(), text.data(), text.size()) != static_cast<ssize_t>(text.size())) {
+    if (errno == EAGAIN) return fail(Error(no_answer, ETIMEDOUT));
     return fail_errno("writing to the monitor of `" + state.name + "`");
+  }
   ::shutdown(fd.get(), SHUT_WR);
   std::string reply;
-  BRICK_TRY(read_all(fd.get(), reply));
+  if (auto read = read_all(fd.get(), reply); !read) {
+    if (read.error().errno_value() == EAGAIN) return fail(Error(no_answer, ETIMEDOUT));
+    return fail(std::move(read).error());
+  }
   json j = json::parse(reply, nullptr, false);
   if (j.is_discarded() || !j.is_object()) return fail("the monitor of `" + state.name + "` gave no answer");
   if (!j.value("ok", false)) return fail(j.value("error", std::string("the monitor refused")));
@@ -94,6 +113,32 @@ Result<ContainerState> settled_state(const ContainerStore& store, const std::str
   }
 }
 
+constexpr const char* kMonitorLost = "the monitor exited unexpectedly; the container still runs";
+
+// Whether any process is left in the record's cgroup (cgroup.procs of any
+// hierarchy: v1 lists its processes in each, v2 in its one directory).
+bool cgroup_populated(const ContainerState& state) {
+  for (const std::string& dir : state.cgroup_dirs) {
+    auto pids = cgroup_fs::read_pids(cgroup_fs::join(dir, "cgroup.procs"));
+    if (pids && !pids->empty()) return true;
+  }
+  return false;
+}
+
+// Sends `signal` where its monitor would for a container whose monitor is
+// gone: to its PID 1 while that is still in the cgroup (the pid is not
+// someone else's then), else to every process left there.
+Status signal_orphan(const ContainerState& state, int signal) {
+  for (const std::string& dir : state.cgroup_dirs) {
+    auto pids = cgroup_fs::read_pids(cgroup_fs::join(dir, "cgroup.procs"));
+    if (!pids || pids->empty()) continue;
+    if (signal != SIGKILL && state.pid > 0 && std::find(pids->begin(), pids->end(), state.pid) != pids->end())
+      return cgroup_fs::signal_pids({state.pid}, signal);
+    return cgroup_fs::signal_pids(*pids, signal);
+  }
+  return {};
+}
+
 Result<ContainerState> running_state(const ContainerStore& store, const std::string& id) {
   ContainerState state = BRICK_TRY(observe_container(store, id));
   if (!state.running()) return fail("Container " + state.id + " is not running");
@@ -103,6 +148,7 @@ Result<ContainerState> running_state(const ContainerStore& store, const std::str
 }  // namespace
 
 Status wait_monitor(const ContainerStore& store, const std::string& id);
+Status stop_orphan(const ContainerStore& store, ContainerState state, int signal, int timeout);
 
 bool monitor_running(const ContainerStore& store, const std::string& id) { return monitor_alive(store, id); }
 
@@ -159,15 +205,34 @@ Result<ContainerState> create_container(const ContainerStore& store, const Creat
 
 Result<ContainerState> observe_container(const ContainerStore& store, const std::string& id) {
   ContainerState state = BRICK_TRY(store.find(id));
-  if (state.running() && !monitor_alive(store, state.id)) {
-    // The monitor died without recording the end (killed, host crash).
-    state.status = ContainerStatus::exited;
-    state.pid = 0;
-    state.monitor_pid = 0;
-    if (state.finished.empty()) state.finished = format_rfc3339_nanos(now_unix_nanos());
-    if (state.error.empty()) state.error = "the monitor exited unexpectedly";
-    (void)store.save(state);
+  if (!state.unreadable.empty()) {
+    // Its monitor, if one lives, still knows it: stop and rm -f ask that one.
+    if (monitor_alive(store, state.id)) state.status = ContainerStatus::running;
+    return state;
   }
+  if (!state.running() || monitor_alive(store, state.id)) return state;
+  // A monitor that has just finished wrote its last word before it let go.
+  if (auto again = store.load(state.id)) state = std::move(*again);
+  if (!state.running()) return state;
+  if (cgroup_populated(state)) {
+    // The monitor was killed, not the container: its processes (no child of
+    // anyone who waits for them) still run, and a start would run a second
+    // copy beside them. It stays running; stop, kill and rm -f act on its
+    // cgroup directly (monitor_lost()).
+    if (state.monitor_pid != 0) {
+      state.monitor_pid = 0;
+      state.error = kMonitorLost;
+      (void)store.save(state);
+    }
+    return state;
+  }
+  // The monitor died without recording the end (killed, host crash).
+  state.status = ContainerStatus::exited;
+  state.pid = 0;
+  state.monitor_pid = 0;
+  if (state.finished.empty()) state.finished = format_rfc3339_nanos(now_unix_nanos());
+  if (state.error.empty() || state.error == kMonitorLost) state.error = "the monitor exited unexpectedly";
+  (void)store.save(state);
   return state;
 }
 
@@ -234,6 +299,12 @@ Result<StartResult> start_container(const ContainerStore& store, const std::stri
   // A container that has just exited may still have its monitor tearing
   // down (network, rootfs); a new monitor must wait for it, not fail.
   ContainerState state = BRICK_TRY(settled_state(store, id));
+  if (!state.unreadable.empty())
+    return fail("starting container `" + state.id + "`: its record is unreadable (" + state.unreadable +
+                "): remove it with `rm -f`");
+  if (monitor_lost(state))
+    return fail("starting container `" + state.name +
+                "`: it still runs without its monitor (killed): stop it or remove it with `rm -f` first");
   if (state.running()) return StartResult{};
   const std::string what = "starting container `" + state.name + "`";
 
@@ -322,6 +393,11 @@ Status stop_container(const ContainerStore& store, const std::string& id, int si
   ContainerState state = BRICK_TRY(settled_state(store, id));
   if (!state.running()) return {};  // docker: stopping a stopped container succeeds
   if (signal == 0) signal = BRICK_TRY(parse_signal(state.stop_signal));
+  if (monitor_lost(state)) {
+    BRICK_TRY_CTX(stop_orphan(store, state, signal, timeout.value_or(state.stop_timeout)), "stopping `" + id + "`");
+    record_event(store.run_root(), state, "stop");
+    return {};
+  }
   json req = {{"op", "stop"}, {"signal", signal}, {"timeout", timeout.value_or(state.stop_timeout)}};
   auto reply = request(store, state, req);
   // The monitor may have finished between our look and our request.
@@ -334,6 +410,7 @@ Status stop_container(const ContainerStore& store, const std::string& id, int si
 
 Status kill_container(const ContainerStore& store, const std::string& id, int signal) {
   ContainerState state = BRICK_TRY(running_state(store, id));
+  if (monitor_lost(state)) return signal_orphan(state, signal);
   BRICK_TRY(request(store, state, {{"op", "kill"}, {"signal", signal}}));
   return {};
 }
@@ -390,6 +467,13 @@ Result<int> wait_container(const ContainerStore& store, const std::string& id) {
 // processes and cgroup behind (nothing else is their parent): they go with
 // the record. Killing the pid namespace's init takes the rest of it along.
 Status reap_orphaned_cgroup(const ContainerState& state) {
+  // A frozen process does not die of SIGKILL until it is thawed.
+  for (const std::string& dir : state.cgroup_dirs) {
+    if (cgroup_fs::exists(cgroup_fs::join(dir, "freezer.state")))
+      (void)cgroup_fs::write(cgroup_fs::join(dir, "freezer.state"), "THAWED");
+    if (cgroup_fs::exists(cgroup_fs::join(dir, "cgroup.freeze")))
+      (void)cgroup_fs::write(cgroup_fs::join(dir, "cgroup.freeze"), "0");
+  }
   for (int round = 0; round < 250; ++round) {
     bool any = false;
     for (const std::string& dir : state.cgroup_dirs) {
@@ -407,6 +491,28 @@ Status reap_orphaned_cgroup(const ContainerState& state) {
     cgroup_fs::remove_empty_parents(dir, 1);
   }
   return {};
+}
+
+// stop for a container whose monitor was killed: the signal, the grace
+// period and the SIGKILL of everything left in its cgroup come from here,
+// and the record is closed as its monitor would have closed it (its
+// network is given back by `rm`, as for any record whose monitor died).
+Status stop_orphan(const ContainerStore& store, ContainerState state, int signal, int timeout) {
+  BRICK_TRY(signal_orphan(state, signal));
+  for (int waited_ms = 0; cgroup_populated(state) && waited_ms < timeout * 1000; waited_ms += 50) ::usleep(50000);
+  const bool killed = cgroup_populated(state);
+  BRICK_TRY(reap_orphaned_cgroup(state));
+  const std::string rootfs = store.dir(state.id) + "/rootfs";
+  if (::umount2(rootfs.c_str(), MNT_DETACH) < 0 && errno != EINVAL && errno != ENOENT)
+    return fail_errno("unmounting `" + rootfs + "`");
+  // Its real exit status went to no one: the signal that ended it stands in.
+  state.exit_code = 128 + (killed ? SIGKILL : signal);
+  state.status = ContainerStatus::exited;
+  state.pid = 0;
+  state.finished = format_rfc3339_nanos(now_unix_nanos());
+  state.cgroup_dirs.clear();
+  state.stopped_by_user = true;
+  return store.save(state);
 }
 
 Status remove_container(const ContainerStore& store, const std::string& id, bool force) {
