@@ -111,6 +111,25 @@ void close_keeping_errno(int fd) noexcept {
 
 }  // namespace
 
+Result<UniqueFd> open_mount_source(const std::string& source, bool nofollow) {
+  if (source.empty() || source[0] != '/') return fail("bind source `" + source + "` is not an absolute path");
+  open_how how{};
+  how.flags = O_PATH | O_CLOEXEC;
+  how.resolve = nofollow ? RESOLVE_NO_SYMLINKS : 0;
+  int fd;
+  for (int attempt = 0;; ++attempt) {
+    fd = static_cast<int>(::syscall(SYS_openat2, AT_FDCWD, source.c_str(), &how, sizeof how));
+    if (fd >= 0 || errno != EAGAIN || attempt == 16) break;
+  }
+  if (fd >= 0) return UniqueFd(fd);
+  if (nofollow && errno == ELOOP)
+    return fail(Error("bind source `" + source +
+                          "`: a part of the path is a symlink now, which it was not when the container was made; "
+                          "refusing to follow it (recreate the container if the change is yours)",
+                      ELOOP));
+  return fail_errno("bind source `" + source + "`");
+}
+
 unsigned long locked_mount_flags(unsigned long f_flag) noexcept {
   unsigned long flags = 0;
   if (f_flag & ST_NOSUID) flags |= MS_NOSUID;
@@ -279,11 +298,24 @@ int mount_beneath(int root_fd, const MountPlan& m, MountStep* step) noexcept {
   const unsigned long flags = m.options.flags;
   const char* data = m.options.data.empty() ? nullptr : m.options.data.c_str();
   int rc;
-  if (flags & MS_BIND)
+  if (flags & MS_BIND) {
+    open_how how{};
+    how.flags = O_PATH | O_CLOEXEC;
+    how.resolve = m.source_nofollow ? RESOLVE_NO_SYMLINKS : 0;
+    int source;
+    for (int attempt = 0;; ++attempt) {
+      source = static_cast<int>(::syscall(SYS_openat2, AT_FDCWD, m.source.c_str(), &how, sizeof how));
+      if (source >= 0 || errno != EAGAIN || attempt == 16) break;
+    }
+    if (source < 0) {
+      close_keeping_errno(fd);
+      return fail_with(step, MountStep::source);
+    }
     // MS_BIND ignores every other flag on the first call; ro, nosuid & co.
     // take effect only on a remount of the new bind.
-    rc = ::mount(m.source.c_str(), FdPath(fd).text, nullptr, flags & (MS_BIND | MS_REC), nullptr);
-  else
+    rc = ::mount(FdPath(source).text, FdPath(fd).text, nullptr, flags & (MS_BIND | MS_REC), nullptr);
+    close_keeping_errno(source);
+  } else
     rc = ::mount(m.source.c_str(), FdPath(fd).text, m.type.c_str(), flags, data);
   close_keeping_errno(fd);
   if (rc < 0) return fail_with(step, MountStep::mount);

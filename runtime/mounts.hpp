@@ -18,6 +18,7 @@
 #include <vector>
 
 #include "base/error.hpp"
+#include "base/unique_fd.hpp"
 
 namespace brick::runtime {
 
@@ -37,7 +38,8 @@ struct MountPlan {
   std::string source;
   std::string type;
   MountOptions options;
-  bool file_target = false;  // bind of a non-directory: the mount point is an empty file
+  bool file_target = false;      // bind of a non-directory: the mount point is an empty file
+  bool source_nofollow = false;  // a bind source is opened with no symlink followed (Mount::source_nofollow)
 };
 
 // Builds a MountPlan from a spec mount's fields: a bind (type `bind` or a
@@ -47,13 +49,21 @@ struct MountPlan {
 Result<MountPlan> plan_mount(const std::string& destination, const std::string& type, const std::string& source,
                              const std::vector<std::string>& options);
 
+// Opens a bind source as O_PATH for the mount to be made from the fd
+// (/proc/self/fd/N), so the path is looked up once, here. With `nofollow`
+// no component may be a symlink (openat2 RESOLVE_NO_SYMLINKS): the source
+// was resolved when the container was made, and a symlink found there now was
+// put there since, by a container that can write beside it. Errors name the
+// source.
+Result<UniqueFd> open_mount_source(const std::string& source, bool nofollow);
+
 // The MS_* flags a bind remount must repeat, from a statvfs f_flag: the
 // kernel refuses (EPERM) to clear nosuid, nodev, noexec or the atime flags
 // of a mount a more privileged namespace locked, and keeping them is what a
 // read-only bind should do anyway. Allocation-free.
 unsigned long locked_mount_flags(unsigned long f_flag) noexcept;
 
-enum class MountStep { resolve, escape, create, mount, remount, propagation };
+enum class MountStep { resolve, escape, create, mount, remount, propagation, source };
 
 // Opens `path` (absolute or relative, read as relative to the root) beneath
 // `root_fd` as O_PATH, creating what is missing: directories, and with
@@ -67,7 +77,9 @@ int open_mount_target(int root_fd, const char* path, bool file_target, MountStep
 
 // Makes `m` beneath `root_fd` (an O_PATH fd of the container root, already a
 // mount of its own): resolves and creates the target with open_mount_target,
-// mounts on it through /proc/self/fd/N, remounts a bind with its flags (ro,
+// opens a bind's source as O_PATH (with m.source_nofollow, following no
+// symlink: MountStep::source, ELOOP), mounts on it through /proc/self/fd/N
+// (the source too, so neither path is looked up twice), remounts a bind with its flags (ro,
 // nosuid, ...) while keeping the locked nosuid/nodev/noexec/atime flags of the
 // source (a read-only rbind is made read-only all the way down, with
 // mount_setattr), and applies the propagation. 0 on success, else -1 with errno and

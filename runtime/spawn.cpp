@@ -28,6 +28,7 @@
 
 #include "base/strings.hpp"
 #include "base/unique_fd.hpp"
+#include "runtime/exec_shim.hpp"
 #include "runtime/exec_target.hpp"
 #include "runtime/hooks.hpp"
 #include "runtime/init.hpp"
@@ -55,6 +56,7 @@ enum class Stage : int {
   mount_escape,
   mkdir,
   mount,
+  mount_source,
   remount,
   propagation,
   device_mknod,
@@ -144,6 +146,7 @@ struct Plan {
   bool init = false;
   std::string cwd;
   ExecTarget target;
+  ShimExec shim;
   int stdio[3] = {-1, -1, -1};
   bool terminal = false;
   int console_socket = -1;
@@ -250,6 +253,13 @@ Result<Plan> make_plan(const ContainerSpec& spec, const SpawnOptions& options) {
 
   for (const Mount& m : spec.mounts) {
     MountPlan pm = BRICK_TRY(plan_mount(m.destination, m.type, m.source, m.options));
+    if (pm.options.flags & MS_BIND) {
+      // Checked here for a clear error; the child opens it again in its own
+      // mount namespace (a bind from another namespace's mount is refused)
+      // the same way, and mounts from that fd.
+      pm.source_nofollow = m.source_nofollow;
+      BRICK_TRY_CTX(open_mount_source(m.source, m.source_nofollow), "mount on `" + m.destination + "`");
+    }
     plan.mounts.push_back(std::move(pm));
   }
 
@@ -400,8 +410,8 @@ void setup_mounts(const Plan& plan, int sync_fd, int error_fd) {
   for (size_t i = 0; i < plan.mounts.size(); ++i) {
     MountStep step = MountStep::mount;
     if (mount_beneath(root_fd, plan.mounts[i], &step) == 0) continue;
-    static constexpr Stage kStages[] = {Stage::mount_target, Stage::mount_escape, Stage::mkdir,
-                                        Stage::mount,        Stage::remount,      Stage::propagation};
+    static constexpr Stage kStages[] = {Stage::mount_target, Stage::mount_escape, Stage::mkdir,       Stage::mount,
+                                        Stage::remount,      Stage::propagation,  Stage::mount_source};
     die(error_fd, kStages[static_cast<int>(step)], static_cast<int>(i));
   }
   // Device nodes and /dev links are made beneath the root like every mount
@@ -599,7 +609,7 @@ void update_ld_cache(const Plan& plan, int error_fd) {
   if (!apply_final_privileges(plan.privileges, &step)) die(error_fd, Stage::privileges, static_cast<int>(step));
   if (plan.init && become_init() < 0) die(error_fd, Stage::init);
 
-  exec_target(plan.target);
+  exec_through_shim(plan.shim, plan.target);
   die(error_fd, Stage::exec);
 }
 
@@ -633,6 +643,15 @@ std::string describe(const Plan& plan, const ContainerSpec& spec, const ChildErr
              " resolves to the container root (a symlink to `/` in the image?); refusing to mount over it";
     case Stage::mkdir: return "creating mount point for " + mount_at(e.index);
     case Stage::mount: return "mounting " + mount_at(e.index);
+    case Stage::mount_source: {
+      const bool ok = e.index >= 0 && static_cast<size_t>(e.index) < plan.mounts.size();
+      const std::string source = ok ? plan.mounts[e.index].source : "?";
+      if (e.err == ELOOP && ok && plan.mounts[e.index].source_nofollow)
+        return "opening the source `" + source + "` of " + mount_at(e.index) +
+               ": a part of the path is a symlink now, which it was not when the container was made; refusing to "
+               "follow it";
+      return "opening the source `" + source + "` of " + mount_at(e.index);
+    }
     case Stage::remount: return "remounting " + mount_at(e.index) + " with its options";
     case Stage::propagation: return "setting propagation of " + mount_at(e.index);
     case Stage::device_mknod:
@@ -705,6 +724,7 @@ Result<ChildProcess> spawn_container(const ContainerSpec& spec, const SpawnOptio
   UniqueFd sync_read(sync_pipe[0]), sync_write(sync_pipe[1]);
   if (::pipe2(error_pipe, O_CLOEXEC) < 0) return fail_errno("starting container: creating error pipe");
   UniqueFd error_read(error_pipe[0]), error_write(error_pipe[1]);
+  plan.shim = plan_shim_exec(plan.target, error_pipe[1], static_cast<int>(Stage::exec));
 
   // Born in its cgroup (v2), or joining it by itself (v1): see CgroupJoin.
   if (options.cgroup != nullptr)

@@ -253,6 +253,7 @@ void to_json(json& j, const ContainerSpec& spec) {
   for (const Mount& m : spec.mounts) {
     json mount = {{"destination", m.destination}, {"type", m.type}, {"source", m.source}};
     if (!m.options.empty()) mount["options"] = m.options;
+    if (m.source_nofollow) mount["sourceNoFollow"] = true;
     mounts.push_back(mount);
   }
   json namespaces = json::array();
@@ -342,6 +343,7 @@ void from_json(const json& j, ContainerSpec& spec) {
       json_read(m, "type", mount.type);
       json_read(m, "source", mount.source);
       json_read(m, "options", mount.options);
+      json_read(m, "sourceNoFollow", mount.source_nofollow);
       spec.mounts.push_back(std::move(mount));
     }
   }

@@ -55,6 +55,12 @@ struct Mount {
   std::string type;
   std::string source;
   std::vector<std::string> options;
+  // A bind whose source lies where a container can write (a volume, a
+  // host directory bound into a container): `source` is the path resolved
+  // when the container was made, and every (re)start opens it again without
+  // following any symlink, so one put there since cannot redirect the mount
+  // (CVE-2021-30465). JSON: "sourceNoFollow", a brick extension.
+  bool source_nofollow = false;
   bool operator==(const Mount&) const = default;
 };
 

@@ -56,6 +56,15 @@ Result<std::string> expand_source(const std::string& source, const MountContext&
 
 bool is_empty_dir(const std::string& path, std::error_code& ec) { return fs::is_empty(path, ec); }
 
+// The path with every symlink resolved (as docker's EvalSymlinks), for a
+// mount that is then opened with nothing followed (runtime::Mount::source_nofollow).
+Result<std::string> resolved_source(const std::string& path, const std::string& what) {
+  std::error_code ec;
+  fs::path real = fs::canonical(path, ec);
+  if (ec) return fail(Error(what + ": resolving it: " + ec.message(), ec.value()));
+  return real.string();
+}
+
 Status add_bind(const MountRequest& r, const MountContext& ctx, ResolvedMounts& out) {
   std::string source = BRICK_TRY(expand_source(r.source, ctx));
   struct stat st {};
@@ -74,7 +83,10 @@ Status add_bind(const MountRequest& r, const MountContext& ctx, ResolvedMounts& 
   std::vector<std::string> options{r.recursive ? "rbind" : "bind"};
   if (r.read_only) options.push_back("ro");
   options.push_back(r.propagation.empty() ? "rprivate" : r.propagation);
-  out.mounts.push_back({r.target, "bind", source, std::move(options)});
+  // Resolved now, and opened without following symlinks at every start:
+  // another container (or this one) may write where the path leads.
+  source = BRICK_TRY(resolved_source(source, "bind source `" + source + "`"));
+  out.mounts.push_back({r.target, "bind", source, std::move(options), true});
   return {};
 }
 
@@ -105,7 +117,8 @@ Result<runtime::Mount> driver_mount(const MountRequest& r, const Volume& v) {
   if (type == "none") {
     struct stat st {};
     if (::stat(device.c_str(), &st) < 0) return fail_errno("volume `" + v.name + "`: bind device `" + device + "`");
-    return runtime::Mount{r.target, "bind", device, words};
+    std::string real = BRICK_TRY(resolved_source(device, "volume `" + v.name + "`: bind device `" + device + "`"));
+    return runtime::Mount{r.target, "bind", real, words, true};
   }
   return runtime::Mount{r.target, type, device, words};
 }
@@ -160,6 +173,9 @@ Status add_volume(const MountRequest& r, const MountContext& ctx, ResolvedMounts
     if (!data) return fail_errno("volume `" + v.name + "`: opening `" + v.mountpoint + "`");
     UniqueFd sub = BRICK_TRY_CTX(open_beneath(data.get(), r.subpath, O_PATH),
                                  "volume `" + v.name + "`: subpath `" + r.subpath + "` (it must exist)");
+    // Only its path is kept: the runtime opens it again at every (re)start
+    // with no symlink followed (runtime::Mount::source_nofollow), so one the
+    // container puts there later cannot redirect the mount to the host.
     std::error_code ec;
     source = fs::read_symlink("/proc/self/fd/" + std::to_string(sub.get()), ec).string();
     if (ec) return fail("volume `" + v.name + "`: resolving subpath `" + r.subpath + "`: " + ec.message());
@@ -184,7 +200,8 @@ Status add_volume(const MountRequest& r, const MountContext& ctx, ResolvedMounts
   std::vector<std::string> options{"rbind"};
   if (r.read_only) options.push_back("ro");
   options.push_back("rprivate");
-  out.mounts.push_back({r.target, "bind", source, std::move(options)});
+  if (r.subpath.empty()) source = BRICK_TRY(resolved_source(source, "volume `" + v.name + "`"));
+  out.mounts.push_back({r.target, "bind", source, std::move(options), true});
   return {};
 }
 
