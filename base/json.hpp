@@ -6,6 +6,7 @@
 
 #include <nlohmann/json.hpp>
 #include <optional>
+#include <string>
 
 namespace brick {
 
@@ -19,6 +20,15 @@ template <class T>
 void json_read(const nlohmann::json& j, const char* key, std::optional<T>& out) {
   auto it = j.find(key);
   if (it != j.end() && !it->is_null()) out = it->get<T>();
+}
+
+// `j` as text for a record or a reply. The strings in it are the user's and
+// the containers' bytes (labels, environment, probe output): what is not
+// UTF-8 becomes U+FFFD, where a plain dump() throws type_error 316 (and, on
+// a worker thread, ends brick with std::terminate).
+template <class Json>
+std::string json_text(const Json& j, int indent = -1) {
+  return j.dump(indent, ' ', false, Json::error_handler_t::replace);
 }
 
 }  // namespace brick

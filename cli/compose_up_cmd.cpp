@@ -11,6 +11,7 @@
 #include <set>
 #include <thread>
 
+#include "base/catch_all.hpp"
 #include "base/file.hpp"
 #include "base/strings.hpp"
 #include "cli/compose_cmd.hpp"
@@ -195,7 +196,8 @@ Status attach(const UpOptions& o, const compose::Project& project, const GlobalO
       orchestrator::StopOptions so;
       so.timeout = o.timeout;
       so.progress = progress_printer();
-      (void)orchestrator::stop_groups(store, orchestrator::stop_order(project, containers), so);
+      (void)catch_all(
+          [&] { return orchestrator::stop_groups(store, orchestrator::stop_order(project, containers), so); });
     });
   };
   logs.follow([&] {

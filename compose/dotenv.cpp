@@ -9,6 +9,7 @@
 
 #include "base/file.hpp"
 #include "compose/interpolate.hpp"
+#include "compose/utf8.hpp"
 
 namespace brick::compose {
 namespace {
@@ -156,11 +157,15 @@ class DotenvParser {
     for (char c : key) {
       if (is_space(c)) return error_at(line, "variable name `" + excerpt(key) + "` contains a space");
     }
+    if (invalid_utf8_at(key))
+      return error_at(line, "variable name `" + escape_invalid_utf8(excerpt(key)) + "` " + why_not_utf8(key) +
+                                ": save the file as UTF-8");
 
     // A bare `KEY` passes the variable through from the environment, if set.
     if (pos_ == text_.size() || text_[pos_] == '\n') {
       std::optional<std::string> value;
       if (auto it = lookup_.find(std::string(key)); it != lookup_.end()) value = it->second;
+      if (value) BRICK_TRY(check_value(line, key, *value, "its value in the environment"));
       if (value) defined_[std::string(key)] = *value;
       entries_.push_back(DotenvEntry{std::string(key), std::move(value), mark});
       return {};
@@ -192,6 +197,7 @@ class DotenvParser {
       value = BRICK_TRY(expand(raw, line));
     }
     skip_to_eol();
+    BRICK_TRY(check_value(line, key, value, "its value"));
     defined_[std::string(key)] = value;
     entries_.push_back(DotenvEntry{std::string(key), std::move(value), mark});
     return {};
@@ -224,6 +230,14 @@ class DotenvParser {
     }
     return error_at(line, "unterminated quoted value `" + excerpt(first_line) + "`: the closing `" +
                               std::string(1, quote) + "` is missing");
+  }
+
+  // Values end up in JSON records, which hold only UTF-8: a Latin-1 file
+  // is refused here rather than half-way through `up`.
+  Status check_value(int line, std::string_view key, std::string_view value, const char* what) const {
+    if (!invalid_utf8_at(value)) return {};
+    return error_at(
+        line, "variable `" + std::string(key) + "`: " + what + " " + why_not_utf8(value) + ": save the file as UTF-8");
   }
 
   Result<std::string> expand(std::string_view value, int line) {

@@ -22,6 +22,7 @@
 #include "compose/parse_project.hpp"
 #include "compose/paths.hpp"
 #include "compose/profiles.hpp"
+#include "compose/utf8.hpp"
 
 namespace brick::compose {
 namespace {
@@ -361,6 +362,10 @@ Result<MergedTree> load_merged_tree(const LoadOptions& options) {
 
   out.root = BRICK_TRY(
       pipeline.load_all(std::move(files), out.inputs.project_dir, out.inputs.environment, {}, options.resolve_paths));
+  // After interpolation, so a value taken from the environment is checked too.
+  Diagnostics encoding;
+  check_utf8(out.root, encoding);
+  if (encoding.has_errors()) return fail(encoding.to_error());
   out.warnings = out.inputs.warnings;
   out.warnings.insert(out.warnings.end(), diags.warnings().begin(), diags.warnings().end());
   return out;

@@ -8,6 +8,7 @@
 #include "compose/dotenv.hpp"
 #include "compose/parse_parts.hpp"
 #include "compose/units.hpp"
+#include "compose/utf8.hpp"
 
 namespace brick::compose {
 
@@ -296,6 +297,7 @@ Service parse_service(const std::string& name, const Node& node, const std::stri
   s.mark = node.mark;
   if (node.is_null()) return s;
   OptionalStringMap env_from_files;
+  std::pair<Mark, std::string> environment_at;  // where `environment:` is, for its pass-through values
   auto text = [&](std::optional<std::string>& field) {
     return [&](const Node& v, const std::string& p) { field = r.str(v, p); };
   };
@@ -334,7 +336,11 @@ Service parse_service(const std::string& name, const Node& node, const std::stri
       {"build", [&](const Node& v, const std::string& p) { s.build = parse_build(v, p, ctx, r); }},
       {"command", command(s.command)},
       {"entrypoint", command(s.entrypoint)},
-      {"environment", [&](const Node& v, const std::string& p) { s.environment = r.list_or_dict(v, p); }},
+      {"environment",
+       [&](const Node& v, const std::string& p) {
+         s.environment = r.list_or_dict(v, p);
+         environment_at = {v.mark, p};
+       }},
       {"env_file",
        [&](const Node& v, const std::string& p) { env_from_files = parse_env_files(v, p, ctx, r, s.env_files); }},
       {"ports", [&](const Node& v, const std::string& p) { s.ports = parse_ports(v, p, r); }},
@@ -470,7 +476,11 @@ Service parse_service(const std::string& name, const Node& node, const std::stri
   for (auto& [k, v] : s.environment) {
     if (v) continue;
     auto it = ctx.environment.find(k);
-    if (it != ctx.environment.end()) v = it->second;
+    if (it == ctx.environment.end()) continue;
+    v = it->second;
+    if (invalid_utf8_at(*v))
+      r.error(environment_at.first, key_path(environment_at.second, k),
+              "the value of `" + k + "` in the environment " + why_not_utf8(*v) + ": set it as UTF-8");
   }
   for (auto& [k, v] : env_from_files) {
     auto [it, added] = s.environment.try_emplace(k, v);

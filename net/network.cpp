@@ -14,6 +14,7 @@
 
 #include "base/file.hpp"
 #include "base/ids.hpp"
+#include "base/json.hpp"
 #include "base/scope_exit.hpp"
 #include "net/nat.hpp"
 #include "net/netlink.hpp"
@@ -288,9 +289,7 @@ Result<Network> NetworkStore::create(const NetworkSpec& spec) {
     FileLock lock = BRICK_TRY(FileLock::acquire(dir_ + "/lock"));
     auto others = BRICK_TRY(list());
     Network n = BRICK_TRY(plan(spec, others));
-    // Before the bridge exists: dump() throws on text that is not UTF-8, and
-    // then there is nothing to undo.
-    const std::string record = n.to_json().dump(2) + "\n";
+    const std::string record = json_text(n.to_json(), 2) + "\n";
     if (BRICK_TRY_CTX(host_->link_exists(n.bridge), "looking for bridge `" + n.bridge + "`"))
       return fail(Error("bridge `" + n.bridge +
                             "` already exists but belongs to no brick network: delete it (`ip link del " + n.bridge +
@@ -344,7 +343,7 @@ Result<Network> NetworkStore::update(const std::string& name_or_id, const std::f
   FileLock lock = BRICK_TRY(FileLock::acquire(dir_ + "/lock"));
   Network n = BRICK_TRY(get(name_or_id));
   BRICK_TRY(change(n));
-  const std::string record = n.to_json().dump(2) + "\n";
+  const std::string record = json_text(n.to_json(), 2) + "\n";
   BRICK_TRY_CTX(host_->write_record(record_path(n.name), record), "writing the record of network `" + n.name + "`");
   return n;
 }

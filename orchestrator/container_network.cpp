@@ -12,6 +12,7 @@
 #include <thread>
 
 #include "base/file.hpp"
+#include "base/json.hpp"
 #include "net/attach.hpp"
 #include "net/mac.hpp"
 #include "net/nat.hpp"
@@ -246,7 +247,7 @@ Status setup_bridge(const std::string& root, const std::string& run_root, Contai
   std::vector<Peer> peers = live_peers(store, state.id);
   BRICK_TRY(write_etc_files(dir, status, statuses(peers), cfg.dns));
   // Written last: from here on peers list this container.
-  BRICK_TRY(write_file_atomic(dir + "/" + kStatusFile, net::to_json(status).dump()));
+  BRICK_TRY(write_file_atomic(dir + "/" + kStatusFile, json_text(net::to_json(status))));
   made.keep();
   refresh_peers(store, state.id, &status);
   join_netns(spec, status.netns);

@@ -10,6 +10,7 @@
 #include <set>
 #include <thread>
 
+#include "base/catch_all.hpp"
 #include "compose/graph.hpp"
 #include "gpu/cdi.hpp"
 #include "gpu/discovery.hpp"
@@ -319,7 +320,8 @@ class Executor {
   // recreations and creations, then (after its dependencies are met) starts.
   void run_service(const std::string& service) {
     Outcome out;
-    Status done = service_steps(service, out.root);
+    // On its own thread: an exception would end brick with std::terminate.
+    Status done = catch_all([&] { return service_steps(service, out.root); });
     if (!done) {
       out.ok = false;
       out.error = done.error().full();

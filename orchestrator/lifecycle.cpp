@@ -11,6 +11,7 @@
 #include <set>
 #include <thread>
 
+#include "base/catch_all.hpp"
 #include "compose/graph.hpp"
 #include "net/container_network.hpp"
 #include "net/network.hpp"
@@ -124,8 +125,10 @@ Status stop_groups(const runtime::ContainerStore& store,
     for (const auto& c : group) {
       threads.emplace_back([&, c] {
         SlotGuard slot(slots);
-        Status s = o.kill ? runtime::kill_container(store, c.id, o.signal)
-                          : runtime::stop_container(store, c.id, o.signal, o.timeout);
+        Status s = catch_all([&] {
+          return o.kill ? runtime::kill_container(store, c.id, o.signal)
+                        : runtime::stop_container(store, c.id, o.signal, o.timeout);
+        });
         std::lock_guard lock(mu);
         if (!s) {
           errors += (errors.empty() ? "" : "; ") + ("container `" + c.name + "`: " + s.error().full());
@@ -178,11 +181,11 @@ Status down(const compose::Project& project, const std::string& root, const std:
       for (const auto& c : g)
         threads.emplace_back([&, c] {
           SlotGuard slot(slots);
-          Status removed = runtime::remove_container(store, c.id, true);
+          Status removed = catch_all([&] { return runtime::remove_container(store, c.id, true); });
           // What the container held outside its record (its monitor may
           // have been killed before giving it back).
           runtime::ContainerState gone = c;
-          Status released = removed ? release_container(root, run_root, gone) : Status{};
+          Status released = removed ? catch_all([&] { return release_container(root, run_root, gone); }) : Status{};
           std::lock_guard lock(mu);
           for (const Status* r : {&removed, &released})
             if (!*r) errors += (errors.empty() ? "" : "; ") + ("container `" + c.name + "`: " + r->error().full());

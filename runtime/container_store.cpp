@@ -168,7 +168,7 @@ std::string state_to_json(const ContainerState& s) {
       log.push_back({{"start", r.start}, {"end", r.end}, {"exit_code", r.exit_code}, {"output", r.output}});
     j["health"] = {{"status", s.health->status}, {"failing_streak", s.health->failing_streak}, {"log", log}};
   }
-  return j.dump(2) + "\n";
+  return json_text(j, 2) + "\n";
 }
 
 Result<ContainerState> parse_state(std::string_view text) {

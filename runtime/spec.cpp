@@ -395,7 +395,7 @@ void from_json(const json& j, ContainerSpec& spec) {
 
 std::string spec_to_json(const ContainerSpec& spec) {
   json j = spec;
-  return j.dump(2) + "\n";
+  return json_text(j, 2) + "\n";
 }
 
 Result<ContainerSpec> parse_spec(std::string_view json_text) {

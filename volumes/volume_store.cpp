@@ -15,6 +15,7 @@
 
 #include "base/file.hpp"
 #include "base/ids.hpp"
+#include "base/json.hpp"
 #include "base/scope_exit.hpp"
 
 namespace brick::volumes {
@@ -26,7 +27,7 @@ std::string record_json(const Volume& v) {
   nlohmann::json j = {{"name", v.name},          {"driver", v.driver},         {"driver_opts", v.driver_opts},
                       {"labels", v.labels},      {"created_at", v.created_at}, {"mountpoint", v.mountpoint},
                       {"anonymous", v.anonymous}};
-  return j.dump(2) + "\n";
+  return json_text(j, 2) + "\n";
 }
 
 Result<Volume> parse_record(const std::string& text) {
