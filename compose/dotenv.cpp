@@ -16,6 +16,9 @@ namespace {
 
 // Longest excerpt of a source line quoted in an error message.
 constexpr size_t kMaxExcerpt = 80;
+// The values of one file together, after interpolation. Each value is
+// bounded by interpolate_string, but every line may copy the biggest so far.
+constexpr size_t kMaxTotalSize = size_t{16} << 20;
 
 // Spaces that separate tokens on one line; a newline ends the statement.
 bool is_space(char c) { return c == ' ' || c == '\t' || c == '\v' || c == '\f' || c == '\r'; }
@@ -198,6 +201,10 @@ class DotenvParser {
     }
     skip_to_eol();
     BRICK_TRY(check_value(line, key, value, "its value"));
+    total_size_ += value.size();
+    if (total_size_ > kMaxTotalSize)
+      return error_at(line, "variable `" + std::string(key) + "`: the values of this file add up to more than " +
+                                std::to_string(kMaxTotalSize >> 20) + " MiB after interpolation");
     defined_[std::string(key)] = value;
     entries_.push_back(DotenvEntry{std::string(key), std::move(value), mark});
     return {};
@@ -260,6 +267,7 @@ class DotenvParser {
   std::vector<DotenvEntry> entries_;
   // Values defined so far: they win over `lookup_` in interpolation.
   std::map<std::string, std::string, std::less<>> defined_;
+  size_t total_size_ = 0;
 };
 
 }  // namespace

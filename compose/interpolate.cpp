@@ -22,8 +22,8 @@ bool is_name_char(char c) { return is_name_start(c) || (c >= '0' && c <= '9'); }
 
 class Interpolator {
  public:
-  Interpolator(std::string_view text, const Lookup& lookup, std::vector<std::string>* unset)
-      : text_(text), lookup_(lookup), unset_(unset) {}
+  Interpolator(std::string_view text, const Lookup& lookup, std::vector<std::string>* unset, size_t max_size)
+      : text_(text), lookup_(lookup), unset_(unset), max_size_(max_size) {}
 
   Result<std::string> run() {
     std::string out;
@@ -41,6 +41,9 @@ class Interpolator {
   // evaluates unused branches eagerly; bash does not, and neither do we.
   Status parse(std::string& out, int depth, bool active, bool nested) {
     while (pos_ < text_.size()) {
+      // Each step appends at most one variable's value, so `out` never
+      // passes the bound by more than that.
+      if (out.size() > max_size_) return too_long();
       char c = text_[pos_];
       if (nested && c == '}') {
         ++pos_;
@@ -70,6 +73,7 @@ class Interpolator {
       }
     }
     if (nested) return invalid();
+    if (out.size() > max_size_) return too_long();
     return {};
   }
 
@@ -138,6 +142,12 @@ class Interpolator {
     return fail(std::move(message));
   }
 
+  std::unexpected<Error> too_long() const {
+    std::string message = "`" + std::string(text_.substr(0, kMaxQuoted));
+    message += text_.size() > kMaxQuoted ? "...`" : "`";
+    return fail(message + " grows past " + std::to_string(max_size_) + " bytes when interpolated");
+  }
+
   std::unexpected<Error> too_deep() const {
     return invalid("`${...}` nested more than " + std::to_string(kMaxDepth) + " levels deep");
   }
@@ -145,6 +155,7 @@ class Interpolator {
   std::string_view text_;
   const Lookup& lookup_;
   std::vector<std::string>* unset_;
+  size_t max_size_;
   size_t pos_ = 0;
 };
 
@@ -193,9 +204,10 @@ void interpolate_walk(Node& node, const Lookup& lookup, Diagnostics& diags, std:
 
 }  // namespace
 
-Result<std::string> interpolate_string(std::string_view text, const Lookup& lookup, std::vector<std::string>* unset) {
+Result<std::string> interpolate_string(std::string_view text, const Lookup& lookup, std::vector<std::string>* unset,
+                                       size_t max_size) {
   if (text.find('$') == std::string_view::npos) return std::string(text);
-  return Interpolator(text, lookup, unset).run();
+  return Interpolator(text, lookup, unset, max_size).run();
 }
 
 void interpolate_node(Node& node, const Lookup& lookup, Diagnostics& diags, const std::string& path) {
