@@ -72,12 +72,14 @@ int64_t since_time(const std::string& rfc3339) {
 }
 
 std::string status_text(const ContainerState& c) {
+  if (!c.unreadable.empty()) return c.running() ? "Up (unreadable record)" : "Dead (unreadable record)";
   switch (c.status) {
     case ContainerStatus::created: return "Created";
     case ContainerStatus::running: {
       std::string health;
       if (c.health && c.health->status == "starting") health = " (health: starting)";
       if (c.health && c.health->status != "starting") health = " (" + c.health->status + ")";
+      if (monitor_lost(c)) health += " (monitor lost)";
       return "Up " + human_duration(since_time(c.started)) + health;
     }
     case ContainerStatus::paused: return "Up " + human_duration(since_time(c.started)) + " (Paused)";
@@ -137,6 +139,11 @@ Status run_ps(const Options& o, const Context& ctx) {
     auto observed = observe_container(store, listed.id);
     if (!observed) continue;  // removed meanwhile
     const ContainerState& c = *observed;
+    // One bad record must not hide the others; it is listed so rm -f can go.
+    if (!c.unreadable.empty())
+      std::cerr << "brick: warning: container `" << c.id << "`" << (c.name.empty() ? "" : " (`" + c.name + "`)")
+                << ": its record is unreadable: " << c.unreadable << "; `brick rm -f " << c.id.substr(0, 12)
+                << "` removes it\n";
     bool filtered_by_status =
         std::any_of(o.filters.begin(), o.filters.end(), [](const std::string& f) { return f.starts_with("status="); });
     if (!o.all && !c.running() && !filtered_by_status) continue;
@@ -153,7 +160,7 @@ Status run_ps(const Options& o, const Context& ctx) {
                 {"Names", c.name},
                 {"Ports", ports_text(c)},
                 {"RunningFor", human_duration(since_time(c.created)) + " ago"},
-                {"State", std::string(to_string(c.status))},
+                {"State", c.unreadable.empty() ? std::string(to_string(c.status)) : "dead"},
                 {"Status", status_text(c)}};
       out += j.dump() + "\n";
     } else {

@@ -105,8 +105,16 @@ Result<int> wait_container(const ContainerStore& store, const std::string& id);
 Status remove_container(const ContainerStore& store, const std::string& id, bool force);
 
 // The record, corrected when its monitor died without saying so (a running
-// status whose monitor no longer holds its lock reads as exited).
+// status whose monitor no longer holds its lock reads as exited, unless
+// processes are left in its cgroup: then it reads as running, monitor_lost).
 Result<ContainerState> observe_container(const ContainerStore& store, const std::string& id);
+
+// A record observe_container() found running with its monitor killed and
+// its processes alive: nothing logs its output or applies its restart
+// policy; `start` refuses it, stop/kill/rm -f act on its cgroup directly.
+inline bool monitor_lost(const ContainerState& state) {
+  return state.running() && state.monitor_pid == 0 && state.unreadable.empty();
+}
 
 // Whether a monitor runs for `id` (holds its lock) right now.
 bool monitor_running(const ContainerStore& store, const std::string& id);

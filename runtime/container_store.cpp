@@ -309,6 +309,32 @@ Result<ContainerState> ContainerStore::load(const std::string& id) const {
   return BRICK_TRY_CTX(parse_state(text), "container `" + id + "`");
 }
 
+Result<ContainerState> ContainerStore::load_listed(const std::string& id) const {
+  const std::string path = dir(id) + "/state.json";
+  auto text = read_file(path);
+  if (!text && text.error().errno_value() == ENOENT) return fail(std::move(text).error());
+  auto state = text ? parse_state(*text) : Result<ContainerState>(fail(std::move(text).error()));
+  if (state) return state;
+  ContainerState s;
+  s.id = id;
+  s.status = ContainerStatus::exited;
+  s.unreadable = state.error().message();
+  // The name, when the top-level key of the JSON this store writes (two
+  // spaces in) survived: the user may know the container by it.
+  if (text) {
+    static constexpr std::string_view kKey = "\n  \"name\": \"";
+    if (size_t at = text->find(kKey); at != std::string::npos) {
+      size_t begin = at + kKey.size(), end = text->find('"', begin);
+      if (end != std::string::npos && valid_container_name(std::string_view(*text).substr(begin, end - begin)))
+        s.name = text->substr(begin, end - begin);
+    }
+  }
+  struct stat st {};
+  if (::stat(path.c_str(), &st) == 0)
+    s.created = format_rfc3339_nanos(int64_t{st.st_mtim.tv_sec} * 1000000000 + st.st_mtim.tv_nsec);
+  return s;
+}
+
 Result<ContainerSpec> ContainerStore::load_spec(const std::string& id) const {
   std::string text = BRICK_TRY(read_file(dir(id) + "/config.json"));
   return BRICK_TRY_CTX(parse_spec(text), "container `" + id + "`");
@@ -328,12 +354,9 @@ Result<std::vector<ContainerState>> ContainerStore::list() const {
   for (const fs::directory_entry& e : fs::directory_iterator(containers(), ec)) {
     const std::string id = e.path().filename().string();
     if (id.size() != 64 || !e.is_directory()) continue;
-    auto state = load(id);
     // A record being created or removed right now has no state.json (yet).
-    if (!state) {
-      if (state.error().errno_value() == ENOENT) continue;
-      return fail(std::move(state).error());
-    }
+    auto state = load_listed(id);
+    if (!state) continue;
     out.push_back(std::move(*state));
   }
   if (ec) return fail(Error("listing `" + containers() + "`: " + ec.message(), ec.value()));
@@ -364,7 +387,7 @@ Result<ContainerState> ContainerStore::find(const std::string& name_or_id) const
   // A full id comes first in docker's order too: read that one record
   // instead of every record (compose and the monitors always pass ids).
   if (key.size() == 64 && key.find_first_not_of("0123456789abcdef") == std::string::npos) {
-    auto state = load(key);
+    auto state = load_listed(key);
     if (state || state.error().errno_value() != ENOENT) return state;
   }
   std::vector<ContainerState> all = BRICK_TRY(list());

@@ -109,6 +109,11 @@ struct ContainerState {
   // "network" (net/container_network.hpp), "mounts" (volumes/). Stored and
   // returned as given.
   nlohmann::json extensions = nlohmann::json::object();
+  // Never stored: set by list() and find() on a record whose state.json
+  // cannot be read or parsed (why), so one bad record neither hides the
+  // others nor escapes `rm -f`. Only id, name (when it can be made out),
+  // created and the exited status are set then.
+  std::string unreadable;
 
   bool running() const {
     return status == ContainerStatus::running || status == ContainerStatus::paused ||
@@ -134,6 +139,7 @@ class ContainerStore {
   // taken), created time, log path. Returns the stored state.
   Result<ContainerState> create(ContainerState state, const ContainerSpec& spec);
 
+  // The record as stored; an unreadable state.json is an error (see find).
   Result<ContainerState> load(const std::string& id) const;
   Result<ContainerSpec> load_spec(const std::string& id) const;
   // Rewrites config.json of a container that is not running (a create that
@@ -144,6 +150,8 @@ class ContainerStore {
 
   // By name (a leading '/' allowed), full id or unique id prefix; "No such
   // container: X" otherwise, "multiple containers" for an ambiguous prefix.
+  // find and list return an unreadable record as a placeholder (`unreadable`
+  // says why) instead of failing.
   Result<ContainerState> find(const std::string& name_or_id) const;
   // Every record, newest first.
   Result<std::vector<ContainerState>> list() const;
@@ -156,6 +164,9 @@ class ContainerStore {
  private:
   ContainerStore(std::string root, std::string run_root) : root_(std::move(root)), run_root_(std::move(run_root)) {}
   std::string containers() const { return root_ + "/containers"; }
+  // load, or the placeholder for an unreadable record; a missing state.json
+  // (a record being created or removed) stays an ENOENT error.
+  Result<ContainerState> load_listed(const std::string& id) const;
   std::string root_;
   std::string run_root_;
 };
