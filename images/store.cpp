@@ -8,6 +8,7 @@
 #include <set>
 
 #include "base/file.hpp"
+#include "base/private_dir.hpp"
 #include "images/archive.hpp"
 #include "images/reference.hpp"
 
@@ -70,8 +71,10 @@ uint64_t tree_size(const fs::path& p) {
 
 Result<Store> Store::open(const std::string& root) {
   Store store(root + "/images");
+  // Layers keep an image's setuid files: no host user may reach them.
+  BRICK_TRY(make_private_dir(store.dir_));
   std::error_code ec;
-  for (const char* sub : {"", "/blobs/sha256", "/layers", "/tmp"}) {
+  for (const char* sub : {"/blobs/sha256", "/layers", "/tmp"}) {
     fs::create_directories(store.dir_ + sub, ec);
     if (ec) return fail(Error("creating `" + store.dir_ + sub + "`: " + ec.message(), ec.value()));
   }

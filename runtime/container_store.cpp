@@ -12,6 +12,7 @@
 #include "base/file.hpp"
 #include "base/ids.hpp"
 #include "base/json.hpp"
+#include "base/private_dir.hpp"
 #include "runtime/events.hpp"
 
 namespace brick::runtime {
@@ -257,7 +258,8 @@ Result<ContainerStore> ContainerStore::open(const std::string& root, const std::
   // Absolute, so a monitor started from here finds them from anywhere.
   ContainerStore store(fs::absolute(root).lexically_normal().string(),
                        fs::absolute(run_root).lexically_normal().string());
-  BRICK_TRY(make_dir(root + "/containers"));
+  // Writable layers and logs: no host user may reach a container's files.
+  BRICK_TRY(make_private_dir(root + "/containers"));
   BRICK_TRY(make_dir(run_root + "/containers"));
   return store;
 }

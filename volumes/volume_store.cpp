@@ -16,6 +16,7 @@
 #include "base/file.hpp"
 #include "base/ids.hpp"
 #include "base/json.hpp"
+#include "base/private_dir.hpp"
 #include "base/scope_exit.hpp"
 
 namespace brick::volumes {
@@ -81,8 +82,10 @@ Status remove_tree(const std::string& path, uint64_t* bytes) {
 Result<VolumeStore> VolumeStore::open(const std::string& root) {
   std::error_code ec;
   fs::path dir = fs::absolute(fs::path(root) / "volumes", ec);
-  if (!ec) fs::create_directories(dir, ec);
   if (ec) return fail(Error("opening the volume store under `" + root + "`: " + ec.message(), ec.value()));
+  // A container writes what it likes into a volume, setuid-root files too:
+  // no host user may reach them by their path here.
+  BRICK_TRY_CTX(make_private_dir(dir.string()), "opening the volume store under `" + root + "`");
   return VolumeStore(dir.lexically_normal().string());
 }
 
