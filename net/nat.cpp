@@ -222,7 +222,8 @@ Result<NetworkNat> NetworkNat::setup(const std::string& run_root, const Network&
     FileLock lock = BRICK_TRY(nat_lock(run_root));
     Nft nft = BRICK_TRY(Nft::open());
     const std::string b = "\"" + n.bridge + "\"";
-    const std::string post = network_chain(n.bridge, "post"), fwd = network_chain(n.bridge, "fwd");
+    const std::string post = network_chain(n.bridge, "post"), fwd = network_chain(n.bridge, "fwd"),
+                      raw = network_chain(n.bridge, "raw");
     // One transaction: it applies whole or not at all. `add` of what exists
     // is a no-op and the flushes drop an earlier setup's rules, so running
     // it twice leaves one copy.
@@ -233,6 +234,17 @@ Result<NetworkNat> NetworkNat::setup(const std::string& run_root, const Network&
     batch += "flush chain ip brick " + post + "\n";
     batch += "add chain ip brick " + fwd + " { type filter hook forward priority 0; policy accept; }\n";
     batch += "flush chain ip brick " + fwd + "\n";
+    batch += "add chain ip brick " + raw + " { type filter hook prerouting priority raw; policy accept; }\n";
+    batch += "flush chain ip brick " + raw + "\n";
+    // CVE-2020-8558: with route_localnet=1 the host accepts packets from the
+    // bridge to and from 127.0.0.0/8, and a container with NET_RAW can send
+    // them, reaching every host service bound to 127.0.0.1. Nothing from a
+    // container legitimately carries a loopback address: replies to a
+    // published port's loopback client are addressed to the gateway (the
+    // masquerade below) and only conntrack turns them back into 127.0.0.1,
+    // in the nat hook at -100, after this chain at raw (-300).
+    batch += "add rule ip brick " + raw + " iifname " + b + " ip daddr 127.0.0.0/8 drop\n";
+    batch += "add rule ip brick " + raw + " iifname " + b + " ip saddr 127.0.0.0/8 drop\n";
     if (!n.internal)
       batch +=
           "add rule ip brick " + post + " ip saddr " + n.ipam->subnet().str() + " oifname != " + b + " masquerade\n";
@@ -249,9 +261,19 @@ Result<NetworkNat> NetworkNat::setup(const std::string& run_root, const Network&
   BRICK_TRY_CTX(rules(), what);
   // Made after the lock is gone: its destructor takes the lock itself.
   NetworkNat owner(run_root, n.bridge);
-  BRICK_TRY_CTX(write_sysctl("/proc/sys/net/ipv4/conf/" + n.bridge + "/route_localnet", "1"), what);
-  if (!n.internal) BRICK_TRY_CTX(write_sysctl("/proc/sys/net/ipv4/ip_forward", "1"), what);
+  // An internal network turns it on only when a port is published on it
+  // (allow_loopback_publishing): less to guard where nothing needs it.
+  if (!n.internal) {
+    BRICK_TRY_CTX(allow_loopback_publishing(n.bridge), what);
+    BRICK_TRY_CTX(write_sysctl("/proc/sys/net/ipv4/ip_forward", "1"), what);
+  }
   return owner;
+}
+
+Status allow_loopback_publishing(const std::string& bridge) {
+  if (bridge.empty() || bridge == "." || bridge == ".." || bridge.find('/') != std::string::npos)
+    return fail("bridge name `" + bridge + "` is not an interface name");
+  return write_sysctl("/proc/sys/net/ipv4/conf/" + bridge + "/route_localnet", "1");
 }
 
 NetworkNat::NetworkNat(NetworkNat&& other) noexcept
@@ -271,7 +293,8 @@ Status teardown_network_nat(const std::string& run_root, const std::string& brid
   auto run = [&]() -> Status {
     FileLock lock = BRICK_TRY(nat_lock(run_root));
     Nft nft = BRICK_TRY(Nft::open());
-    return delete_chains(nft, {network_chain(bridge, "post"), network_chain(bridge, "fwd")}, bridge);
+    return delete_chains(
+        nft, {network_chain(bridge, "post"), network_chain(bridge, "fwd"), network_chain(bridge, "raw")}, bridge);
   };
   BRICK_TRY_CTX(run(), "removing NAT rules of bridge `" + bridge + "`");
   return {};

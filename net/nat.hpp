@@ -11,6 +11,9 @@
 //                                         oifname B ip saddr 127.0.0.0/8 masquerade
 //     chain n_<h>_fwd   filter forward:   internal: drop B <-> anything else
 //                                         else: drop B -> any other brick bridge
+//     chain n_<h>_raw   filter prerouting (raw, -300):
+//                                         iifname B ip daddr 127.0.0.0/8 drop
+//                                         iifname B ip saddr 127.0.0.0/8 drop
 //     element B of set `bridges`
 //   published ports of owner O (a container):
 //     chain p_<h>_pre / p_<h>_out  nat prerouting / output:
@@ -21,6 +24,10 @@
 // has route_localnet=1, and which the container could not answer, hence the
 // masquerade of 127.0.0.0/8 towards the bridge (docker does the same with
 // its userland proxy disabled). No proxy process sits in the data path.
+// route_localnet also makes the host accept frames from the bridge addressed
+// to 127.0.0.1 (CVE-2020-8558: a container with NET_RAW reaches services
+// bound to the host's loopback), hence the raw chain's drops, and internal
+// networks get route_localnet only once a port is published on them.
 #pragma once
 
 #include <string>
@@ -36,8 +43,9 @@ namespace brick::net {
 
 inline constexpr const char* kNatTable = "brick";
 
-// Owns a network's NAT and isolation rules (and turns on IPv4 forwarding and
-// the bridge's route_localnet). Removes them when destroyed unless keep().
+// Owns a network's NAT and isolation rules (and, unless internal, turns on
+// IPv4 forwarding and the bridge's route_localnet). Removes them when
+// destroyed unless keep().
 class NetworkNat {
  public:
   // Idempotent: a second setup of the same network replaces its rules.
@@ -56,6 +64,11 @@ class NetworkNat {
 
 // Removes a network's rules from any process; rules already gone are fine.
 Status teardown_network_nat(const std::string& run_root, const std::string& bridge);
+
+// Sets route_localnet=1 on `bridge`, which a port published there needs to
+// answer the host's 127.0.0.1 (see above). Idempotent; call it before
+// publishing on a network that NetworkNat::setup left without it (internal).
+Status allow_loopback_publishing(const std::string& bridge);
 
 // Owns the published ports of one owner (a container name): the DNAT rules
 // and the reservations under `<run_root>/ports/` that stop two containers

@@ -224,6 +224,9 @@ Result<BridgeSetup> make_bridge(const std::string& root, const std::string& run_
   }
   if (!cfg.ports.empty()) {
     const net::AttachmentInfo& first = made.attachments.front().info();
+    // Host loopback -> port needs route_localnet, which an internal bridge
+    // lacks until something is published on it.
+    BRICK_TRY_CTX(net::allow_loopback_publishing(first.bridge), "publishing ports on network `" + first.network + "`");
     made.ports.emplace(BRICK_TRY_CTX(net::PortForwards::publish(run_root, state.name, first.address, cfg.ports),
                                      "publishing ports on network `" + first.network + "`"));
     status.ports = made.ports->ports();
