@@ -6,6 +6,7 @@
 #include <cctype>
 #include <cmath>
 #include <nlohmann/json.hpp>
+#include <set>
 
 #include "base/strings.hpp"
 #include "compose/serialize.hpp"
@@ -296,6 +297,37 @@ Result<runtime::CgroupResources> resources(const compose::Service& s) {
     if (s.cpu_quota && *s.cpu_quota != 0) r.cpu_quota = *s.cpu_quota;
   }
   return r;
+}
+
+// `net.*` sysctls belong to the network namespace, and with the host's
+// namespace they are the host's. Refused here, before `up` creates anything,
+// for network_mode: host and for `service:X` where X (through any chain of
+// `service:` references) has it: at spawn the namespace such a service joins
+// is just a path. A `container:NAME` is only known once NAME runs:
+// runtime::check_sysctl compares the joined namespace with the host's.
+Status network_sysctls(const compose::Project& p, const compose::Service& s) {
+  auto key =
+      std::find_if(s.sysctls.begin(), s.sysctls.end(), [](const auto& kv) { return kv.first.starts_with("net."); });
+  if (key == s.sysctls.end()) return {};
+  std::string mode = s.network_mode.value_or("");
+  std::vector<std::string> via;
+  std::set<std::string> seen{s.name};
+  while (mode.starts_with("service:")) {
+    const std::string next = mode.substr(std::string_view("service:").size());
+    const compose::Service* t = p.service(next);
+    if (!t || !seen.insert(next).second) break;  // the graph reports both
+    via.push_back(next);
+    mode = t->network_mode.value_or("");
+  }
+  if (mode != "host") return {};
+  std::string why = "network_mode `host` shares the host's network namespace";
+  if (!via.empty()) {
+    why = "network_mode `" + *s.network_mode + "` shares the network namespace of service `" + via.front() + "`";
+    for (size_t i = 1; i < via.size(); ++i) why += ", which shares that of service `" + via[i] + "`";
+    why += ", which is the host's (network_mode: host)";
+  }
+  return fail("service `" + s.name + "`: sysctl `" + key->first + "` is refused: " + why +
+              ", so setting it would change the host");
 }
 
 void drop_namespace(runtime::ContainerSpec& spec, std::string_view type) {
@@ -621,6 +653,7 @@ Result<DesiredContainer> translate(const TranslateInput& in) {
   for (const auto& e : spec.process.env)
     if (starts_with(e, "PATH=")) default_path = e;
   spec.process.env = environment(s, image, default_path, spec.hostname, c.tty);
+  BRICK_TRY(network_sysctls(project, s));
   for (const auto& [k, v] : s.sysctls) spec.linux.sysctl[k] = v;
   if (s.shm_size && *s.shm_size > 0) {
     for (auto& m : spec.mounts) {

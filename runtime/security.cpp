@@ -1,5 +1,7 @@
 #include "runtime/security.hpp"
 
+#include <sys/stat.h>
+
 #include "base/file.hpp"
 #include "runtime/capabilities.hpp"
 #include "runtime/seccomp.hpp"
@@ -13,6 +15,20 @@ std::pair<std::string, std::string> split_option(const std::string& option) {
   size_t pos = option.find_first_of("=:");
   if (pos == std::string::npos) return {option, ""};
   return {option.substr(0, pos), option.substr(pos + 1)};
+}
+
+// The network namespace a spec joins by path (`container:NAME`, a compose
+// `service:X`) is the host's when NAME itself runs with host networking:
+// the joined file is then the same namespace as the one brick runs in.
+bool joins_callers_netns(const ContainerSpec& spec) {
+  for (const Namespace& ns : spec.linux.namespaces) {
+    if (ns.type != "network" || ns.path.empty()) continue;
+    struct stat joined {};
+    struct stat mine {};
+    if (::stat(ns.path.c_str(), &joined) != 0 || ::stat("/proc/self/ns/net", &mine) != 0) return false;
+    return joined.st_dev == mine.st_dev && joined.st_ino == mine.st_ino;
+  }
+  return false;
 }
 
 }  // namespace
@@ -69,8 +85,12 @@ Status check_sysctl(const ContainerSpec& spec, std::string_view key) {
     if (key == name) return spec.has_namespace("ipc") ? Status{} : refuse("needs the container's own ipc namespace");
   if (key.starts_with("fs.mqueue."))
     return spec.has_namespace("ipc") ? Status{} : refuse("needs the container's own ipc namespace");
-  if (key.starts_with("net."))
-    return spec.has_namespace("network") ? Status{} : refuse("needs the container's own network namespace");
+  if (key.starts_with("net.")) {
+    if (!spec.has_namespace("network")) return refuse("needs the container's own network namespace");
+    if (joins_callers_netns(spec))
+      return refuse("needs the container's own network namespace: the one it joins is the host's");
+    return {};
+  }
   if (key == "kernel.hostname" || key == "kernel.domainname")
     return spec.has_namespace("uts") ? Status{} : refuse("needs the container's own uts namespace");
   return refuse("is not namespaced: setting it would change the host");

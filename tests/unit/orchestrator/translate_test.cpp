@@ -194,6 +194,60 @@ TEST_CASE("ulimits never go above the caller's hard limit") {
         "service `inverted`: ulimits.nofile: soft limit 2000 is above the hard limit 1000");
 }
 
+TEST_CASE("net sysctls are refused where the network namespace is the host's, through service: chains") {
+  auto p = load(R"(services:
+  hostnet:
+    image: busybox
+    network_mode: host
+  direct:
+    image: busybox
+    network_mode: host
+    sysctls: {net.ipv4.ip_forward: "1"}
+  shared:
+    image: busybox
+    network_mode: service:hostnet
+    sysctls: {net.ipv4.ip_forward: "1"}
+  chained:
+    image: busybox
+    network_mode: service:shared2
+    sysctls: [net.core.somaxconn=4096]
+  shared2:
+    image: busybox
+    network_mode: service:hostnet
+  bridged:
+    image: busybox
+  joins_bridged:
+    image: busybox
+    network_mode: service:bridged
+    sysctls: {net.ipv4.ip_forward: "1"}
+  kernel_only:
+    image: busybox
+    network_mode: service:hostnet
+    sysctls: {kernel.shmmax: "1024"}
+)");
+  auto direct = translate_service(p, "direct", busybox());
+  REQUIRE_FALSE(direct);
+  CHECK(direct.error().message() ==
+        "service `direct`: sysctl `net.ipv4.ip_forward` is refused: network_mode `host` shares the host's network "
+        "namespace, so setting it would change the host");
+  auto shared = translate_service(p, "shared", busybox());
+  REQUIRE_FALSE(shared);
+  CHECK(
+      shared.error().message() ==
+      "service `shared`: sysctl `net.ipv4.ip_forward` is refused: network_mode `service:hostnet` shares the network "
+      "namespace of service `hostnet`, which is the host's (network_mode: host), so setting it would change the host");
+  auto chained = translate_service(p, "chained", busybox());
+  REQUIRE_FALSE(chained);
+  CHECK(chained.error().message() ==
+        "service `chained`: sysctl `net.core.somaxconn` is refused: network_mode `service:shared2` shares the network "
+        "namespace of service `shared2`, which shares that of service `hostnet`, which is the host's (network_mode: "
+        "host), so setting it would change the host");
+  // A namespace of the containers' own: net.* is theirs to set.
+  CHECK(must_translate(p, "joins_bridged", busybox()).spec.linux.sysctl.at("net.ipv4.ip_forward") == "1");
+  // Not a network sysctl: the ipc namespace decides, at spawn.
+  CHECK(must_translate(p, "kernel_only", busybox()).spec.linux.sysctl.at("kernel.shmmax") == "1024");
+}
+
 TEST_CASE("kernel and process settings pass through") {
   auto p = load(R"(services:
   s:

@@ -254,6 +254,24 @@ TEST_CASE("sysctls must stay in the container's namespaces", "[security]") {
   CHECK(host_net.error().message() == "sysctl `net.ipv4.ip_forward` needs the container's own network namespace");
 }
 
+TEST_CASE("net sysctls are refused in a joined network namespace that is the host's", "[security]") {
+  // `container:NAME` (or compose's `service:X`) where NAME shares the host's
+  // network: the namespace joined by path is the one brick runs in.
+  ContainerSpec spec = default_spec();
+  for (Namespace& ns : spec.linux.namespaces)
+    if (ns.type == "network") ns.path = "/proc/self/ns/net";
+  auto joined = check_sysctl(spec, "net.ipv4.ip_forward");
+  REQUIRE_FALSE(joined);
+  CHECK(joined.error().message() ==
+        "sysctl `net.ipv4.ip_forward` needs the container's own network namespace: the one it joins is the host's");
+  CHECK(check_sysctl(spec, "kernel.shmmax"));  // only net.* belongs to the network namespace
+
+  // Another namespace (here any other file) is the container's own.
+  for (Namespace& ns : spec.linux.namespaces)
+    if (ns.type == "network") ns.path = "/proc/self/ns/uts";
+  CHECK(check_sysctl(spec, "net.ipv4.ip_forward"));
+}
+
 TEST_CASE("users resolve against the image's passwd and group files", "[user]") {
   TempDir image = image_with(kPasswd, kGroup);
   auto root = resolve_user(image.path(), "");
