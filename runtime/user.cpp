@@ -6,8 +6,7 @@
 #include <charconv>
 #include <optional>
 
-#include "base/file.hpp"
-#include "base/openat2.hpp"
+#include "base/read_beneath.hpp"
 #include "base/strings.hpp"
 #include "base/unique_fd.hpp"
 
@@ -48,16 +47,20 @@ bool is_numeric(std::string_view text) {
   return !text.empty() && std::all_of(text.begin(), text.end(), [](char c) { return c >= '0' && c <= '9'; });
 }
 
+// Far above any real image's files (docker's own images: a few KiB), far
+// below what would let a container make us allocate without bound.
+constexpr size_t kMaxAccountFile = 8 * 1024 * 1024;
+
 // The file's text, or nullopt when the image has none (a scratch image
-// still runs with numeric ids).
+// still runs with numeric ids). The container may have made it anything: a
+// FIFO, /dev/zero, a huge file; only a regular file under the cap is read.
 Result<std::optional<std::string>> read_beneath(int rootfs_fd, const char* path) {
-  auto fd = open_beneath(rootfs_fd, path, O_RDONLY | O_NOCTTY | O_NONBLOCK);
-  if (!fd) {
-    if (fd.error().errno_value() == ENOENT) return std::optional<std::string>();
-    return fail(std::move(fd.error()).context(std::string("opening the image's ") + path));
+  auto text = read_regular_beneath(rootfs_fd, path, kMaxAccountFile);
+  if (!text) {
+    if (text.error().errno_value() == ENOENT) return std::optional<std::string>();
+    return fail(std::move(text.error()).context(std::string("reading the container's ") + path));
   }
-  std::string text = BRICK_TRY_CTX(read_fd(fd->get()), std::string("reading the image's ") + path);
-  return std::optional<std::string>(std::move(text));
+  return std::optional<std::string>(std::move(*text));
 }
 
 // Lines that do not parse are skipped, as libc's getpwent does.

@@ -1,7 +1,8 @@
 // docker's `user` strings (`name`, `uid`, `name:group`, `uid:gid`, ...)
 // resolved against the container's own /etc/passwd and /etc/group, read
 // beneath the rootfs so a symlink in the image cannot point them at the
-// host's files.
+// host's files, and only as regular files of at most 8 MiB: a container can
+// make them /dev/zero or a FIFO it feeds forever.
 #pragma once
 
 #include <cstdint>
