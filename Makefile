@@ -37,7 +37,8 @@ up: build
 	./samples/quickstart/prepare
 	$(BRICK) compose --project-directory samples/quickstart up
 
-fuzz: deps
+fuzz:
+	./scripts/install-deps --fuzz
 	./fuzz/run
 
 bench: build
