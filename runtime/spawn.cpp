@@ -29,6 +29,7 @@
 #include "base/strings.hpp"
 #include "base/unique_fd.hpp"
 #include "runtime/exec_shim.hpp"
+#include "runtime/fds.hpp"
 #include "runtime/exec_target.hpp"
 #include "runtime/hooks.hpp"
 #include "runtime/init.hpp"
@@ -601,7 +602,12 @@ void update_ld_cache(const Plan& plan, int error_fd) {
   }
   PrivilegeStep step{};
   if (!apply_identity(plan.privileges, &step)) die(error_fd, Stage::privileges, static_cast<int>(step));
-  if (::chdir(plan.cwd.c_str()) < 0) die(error_fd, Stage::chdir);
+  // Closed, not just marked close-on-exec, before the working directory is
+  // taken: a cwd of /proc/self/fd/N must find no directory of the host (the
+  // cgroup2 directory we were cloned into, the monitor's own fds).
+  const int keep[] = {error_fd, plan.shim.fd};
+  if (close_fds_except(keep, sizeof keep / sizeof keep[0]) < 0) die(error_fd, Stage::close_fds);
+  if (chdir_beneath_root(plan.cwd.c_str()) < 0) die(error_fd, Stage::chdir);
   // Every inherited fd above 2 (the caller's, other threads') closes at exec,
   // the error pipe with them: EOF there tells the parent the exec worked.
   if (::close_range(3, ~0U, CLOSE_RANGE_CLOEXEC) < 0) die(error_fd, Stage::close_fds);
@@ -687,7 +693,9 @@ std::string describe(const Plan& plan, const ContainerSpec& spec, const ChildErr
     case Stage::ld_conf: return std::string("writing `") + kLdConfFile + "`";
     case Stage::ldconfig: return "running ldconfig";
     case Stage::privileges: return describe_privilege_step(plan.privileges, static_cast<PrivilegeStep>(e.index));
-    case Stage::chdir: return "changing to working directory `" + plan.cwd + "`";
+    case Stage::chdir:
+      if (e.err == EXDEV) return "working directory `" + plan.cwd + "` leads outside the container; refused";
+      return "changing to working directory `" + plan.cwd + "`";
     case Stage::close_fds: return "closing inherited fds";
     case Stage::init: return "starting the init process";
     case Stage::exec: return "executing `" + spec.process.args[0] + "`";
