@@ -2,11 +2,11 @@
 
 #include <fcntl.h>
 #include <grp.h>
+#include <linux/magic.h>
 #include <linux/sched.h>
 #include <sched.h>
 #include <signal.h>
 #include <stdlib.h>
-#include <linux/magic.h>
 #include <sys/ioctl.h>
 #include <sys/mount.h>
 #include <sys/prctl.h>
@@ -32,8 +32,8 @@
 #include "base/strings.hpp"
 #include "base/unique_fd.hpp"
 #include "runtime/exec_shim.hpp"
-#include "runtime/fds.hpp"
 #include "runtime/exec_target.hpp"
+#include "runtime/fds.hpp"
 #include "runtime/hooks.hpp"
 #include "runtime/init.hpp"
 #include "runtime/mounts.hpp"
@@ -695,7 +695,8 @@ std::string describe(const Plan& plan, const ContainerSpec& spec, const ChildErr
       auto it = spec.linux.sysctl.begin();
       for (int i = 0; i < e.index && it != spec.linux.sysctl.end(); ++i) ++it;
       const std::string key = it == spec.linux.sysctl.end() ? std::string("?") : it->first;
-      if (e.err == EXDEV) return "sysctl `" + key + "`: its file is not in procfs (something is mounted over it); refused";
+      if (e.err == EXDEV)
+        return "sysctl `" + key + "`: its file is not in procfs (something is mounted over it); refused";
       return "setting sysctl `" + key + "`";
     }
     case Stage::readonly_path: return "making `" + at(plan.readonly_paths, e.index) + "` read-only";

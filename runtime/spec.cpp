@@ -192,7 +192,7 @@ ContainerSpec default_spec() {
   // need CAP_SYS_RESOURCE in the container and every start would fail with
   // EPERM where the caller's hard limit is lower (a CI runner, a systemd unit).
   uint64_t nofile = 1024;
-  if (struct rlimit mine {}; ::getrlimit(RLIMIT_NOFILE, &mine) == 0 && mine.rlim_max != RLIM_INFINITY)
+  if (struct rlimit mine{}; ::getrlimit(RLIMIT_NOFILE, &mine) == 0 && mine.rlim_max != RLIM_INFINITY)
     nofile = std::min<uint64_t>(nofile, mine.rlim_max);
   spec.process.rlimits = {{"RLIMIT_NOFILE", nofile, nofile}};
   spec.process.no_new_privileges = true;
