@@ -30,7 +30,7 @@ grep -q '^brick: ' err.txt || fail "missing file message: $(cat err.txt)"
 { printf 'services:\n  web:\n    image: nginx\n'; head -c 9000000 /dev/zero | tr '\0' '#'; echo; } >big.yaml
 run -f big.yaml config -q >/dev/null 2>err.txt
 [[ $? -eq 1 ]] || fail "an oversized compose file did not exit 1"
-grep -q '^brick: big\.yaml: the compose file is larger than 8 MiB (9000029 bytes); refusing to parse it$' err.txt ||
+grep -q '^brick: big\.yaml: the compose file is larger than 8 MiB (9000035 bytes); refusing to parse it$' err.txt ||
   fail "oversized file message: $(cat err.txt)"
 run -f - config -q <big.yaml >/dev/null 2>err.txt
 [[ $? -eq 1 ]] || fail "an oversized compose file on stdin did not exit 1"
