@@ -220,6 +220,7 @@ class Executor {
   // `old`: the container this one replaces, whose anonymous volumes it keeps.
   Result<std::string> create(const Step& step, const runtime::ContainerState* old = nullptr) {
     DesiredContainer d = BRICK_TRY(desired(step));
+    for (const std::string& w : d.warnings) emit("Warning", "container `" + d.name + "`: " + w, "");
     std::vector<std::string> kept;
     if (old && !o_.renew_anon_volumes) kept = keep_anonymous_volumes(*old, d);
     runtime::CreateOptions options = create_options(project_, d);

@@ -1,0 +1,57 @@
+// docker's per-container defaults as spec options, one function each, in
+// the shape of containerd's `oci.With...`: each takes the spec and the part
+// of the request it needs. apply_request (container_request.hpp) applies
+// them in order; the order matters where one reads what another wrote
+// (the seccomp filter follows the capabilities).
+#pragma once
+
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "base/error.hpp"
+#include "engine/container_request.hpp"
+#include "runtime/spec.hpp"
+
+namespace brick::engine {
+
+// docker's CreateDaemonEnvironment: PATH (the spec's), HOSTNAME (when
+// request.hostname is set) and, with a tty, TERM=xterm; then the image's Env
+// and the request's, each replacing a key in place or appending it.
+void with_environment(runtime::ContainerSpec& spec, const std::vector<std::string>& image_env,
+                      const ContainerRequest& request);
+
+// `uid[:gid]` in numbers fills spec.process.user; a name waits for the
+// monitor, which reads the image's /etc/passwd and /etc/group.
+void with_user(runtime::ContainerSpec& spec, const std::string& user);
+
+// Each ulimit replaces the spec's limit for its resource. -1 is unlimited,
+// as docker reads it. Fails on an unknown resource, another negative value,
+// soft above hard, or a hard limit above `hard_limits`.
+Status with_ulimits(runtime::ContainerSpec& spec, const std::vector<Ulimit>& ulimits, const HardLimits& hard_limits);
+
+// docker's `--ulimit` text: "nofile=1024:2048", "nproc=512" (soft = hard).
+Result<Ulimit> parse_ulimit(std::string_view text);
+
+// docker's TweakCapabilities (runtime/capabilities.hpp) into the bounding,
+// effective and permitted sets; "every capability" (privileged, cap_add ALL)
+// is every one in host.bounding.
+Status with_capabilities(runtime::ContainerSpec& spec, const ContainerRequest& request, const HostFacts& host);
+
+// docker's privileged beyond capabilities and seccomp: every device allowed,
+// /sys writable, nothing masked or read-only under /proc.
+void with_privileged(runtime::ContainerSpec& spec);
+
+// security_opt, and the seccomp filter it decides: docker's default profile
+// for the spec's bounding capabilities (so call after with_capabilities),
+// none when privileged or `seccomp=unconfined`, a docker-format profile for
+// `seccomp=FILE` (read now; a relative FILE from request.security_opt_dir).
+// `no-new-privileges[=true|false]` sets the process's flag;
+// `systempaths=unconfined` unmasks /proc. `apparmor=`/`label=` as docker on a
+// host without that LSM: accepted and not applied, with a warning returned
+// (docker is silent); on a host where it is enabled brick cannot honour a
+// profile and refuses it (`unconfined`/`disable` always pass).
+Result<std::vector<std::string>> with_security_opts(runtime::ContainerSpec& spec, const ContainerRequest& request,
+                                                    const HostFacts& host);
+
+}  // namespace brick::engine
