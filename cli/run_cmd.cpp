@@ -373,6 +373,9 @@ void add_flags(CLI::App* cmd, const std::shared_ptr<RunOptions>& o) {
       ->type_name("mount")
       ->allow_extra_args(false);
   cmd->add_option("--tmpfs", o->tmpfs, "Mount a tmpfs directory")->type_name("list")->allow_extra_args(false);
+  cmd->add_option("--device", o->devices, "Add a host device to the container")
+      ->type_name("list")
+      ->allow_extra_args(false);
   cmd->add_flag("-i,--interactive", o->interactive, "Keep STDIN open even if not attached");
   cmd->add_flag("-t,--tty", o->tty, "Allocate a pseudo-TTY");
   // Everything from IMAGE on is the container's: `run busybox sh -c 'exit 42'`.

@@ -77,6 +77,7 @@ Result<engine::ContainerRequest> run_request(const RunOptions& o, const images::
   r.privileged = o.privileged;
   r.security_opt = o.security_opt;
   r.read_only = o.read_only;
+  for (const std::string& d : o.devices) r.devices.push_back(BRICK_TRY(engine::parse_device(d)));
   return r;
 }
 
@@ -86,6 +87,7 @@ Result<RunSpec> run_spec(const RunOptions& o, const images::ImageConfig& cfg, co
   spec = runtime::default_spec();
   engine::ContainerRequest request = BRICK_TRY(run_request(o, cfg));
   out.warnings = BRICK_TRY(engine::apply_request(spec, request, cfg.env, host));
+  BRICK_TRY(engine::with_devices(spec, request.devices));
 
   // docker's rule: --entrypoint replaces the image's entrypoint and drops its Cmd.
   std::vector<std::string> entrypoint = cfg.entrypoint, cmd = cfg.cmd;

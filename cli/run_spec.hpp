@@ -31,7 +31,7 @@ struct RunOptions {
   std::vector<std::string> log_opts;
   bool init = false, privileged = false;
   std::vector<std::string> cap_add, cap_drop, security_opt, group_add;
-  std::vector<std::string> volumes, mounts, tmpfs;
+  std::vector<std::string> volumes, mounts, tmpfs, devices;
   // --health-*: "" keeps the image's value.
   std::string health_cmd, health_interval, health_timeout, health_start_period, health_start_interval;
   int health_retries = 0;
@@ -53,16 +53,16 @@ Result<int64_t> parse_int(const std::string& text, const std::string& what);
 // The flags' per-container request: -e and --env-file (read now), -u (or the
 // image's USER), --ulimit, --cap-add/--cap-drop, --privileged,
 // --security-opt (a relative profile from the current directory), -t, -h,
-// --read-only.
+// --read-only, --device.
 Result<engine::ContainerRequest> run_request(const RunOptions& o, const images::ImageConfig& image);
 
 struct RunSpec {
   runtime::ContainerSpec spec;
   std::vector<std::string> warnings;  // engine::apply_request's, for stderr
 };
-// runtime::default_spec() with run_request applied through the engine, then
-// docker's entrypoint/cmd rule, -w, -m, --memory-swap, --cpus, --pids-limit
-// and --shm-size. Networks and mounts are the caller's.
+// runtime::default_spec() with run_request applied through the engine (its
+// --device nodes read from the host now), then docker's entrypoint/cmd rule, -w, -m, --memory-swap, --cpus,
+// --pids-limit and --shm-size. Networks and mounts are the caller's.
 Result<RunSpec> run_spec(const RunOptions& o, const images::ImageConfig& image, const engine::HostFacts& host);
 
 }  // namespace brick::cli

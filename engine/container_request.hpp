@@ -10,7 +10,8 @@
 //
 // apply_request is the spec options of engine/spec_options.hpp applied in
 // their one order; a caller that makes a container applies all of them, so
-// the front ends cannot drift apart.
+// the front ends cannot drift apart. with_devices, which reads the host's
+// device nodes, comes at create.
 #pragma once
 
 #include <cstdint>
@@ -32,6 +33,13 @@ struct Ulimit {
   bool operator==(const Ulimit&) const = default;
 };
 
+// A host device node given to the container (`--device /dev/x:/dev/y:rwm`,
+// compose's `devices: [/dev/x:/dev/y:rwm]`).
+struct DeviceMapping {
+  std::string source, target, permissions = "rwm";
+  bool operator==(const DeviceMapping&) const = default;
+};
+
 struct ContainerRequest {
   // The process.
   std::vector<std::string> env;  // the caller's "KEY=value", over the image's Env
@@ -51,6 +59,10 @@ struct ContainerRequest {
   std::string security_opt_dir;
 
   bool read_only = false;  // the root filesystem
+
+  // Host device nodes: read from the host when the container is created
+  // (with_devices, engine/spec_options.hpp), not by apply_request.
+  std::vector<DeviceMapping> devices;
 };
 
 // The caller's hard resource limits, by the spec's RLIMIT_* name; a container

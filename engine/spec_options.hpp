@@ -54,4 +54,14 @@ void with_privileged(runtime::ContainerSpec& spec);
 Result<std::vector<std::string>> with_security_opts(runtime::ContainerSpec& spec, const ContainerRequest& request,
                                                     const HostFacts& host);
 
+// docker's --device: each host node, which must be a character or block
+// device, made at its target with the host's major/minor and mode, and
+// allowed in the device cgroup with its permissions. Fails naming the entry
+// otherwise.
+Status with_devices(runtime::ContainerSpec& spec, const std::vector<DeviceMapping>& devices);
+
+// docker's `--device` text: SOURCE[:TARGET][:PERMISSIONS] (permissions made
+// of r, w and m; TARGET defaults to SOURCE).
+Result<DeviceMapping> parse_device(std::string_view text);
+
 }  // namespace brick::engine

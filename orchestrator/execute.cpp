@@ -12,6 +12,7 @@
 
 #include "base/catch_all.hpp"
 #include "compose/graph.hpp"
+#include "engine/spec_options.hpp"
 #include "gpu/cdi.hpp"
 #include "gpu/discovery.hpp"
 #include "gpu/ledger.hpp"
@@ -174,7 +175,7 @@ class Executor {
       if (s.action == Action::create_container || s.action == Action::recreate_container) {
         DesiredContainer d = BRICK_TRY(desired(s));
         runtime::ContainerSpec scratch;
-        BRICK_TRY_CTX(map_host_devices(host_devices_of(d), scratch), "service `" + d.service + "`");
+        BRICK_TRY_CTX(engine::with_devices(scratch, d.devices), "service `" + d.service + "`");
         BRICK_TRY(check_gpus(d));
       }
     return {};

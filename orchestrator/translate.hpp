@@ -105,11 +105,9 @@ struct NetworkAttachment {
   bool operator==(const NetworkAttachment&) const = default;
 };
 
-// A host device node given to the container (`devices: [/dev/x:/dev/y:rwm]`).
-struct DeviceMapping {
-  std::string source, target, permissions = "rwm";
-  bool operator==(const DeviceMapping&) const = default;
-};
+// A host device node given to the container (`devices: [/dev/x:/dev/y:rwm]`),
+// mapped at create by engine::with_devices.
+using engine::DeviceMapping;
 
 struct DesiredContainer {
   std::string name;

@@ -7,6 +7,7 @@
 # without it neither works; seccomp=unconfined runs without a filter;
 # seccomp=FILE (relative to the project directory) applies that profile; a
 # malformed profile fails `up`, naming the file, and creates nothing.
+# `devices:` and `brick run --device` give the same node.
 # Run as: sandbox.sh bash compose_security.sh.
 set -euo pipefail
 : "${BRICK:?set BRICK to the brick binary}"
@@ -118,6 +119,10 @@ services:
     image: test/busybox
     privileged: true
     command: [sh, -c, "grep '^Seccomp:' /proc/self/status"]
+  devices:
+    image: test/busybox
+    devices: ["/dev/null:/dev/mynull:rw"]
+    command: [sh, -c, "echo x >/dev/mynull && echo wrote; stat -c '%t:%T' /dev/mynull"]
 YAML
 
 c up -d >"$dir/up.out" 2>&1 || fail "up: $(cat "$dir/up.out")"
@@ -134,6 +139,10 @@ grep -q '^Seccomp:	2$' <<<"$profiled" || fail "seccomp=FILE: no filter: $profile
 grep -q "can't create directory '/tmp/denied': Operation not permitted" <<<"$profiled" ||
   fail "seccomp=FILE: mkdir was not refused: $profiled"
 grep -q '^touch=OK$' <<<"$profiled" || fail "seccomp=FILE: what the profile allows failed: $profiled"
+[ "$(out devices)" = "$(printf 'wrote\n1:3')" ] || fail "devices: $(out devices)"
+# The same through `brick run --device`.
+[ "$(b run --rm --device /dev/null:/dev/mynull:rw test/busybox sh -c "echo x >/dev/mynull && echo wrote; stat -c '%t:%T' /dev/mynull")" = "$(printf 'wrote\n1:3')" ] ||
+  fail "run --device"
 c down -t 0 >/dev/null 2>&1 || fail "down"
 
 # A malformed profile: `up` fails naming the file, and nothing is made.

@@ -11,6 +11,7 @@
 #include "base/temp_dir.hpp"
 #include "cli/run_spec.hpp"
 #include "engine/container_request.hpp"
+#include "engine/spec_options.hpp"
 #include "orchestrator/translate.hpp"
 #include "unit/orchestrator/project_util.hpp"
 #include "volumes/mounts.hpp"
@@ -124,6 +125,17 @@ TEST_CASE("brick run flags and a compose service make the same spec", "[engine][
        },
        "    ulimits:\n      core: 0\n      nofile: {soft: 256, hard: 512}\n      nproc: {soft: 300, hard: 400}\n"},
       {"read_only", [](cli::RunOptions& o) { o.read_only = true; }, "    read_only: true\n"},
+      {"devices",
+       [](cli::RunOptions& o) {
+         o.devices = {"/dev/null:/dev/mynull:rw", "/dev/zero"};
+       },
+       "    devices: ['/dev/null:/dev/mynull:rw', /dev/zero]\n"},
+      {"devices, privileged",
+       [](cli::RunOptions& o) {
+         o.devices = {"/dev/null:/dev/mynull:r"};
+         o.privileged = true;
+       },
+       "    devices: ['/dev/null:/dev/mynull:r']\n    privileged: true\n"},
       {"all of it",
        [&](cli::RunOptions& o) {
          o.cap_add = {"NET_ADMIN"};
@@ -143,6 +155,9 @@ TEST_CASE("brick run flags and a compose service make the same spec", "[engine][
     INFO(c.name);
     nlohmann::json run = run_side(c, image);
     orchestrator::DesiredContainer compose = compose_side(c, image);
+    // compose maps its devices when it creates the container
+    // (orchestrator::grant_container_devices), `brick run` when it builds the spec.
+    REQUIRE(engine::with_devices(compose.spec, compose.devices));
     nlohmann::json from_compose = nlohmann::json::parse(runtime::spec_to_json(compose.spec));
     REQUIRE(run.contains("process"));
     INFO("run -> compose: " << nlohmann::json::diff(run, from_compose).dump(1));

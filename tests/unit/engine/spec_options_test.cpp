@@ -325,3 +325,34 @@ TEST_CASE("a numeric user fills the spec, a name waits for the image's passwd", 
   with_user(named, "99999999999");
   CHECK(named.process.user.uid == 0);
 }
+
+TEST_CASE("devices: docker's --device text, host nodes by major and minor, refused when not a device", "[engine]") {
+  CHECK(*parse_device("/dev/fuse") == DeviceMapping{"/dev/fuse", "/dev/fuse", "rwm"});
+  CHECK(*parse_device("/dev/sda:/dev/xvda") == DeviceMapping{"/dev/sda", "/dev/xvda", "rwm"});
+  CHECK(*parse_device("/dev/sda:r") == DeviceMapping{"/dev/sda", "/dev/sda", "r"});
+  CHECK(*parse_device("/dev/sda:/dev/xvda:rw") == DeviceMapping{"/dev/sda", "/dev/xvda", "rw"});
+  CHECK(parse_device("/dev/a:/dev/b:rw:x").error().message() == "invalid device specification: /dev/a:/dev/b:rw:x");
+  CHECK(parse_device("/dev/a:/dev/b:rx").error().message() == "invalid device mode: rx");
+  CHECK_FALSE(parse_device("dev/a"));
+
+  ContainerSpec spec = default_spec();
+  const size_t rules = spec.linux.resources.devices.size();
+  REQUIRE(with_devices(spec, {{"/dev/null", "/dev/mynull", "rw"}}));
+  REQUIRE(spec.linux.devices.size() == 1);
+  CHECK(spec.linux.devices[0].path == "/dev/mynull");
+  CHECK(spec.linux.devices[0].type == 'c');
+  CHECK(spec.linux.devices[0].major == 1);
+  CHECK(spec.linux.devices[0].minor == 3);
+  REQUIRE(spec.linux.resources.devices.size() == rules + 1);
+  CHECK(spec.linux.resources.devices.back() == runtime::DeviceRule{true, 'c', 1, 3, "rw"});
+
+  auto dir = TempDir::create("brick-devices");
+  REQUIRE(dir);
+  REQUIRE(write_file_atomic(dir->path() + "/plain", "x"));
+  auto not_device = with_devices(spec, {{dir->path() + "/plain", "/dev/x", "rwm"}});
+  REQUIRE_FALSE(not_device);
+  CHECK(not_device.error().message() ==
+        "device `" + dir->path() + "/plain:/dev/x`: `" + dir->path() + "/plain` is not a character or block device");
+  CHECK_FALSE(with_devices(spec, {{"/dev/null", "/dev/x", "rwx"}}));
+  CHECK(with_devices(spec, {{"/no/such/node", "/dev/x", "rw"}}).error().errno_value() == ENOENT);
+}
