@@ -68,6 +68,10 @@ Result<engine::ContainerRequest> run_request(const RunOptions& o, const images::
     }
   }
   for (const std::string& e : o.env) BRICK_TRY(apply_env_flag(r.env, e));
+  // --entrypoint X is [X]; --entrypoint "" is [""], which resets the image's.
+  if (o.entrypoint) r.entrypoint = std::vector<std::string>{*o.entrypoint};
+  if (o.command.size() > 1) r.cmd = std::vector<std::string>(o.command.begin() + 1, o.command.end());
+  r.working_dir = o.workdir;
   r.hostname = o.hostname;  // empty: the monitor names it after the short id
   r.tty = o.tty;
   r.user = !o.user.empty() ? o.user : image.user;
@@ -89,20 +93,9 @@ Result<RunSpec> run_spec(const RunOptions& o, const images::ImageConfig& cfg, co
   out.warnings = BRICK_TRY(engine::apply_request(spec, request, cfg.env, host));
   BRICK_TRY(engine::with_devices(spec, request.devices));
 
-  // docker's rule: --entrypoint replaces the image's entrypoint and drops its Cmd.
-  std::vector<std::string> entrypoint = cfg.entrypoint, cmd = cfg.cmd;
-  if (o.entrypoint) {
-    entrypoint = o.entrypoint->empty() ? std::vector<std::string>{} : std::vector<std::string>{*o.entrypoint};
-    cmd.clear();
-  }
-  if (o.command.size() > 1) cmd.assign(o.command.begin() + 1, o.command.end());
-  spec.process.args = entrypoint;
-  spec.process.args.insert(spec.process.args.end(), cmd.begin(), cmd.end());
+  spec.process.args = engine::process_args(cfg.entrypoint, cfg.cmd, request);
   if (spec.process.args.empty()) return fail("no command specified");
-
-  spec.process.cwd = !o.workdir.empty() ? o.workdir : !cfg.working_dir.empty() ? cfg.working_dir : "/";
-  if (spec.process.cwd[0] != '/')
-    return fail("the working directory '" + spec.process.cwd + "' is invalid, it needs to be an absolute path");
+  BRICK_TRY(engine::with_working_dir(spec, cfg.working_dir, request));
   spec.process.terminal = o.tty;
   spec.hostname = o.hostname;  // empty: the monitor uses the short id
 

@@ -16,6 +16,7 @@
 
 #include <cstdint>
 #include <map>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -41,7 +42,10 @@ struct DeviceMapping {
 };
 
 struct ContainerRequest {
-  // The process.
+  // The process. entrypoint and cmd as docker's Config has them: nullopt
+  // when not given; [""] as an entrypoint resets the image's (`--entrypoint ""`).
+  std::optional<std::vector<std::string>> entrypoint, cmd;
+  std::string working_dir;       // "": the image's, else /
   std::vector<std::string> env;  // the caller's "KEY=value", over the image's Env
   std::string hostname;          // HOSTNAME in the environment; "" leaves it out
   bool tty = false;              // TERM=xterm unless the environment sets TERM

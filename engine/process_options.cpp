@@ -4,6 +4,7 @@
 #include <algorithm>
 #include <cctype>
 #include <limits>
+#include <optional>
 
 #include "base/strings.hpp"
 #include "engine/spec_options.hpp"
@@ -45,6 +46,31 @@ void with_environment(runtime::ContainerSpec& spec, const std::vector<std::strin
   for (const std::string& e : image_env) set_env(env, e);
   for (const std::string& e : request.env) set_env(env, e);
   spec.process.env = std::move(env);
+}
+
+std::vector<std::string> process_args(const std::vector<std::string>& image_entrypoint,
+                                      const std::vector<std::string>& image_cmd, const ContainerRequest& request) {
+  std::optional<std::vector<std::string>> entrypoint = request.entrypoint;
+  std::vector<std::string> cmd = request.cmd.value_or(std::vector<std::string>{});
+  if (!entrypoint || entrypoint->empty()) {
+    if (cmd.empty()) cmd = image_cmd;
+    if (!entrypoint) entrypoint = image_entrypoint;
+  }
+  if (entrypoint->size() == 1 && entrypoint->front().empty()) entrypoint->clear();
+  std::vector<std::string> args = std::move(*entrypoint);
+  args.insert(args.end(), cmd.begin(), cmd.end());
+  return args;
+}
+
+Status with_working_dir(runtime::ContainerSpec& spec, const std::string& image_working_dir,
+                        const ContainerRequest& request) {
+  std::string cwd = !request.working_dir.empty() ? request.working_dir
+                    : !image_working_dir.empty() ? image_working_dir
+                                                 : "/";
+  if (!cwd.starts_with('/'))
+    return fail("the working directory '" + cwd + "' is invalid, it needs to be an absolute path");
+  spec.process.cwd = std::move(cwd);
+  return {};
 }
 
 void with_user(runtime::ContainerSpec& spec, const std::string& user) {

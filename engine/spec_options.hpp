@@ -21,6 +21,20 @@ namespace brick::engine {
 void with_environment(runtime::ContainerSpec& spec, const std::vector<std::string>& image_env,
                       const ContainerRequest& request);
 
+// docker's merge of the image's Entrypoint and Cmd with the request's
+// (daemon/commit.go, then an entrypoint of [""] reset to none): an empty
+// entrypoint takes the image's Cmd when no cmd is given and the image's
+// Entrypoint when none was given at all; a non-empty entrypoint replaces the
+// image's and drops its Cmd. Empty: no command (the caller says so in its
+// own words: a service, or `brick run` arguments).
+std::vector<std::string> process_args(const std::vector<std::string>& image_entrypoint,
+                                      const std::vector<std::string>& image_cmd, const ContainerRequest& request);
+
+// The request's working directory, else the image's, else /; docker's error
+// when it is not absolute.
+Status with_working_dir(runtime::ContainerSpec& spec, const std::string& image_working_dir,
+                        const ContainerRequest& request);
+
 // `uid[:gid]` in numbers fills spec.process.user; a name waits for the
 // monitor, which reads the image's /etc/passwd and /etc/group.
 void with_user(runtime::ContainerSpec& spec, const std::string& user);

@@ -9,6 +9,7 @@
 #include "base/strings.hpp"
 #include "compose/serialize.hpp"
 #include "engine/container_request.hpp"
+#include "engine/spec_options.hpp"
 #include "gpu/cdi.hpp"
 #include "images/archive.hpp"
 #include "net/mac.hpp"
@@ -24,21 +25,6 @@ std::string upper(std::string_view s) {
   return out;
 }
 
-// Docker's merge of image config and container config (daemon/commit.go):
-// an empty entrypoint takes the image's Cmd when no command is given and the
-// image's Entrypoint when none was written at all; a non-empty entrypoint
-// replaces the image's and drops its Cmd.
-std::vector<std::string> process_args(const compose::Service& s, const images::ImageConfig& image) {
-  std::vector<std::string> entrypoint = s.entrypoint.value_or(std::vector<std::string>{});
-  std::vector<std::string> cmd = s.command.value_or(std::vector<std::string>{});
-  if (entrypoint.empty()) {
-    if (cmd.empty()) cmd = image.cmd;
-    if (!s.entrypoint) entrypoint = image.entrypoint;
-  }
-  entrypoint.insert(entrypoint.end(), cmd.begin(), cmd.end());
-  return entrypoint;
-}
-
 bool all_digits(std::string_view s) {
   return !s.empty() && std::all_of(s.begin(), s.end(), [](char c) { return c >= '0' && c <= '9'; });
 }
@@ -49,6 +35,9 @@ bool all_digits(std::string_view s) {
 // the project directory, as docker compose reads it.
 engine::ContainerRequest container_request(const compose::Project& p, const compose::Service& s) {
   engine::ContainerRequest r;
+  r.entrypoint = s.entrypoint;
+  r.cmd = s.command;
+  r.working_dir = s.working_dir.value_or("");
   for (const auto& [key, value] : s.environment)
     if (value) r.env.push_back(key + "=" + *value);
   r.tty = s.tty.value_or(false);
@@ -470,12 +459,11 @@ Result<DesiredContainer> translate(const TranslateInput& in) {
   c.image_id = in.image_id;
 
   runtime::ContainerSpec spec = runtime::default_spec();
-  spec.process.args = process_args(s, image);
+  engine::ContainerRequest request = container_request(project, s);
+  spec.process.args = engine::process_args(image.entrypoint, image.cmd, request);
   if (spec.process.args.empty())
     return fail("service `" + s.name + "`: no command specified (neither the service nor its image sets one)");
-  spec.process.cwd = s.working_dir.value_or(image.working_dir.empty() ? "/" : image.working_dir);
-  if (spec.process.cwd.empty() || spec.process.cwd[0] != '/')
-    return fail("service `" + s.name + "`: working_dir `" + spec.process.cwd + "` is not an absolute path");
+  BRICK_TRY_CTX(engine::with_working_dir(spec, image.working_dir, request), "service `" + s.name + "`");
   c.user = s.user.value_or(image.user);
   c.group_add = s.group_add;
   c.tty = s.tty.value_or(false);
@@ -488,7 +476,6 @@ Result<DesiredContainer> translate(const TranslateInput& in) {
     spec.hostname = in.container_id.empty() ? c.name : in.container_id.substr(0, 12);
 
   // docker's per-container rules, the same as `brick run`'s (engine/).
-  engine::ContainerRequest request = container_request(project, s);
   request.user = c.user;
   request.hostname = spec.hostname;
   engine::HostFacts host = engine::host_facts();

@@ -125,6 +125,24 @@ TEST_CASE("brick run flags and a compose service make the same spec", "[engine][
        },
        "    ulimits:\n      core: 0\n      nofile: {soft: 256, hard: 512}\n      nproc: {soft: 300, hard: 400}\n"},
       {"read_only", [](cli::RunOptions& o) { o.read_only = true; }, "    read_only: true\n"},
+      {"command",
+       [](cli::RunOptions& o) {
+         o.command = {"busybox", "echo", "hi"};
+       },
+       "    command: [echo, hi]\n"},
+      {"entrypoint and command",
+       [](cli::RunOptions& o) {
+         o.entrypoint = "/bin/env";
+         o.command = {"busybox", "ls"};
+       },
+       "    entrypoint: [/bin/env]\n    command: [ls]\n"},
+      {"entrypoint reset, command",
+       [](cli::RunOptions& o) {
+         o.entrypoint = "";
+         o.command = {"busybox", "id"};
+       },
+       "    entrypoint: []\n    command: [id]\n"},
+      {"working dir", [](cli::RunOptions& o) { o.workdir = "/srv"; }, "    working_dir: /srv\n"},
       {"devices",
        [](cli::RunOptions& o) {
          o.devices = {"/dev/null:/dev/mynull:rw", "/dev/zero"};

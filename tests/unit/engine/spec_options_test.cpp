@@ -356,3 +356,44 @@ TEST_CASE("devices: docker's --device text, host nodes by major and minor, refus
   CHECK_FALSE(with_devices(spec, {{"/dev/null", "/dev/x", "rwx"}}));
   CHECK(with_devices(spec, {{"/no/such/node", "/dev/x", "rw"}}).error().errno_value() == ENOENT);
 }
+
+TEST_CASE("entrypoint and cmd merge with the image's as docker's daemon does", "[engine]") {
+  using Args = std::vector<std::string>;
+  using Opt = std::optional<Args>;
+  struct Case {
+    const char* name;
+    Opt entrypoint, cmd;
+    Args want;
+  };
+  const Args image_entrypoint = {"/init"}, image_cmd = {"serve"};
+  const Case cases[] = {
+      {"image defaults", std::nullopt, std::nullopt, {"/init", "serve"}},
+      {"cmd replaces the image's cmd", std::nullopt, Args{"echo", "hi"}, {"/init", "echo", "hi"}},
+      {"an entrypoint drops the image's cmd", Args{"/bin/true"}, std::nullopt, {"/bin/true"}},
+      {"entrypoint and cmd", Args{"env"}, Args{"ls"}, {"env", "ls"}},
+      {"an empty entrypoint keeps the image's cmd", Args{}, std::nullopt, {"serve"}},
+      {"an empty entrypoint with a cmd", Args{}, Args{"id"}, {"id"}},
+      {"[\"\"] resets the entrypoint and drops the image's cmd", Args{""}, std::nullopt, {}},
+      {"[\"\"] with a cmd", Args{""}, Args{"id"}, {"id"}},
+  };
+  for (const Case& c : cases) {
+    INFO(c.name);
+    ContainerRequest r;
+    r.entrypoint = c.entrypoint;
+    r.cmd = c.cmd;
+    CHECK(process_args(image_entrypoint, image_cmd, r) == c.want);
+  }
+
+  ContainerSpec spec = default_spec();
+  ContainerRequest wd;
+  REQUIRE(with_working_dir(spec, "", wd));
+  CHECK(spec.process.cwd == "/");
+  REQUIRE(with_working_dir(spec, "/app", wd));
+  CHECK(spec.process.cwd == "/app");
+  wd.working_dir = "/srv";
+  REQUIRE(with_working_dir(spec, "/app", wd));
+  CHECK(spec.process.cwd == "/srv");
+  wd.working_dir = "srv";
+  CHECK(with_working_dir(spec, "/app", wd).error().message() ==
+        "the working directory 'srv' is invalid, it needs to be an absolute path");
+}
