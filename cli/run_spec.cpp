@@ -1,7 +1,5 @@
 #include "cli/run_spec.hpp"
 
-#include <cmath>
-
 #include "base/file.hpp"
 #include "base/strings.hpp"
 #include "engine/spec_options.hpp"
@@ -82,6 +80,15 @@ Result<engine::ContainerRequest> run_request(const RunOptions& o, const images::
   r.security_opt = o.security_opt;
   r.read_only = o.read_only;
   for (const std::string& d : o.devices) r.devices.push_back(BRICK_TRY(engine::parse_device(d)));
+  engine::Resources& res = r.resources;
+  if (!o.memory.empty()) res.memory = BRICK_TRY(parse_bytes(o.memory));
+  if (!o.memory_swap.empty()) res.memory_swap = o.memory_swap == "-1" ? -1 : BRICK_TRY(parse_bytes(o.memory_swap));
+  if (o.cpus != 0) res.cpus = o.cpus;
+  if (o.pids_limit != 0) res.pids_limit = o.pids_limit;
+  if (!o.shm_size.empty()) {
+    res.shm_size = BRICK_TRY(parse_bytes(o.shm_size));
+    if (*res.shm_size <= 0) return fail("invalid --shm-size: '" + o.shm_size + "'");
+  }
   return r;
 }
 
@@ -98,26 +105,6 @@ Result<RunSpec> run_spec(const RunOptions& o, const images::ImageConfig& cfg, co
   BRICK_TRY(engine::with_working_dir(spec, cfg.working_dir, request));
   spec.process.terminal = o.tty;
   spec.hostname = o.hostname;  // empty: the monitor uses the short id
-
-  if (!o.memory.empty()) spec.linux.resources.memory_limit = BRICK_TRY(parse_bytes(o.memory));
-  if (!o.memory_swap.empty())
-    spec.linux.resources.memory_swap = o.memory_swap == "-1" ? -1 : BRICK_TRY(parse_bytes(o.memory_swap));
-  if (spec.linux.resources.memory_limit && *spec.linux.resources.memory_limit < 6 * 1024 * 1024)
-    return fail("Minimum memory limit allowed is 6MB");
-  if (o.cpus < 0) return fail("range of CPUs is from 0.01 to the number of CPUs");
-  if (o.cpus > 0) {
-    spec.linux.resources.cpu_period = 100000;
-    spec.linux.resources.cpu_quota = static_cast<int64_t>(std::llround(o.cpus * 100000));
-  }
-  if (o.pids_limit != 0) spec.linux.resources.pids_limit = o.pids_limit;
-  if (!o.shm_size.empty()) {
-    int64_t shm = BRICK_TRY(parse_bytes(o.shm_size));
-    if (shm <= 0) return fail("invalid --shm-size: '" + o.shm_size + "'");
-    for (runtime::Mount& m : spec.mounts)
-      if (m.destination == "/dev/shm")
-        for (std::string& opt : m.options)
-          if (opt.starts_with("size=")) opt = "size=" + std::to_string(shm / 1024) + "k";
-  }
   return out;
 }
 

@@ -53,16 +53,16 @@ Result<int64_t> parse_int(const std::string& text, const std::string& what);
 // The flags' per-container request: -e and --env-file (read now), -u (or the
 // image's USER), --ulimit, --cap-add/--cap-drop, --privileged,
 // --security-opt (a relative profile from the current directory), -t, -h,
-// --read-only, --device.
+// --read-only, --device, -m, --memory-swap, --cpus, --pids-limit, --shm-size,
+// --entrypoint, -w and the arguments after IMAGE.
 Result<engine::ContainerRequest> run_request(const RunOptions& o, const images::ImageConfig& image);
 
 struct RunSpec {
   runtime::ContainerSpec spec;
   std::vector<std::string> warnings;  // engine::apply_request's, for stderr
 };
-// runtime::default_spec() with run_request applied through the engine (its
-// --device nodes read from the host now), then docker's entrypoint/cmd rule, -w, -m, --memory-swap, --cpus,
-// --pids-limit and --shm-size. Networks and mounts are the caller's.
+// runtime::default_spec() with run_request applied through the engine, its
+// --device nodes read from the host now. Networks and mounts are the caller's.
 Result<RunSpec> run_spec(const RunOptions& o, const images::ImageConfig& image, const engine::HostFacts& host);
 
 }  // namespace brick::cli

@@ -48,6 +48,7 @@ Result<std::vector<std::string>> apply_request(runtime::ContainerSpec& spec, con
   BRICK_TRY(with_ulimits(spec, request.ulimits, host.hard_limits));
   BRICK_TRY(with_capabilities(spec, request, host));
   if (request.privileged) with_privileged(spec);
+  BRICK_TRY(with_resources(spec, request.resources));
   std::vector<std::string> warnings = BRICK_TRY(with_security_opts(spec, request, host));
   spec.root.readonly = request.read_only;
   return warnings;

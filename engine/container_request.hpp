@@ -2,7 +2,8 @@
 // (`brick run` flags, a compose service, later a build step), and the one
 // place docker's per-container rules turn it into a ContainerSpec: the
 // capabilities, the seccomp filter for them, security_opt, privileged, the
-// environment, the user and the rlimits.
+// environment, the user, the rlimits, the resources, the process arguments
+// and working directory, the host devices.
 //
 //   runtime::ContainerSpec spec = runtime::default_spec();
 //   std::vector<std::string> warnings =
@@ -41,6 +42,21 @@ struct DeviceMapping {
   bool operator==(const DeviceMapping&) const = default;
 };
 
+// docker's HostConfig resources. Unset (or 0 where docker reads 0 as unset):
+// the spec's.
+struct Resources {
+  std::optional<int64_t> memory;              // bytes; at least 6 MiB
+  std::optional<int64_t> memory_reservation;  // bytes
+  std::optional<int64_t> memory_swap;         // memory + swap in bytes, -1 unlimited
+  std::optional<double> cpus;                 // docker's NanoCPUs, as a quota of 100 ms periods
+  std::optional<uint64_t> cpu_period;         // microseconds; not with cpus
+  std::optional<int64_t> cpu_quota;           // microseconds per period; not with cpus
+  std::optional<uint64_t> cpu_shares;
+  std::optional<std::string> cpuset_cpus;
+  std::optional<int64_t> pids_limit;  // -1 unlimited
+  std::optional<int64_t> shm_size;    // bytes: the size of /dev/shm
+};
+
 struct ContainerRequest {
   // The process. entrypoint and cmd as docker's Config has them: nullopt
   // when not given; [""] as an entrypoint resets the image's (`--entrypoint ""`).
@@ -63,6 +79,7 @@ struct ContainerRequest {
   std::string security_opt_dir;
 
   bool read_only = false;  // the root filesystem
+  Resources resources;
 
   // Host device nodes: read from the host when the container is created
   // (with_devices, engine/spec_options.hpp), not by apply_request.

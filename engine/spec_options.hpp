@@ -68,6 +68,11 @@ void with_privileged(runtime::ContainerSpec& spec);
 Result<std::vector<std::string>> with_security_opts(runtime::ContainerSpec& spec, const ContainerRequest& request,
                                                     const HostFacts& host);
 
+// The cgroup limits and the size of /dev/shm (the spec's device rules stay).
+// Fails with docker's messages: a memory limit under 6 MiB, negative cpus,
+// cpus with cpu_period or cpu_quota.
+Status with_resources(runtime::ContainerSpec& spec, const Resources& resources);
+
 // docker's --device: each host node, which must be a character or block
 // device, made at its target with the host's major/minor and mode, and
 // allowed in the device cgroup with its permissions. Fails naming the entry

@@ -2,7 +2,6 @@
 
 #include <algorithm>
 #include <cctype>
-#include <cmath>
 #include <nlohmann/json.hpp>
 #include <set>
 
@@ -27,28 +26,6 @@ std::string upper(std::string_view s) {
 
 bool all_digits(std::string_view s) {
   return !s.empty() && std::all_of(s.begin(), s.end(), [](char c) { return c >= '0' && c <= '9'; });
-}
-
-// A service's per-container options as the engine's request. A key of
-// `environment` without a value was not in brick's environment when the
-// project loaded: it is left out. A relative `seccomp=FILE` is read from
-// the project directory, as docker compose reads it.
-engine::ContainerRequest container_request(const compose::Project& p, const compose::Service& s) {
-  engine::ContainerRequest r;
-  r.entrypoint = s.entrypoint;
-  r.cmd = s.command;
-  r.working_dir = s.working_dir.value_or("");
-  for (const auto& [key, value] : s.environment)
-    if (value) r.env.push_back(key + "=" + *value);
-  r.tty = s.tty.value_or(false);
-  for (const auto& [name, limit] : s.ulimits) r.ulimits.push_back({name, limit.soft, limit.hard});
-  r.cap_add = s.cap_add;
-  r.cap_drop = s.cap_drop;
-  r.privileged = s.privileged.value_or(false);
-  r.security_opt = s.security_opt;
-  r.security_opt_dir = p.working_dir;
-  r.read_only = s.read_only.value_or(false);
-  return r;
 }
 
 Result<RestartPolicy> restart_policy(const compose::Service& s) {
@@ -122,8 +99,8 @@ Result<std::string> signal_name(const std::string& service, const std::string& w
 
 // docker's HostConfig resources from compose (compose's getDeployResources):
 // the service-level fields, then deploy.resources.limits/reservations over them.
-Result<runtime::CgroupResources> resources(const compose::Service& s) {
-  runtime::CgroupResources r;
+engine::Resources resources(const compose::Service& s) {
+  engine::Resources r;
   std::optional<double> cpus = s.cpus;
   std::optional<int64_t> memory = s.mem_limit, reservation = s.mem_reservation, pids = s.pids_limit;
   if (s.deploy) {
@@ -134,22 +111,39 @@ Result<runtime::CgroupResources> resources(const compose::Service& s) {
     const auto& res = s.deploy->reservations;
     if (res.memory && *res.memory != 0) reservation = res.memory;
   }
-  if (memory && *memory > 0) r.memory_limit = *memory;
+  if (memory && *memory > 0) r.memory = *memory;
   if (reservation && *reservation > 0) r.memory_reservation = *reservation;
   if (s.memswap_limit && *s.memswap_limit != 0) r.memory_swap = *s.memswap_limit;
   if (s.cpu_shares && *s.cpu_shares > 0) r.cpu_shares = static_cast<uint64_t>(*s.cpu_shares);
   if (s.cpuset) r.cpuset_cpus = *s.cpuset;
   if (pids && *pids != 0) r.pids_limit = *pids;
-  if (cpus && *cpus > 0) {
-    if ((s.cpu_period && *s.cpu_period != 0) || (s.cpu_quota && *s.cpu_quota != 0))
-      return fail("service `" + s.name + "`: cpus cannot be combined with cpu_period or cpu_quota");
-    // docker's NanoCPUs: a quota of cpus periods of 100 ms.
-    r.cpu_period = 100000;
-    r.cpu_quota = static_cast<int64_t>(std::llround(*cpus * 100000));
-  } else {
-    if (s.cpu_period && *s.cpu_period > 0) r.cpu_period = static_cast<uint64_t>(*s.cpu_period);
-    if (s.cpu_quota && *s.cpu_quota != 0) r.cpu_quota = *s.cpu_quota;
-  }
+  if (cpus && *cpus > 0) r.cpus = *cpus;
+  if (s.cpu_period && *s.cpu_period > 0) r.cpu_period = static_cast<uint64_t>(*s.cpu_period);
+  if (s.cpu_quota && *s.cpu_quota != 0) r.cpu_quota = *s.cpu_quota;
+  if (s.shm_size && *s.shm_size > 0) r.shm_size = *s.shm_size;
+  return r;
+}
+
+// A service's per-container options as the engine's request. A key of
+// `environment` without a value was not in brick's environment when the
+// project loaded: it is left out. A relative `seccomp=FILE` is read from
+// the project directory, as docker compose reads it.
+engine::ContainerRequest container_request(const compose::Project& p, const compose::Service& s) {
+  engine::ContainerRequest r;
+  r.entrypoint = s.entrypoint;
+  r.cmd = s.command;
+  r.working_dir = s.working_dir.value_or("");
+  for (const auto& [key, value] : s.environment)
+    if (value) r.env.push_back(key + "=" + *value);
+  r.tty = s.tty.value_or(false);
+  for (const auto& [name, limit] : s.ulimits) r.ulimits.push_back({name, limit.soft, limit.hard});
+  r.cap_add = s.cap_add;
+  r.cap_drop = s.cap_drop;
+  r.privileged = s.privileged.value_or(false);
+  r.security_opt = s.security_opt;
+  r.security_opt_dir = p.working_dir;
+  r.read_only = s.read_only.value_or(false);
+  r.resources = resources(s);
   return r;
 }
 
@@ -483,20 +477,6 @@ Result<DesiredContainer> translate(const TranslateInput& in) {
   c.warnings = BRICK_TRY_CTX(engine::apply_request(spec, request, image.env, host), "service `" + s.name + "`");
   BRICK_TRY(network_sysctls(project, s));
   for (const auto& [k, v] : s.sysctls) spec.linux.sysctl[k] = v;
-  if (s.shm_size && *s.shm_size > 0) {
-    for (auto& m : spec.mounts) {
-      if (m.destination != "/dev/shm") continue;
-      std::erase_if(m.options, [](const std::string& o) { return starts_with(o, "size="); });
-      m.options.push_back("size=" + std::to_string(*s.shm_size));
-    }
-  }
-  runtime::CgroupResources res = BRICK_TRY(resources(s));
-  // docker's default device allow-list (default_spec's) stays: without it
-  // the device cgroup is left open, and with CAP_MKNOD a container could
-  // make and open any host device node.
-  res.devices = std::move(spec.linux.resources.devices);
-  spec.linux.resources = std::move(res);
-
   c.network_mode = s.network_mode.value_or("");
   c.ipc = s.ipc.value_or("");
   c.pid = s.pid.value_or("");

@@ -143,6 +143,22 @@ TEST_CASE("brick run flags and a compose service make the same spec", "[engine][
        },
        "    entrypoint: []\n    command: [id]\n"},
       {"working dir", [](cli::RunOptions& o) { o.workdir = "/srv"; }, "    working_dir: /srv\n"},
+      {"resources",
+       [](cli::RunOptions& o) {
+         o.memory = "64m";
+         o.memory_swap = "128m";
+         o.cpus = 1.5;
+         o.pids_limit = 100;
+         o.shm_size = "32m";
+       },
+       "    mem_limit: 64m\n    memswap_limit: 128m\n    cpus: 1.5\n    pids_limit: 100\n    shm_size: 32m\n"},
+      {"unlimited swap and pids",
+       [](cli::RunOptions& o) {
+         o.memory = "1g";
+         o.memory_swap = "-1";
+         o.pids_limit = -1;
+       },
+       "    mem_limit: 1g\n    memswap_limit: -1\n    pids_limit: -1\n"},
       {"devices",
        [](cli::RunOptions& o) {
          o.devices = {"/dev/null:/dev/mynull:rw", "/dev/zero"};

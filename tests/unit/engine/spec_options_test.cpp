@@ -397,3 +397,51 @@ TEST_CASE("entrypoint and cmd merge with the image's as docker's daemon does", "
   CHECK(with_working_dir(spec, "/app", wd).error().message() ==
         "the working directory 'srv' is invalid, it needs to be an absolute path");
 }
+
+TEST_CASE("resources: cgroup limits and /dev/shm, docker's checks", "[engine]") {
+  ContainerSpec spec = default_spec();
+  const auto devices = spec.linux.resources.devices;
+  Resources r;
+  r.memory = 64 << 20;
+  r.memory_swap = -1;
+  r.cpus = 1.5;
+  r.pids_limit = 100;
+  r.cpu_shares = 512;
+  r.cpuset_cpus = "0-1";
+  r.shm_size = 32 << 20;
+  REQUIRE(with_resources(spec, r));
+  const runtime::CgroupResources& c = spec.linux.resources;
+  CHECK(c.memory_limit == int64_t{64 << 20});
+  CHECK(c.memory_swap == -1);
+  CHECK(c.cpu_period == 100000u);
+  CHECK(c.cpu_quota == 150000);
+  CHECK(c.pids_limit == 100);
+  CHECK(c.cpu_shares == 512u);
+  CHECK(c.cpuset_cpus == "0-1");
+  CHECK(c.devices == devices);
+  auto shm = std::find_if(spec.mounts.begin(), spec.mounts.end(),
+                          [](const runtime::Mount& m) { return m.destination == "/dev/shm"; });
+  REQUIRE(shm != spec.mounts.end());
+  CHECK(contains(shm->options, "size=33554432"));
+
+  struct Bad {
+    Resources r;
+    const char* message;
+  };
+  Resources small, negative, both, no_shm;
+  small.memory = 1 << 20;
+  negative.cpus = -1;
+  both.cpus = 1;
+  both.cpu_quota = 5000;
+  no_shm.shm_size = 0;
+  const Bad cases[] = {{small, "Minimum memory limit allowed is 6MB"},
+                       {negative, "range of CPUs is from 0.01 to the number of CPUs"},
+                       {both, "cpus cannot be combined with cpu_period or cpu_quota"},
+                       {no_shm, "the size of /dev/shm must be positive, not 0"}};
+  for (const Bad& b : cases) {
+    ContainerSpec s = default_spec();
+    auto refused = with_resources(s, b.r);
+    REQUIRE_FALSE(refused);
+    CHECK(refused.error().message() == b.message);
+  }
+}
