@@ -11,8 +11,10 @@
 //
 // apply_request is the spec options of engine/spec_options.hpp applied in
 // their one order; a caller that makes a container applies all of them, so
-// the front ends cannot drift apart. with_devices, which reads the host's
-// device nodes, comes at create.
+// the front ends cannot drift apart. Three more are the caller's own steps:
+// process_args (the caller says "no command" in its user's words: a service,
+// or `run` arguments), with_working_dir, and with_devices, which reads the
+// host's device nodes when the container is created.
 #pragma once
 
 #include <cstdint>
