@@ -152,7 +152,7 @@ Result<net::ContainerNetworkConfig> network_mode(const RunOptions& o, const Cont
 }
 
 // The network flags as the record's network entry (net/container_network.hpp);
-// the monitor makes it real (cli/container_network.cpp).
+// the monitor makes it real (orchestrator/container_network.cpp).
 Result<net::ContainerNetworkConfig> network_config(const RunOptions& o, const Context& ctx) {
   net::ContainerNetworkConfig cfg = BRICK_TRY(network_mode(o, ctx));
   if (cfg.mode == "bridge") {
