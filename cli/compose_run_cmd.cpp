@@ -144,6 +144,7 @@ Result<runtime::ContainerState> create_oneoff(const compose::Project& project, c
   in.hard_limits = orchestrator::host_hard_limits();
   in.version = BRICK_VERSION;
   orchestrator::DesiredContainer d = BRICK_TRY_CTX(orchestrator::translate(in), "service `" + name + "`");
+  for (const std::string& w : d.warnings) std::cerr << "WARN: " << w << "\n";
   d.name = o.name.empty() ? project.name + "-" + name + "-run-" + random_suffix() : o.name;
   // translate named the holder after the service's own first container,
   // which may exist and hold GPUs of its own: this one holds its own.

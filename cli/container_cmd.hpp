@@ -22,9 +22,6 @@ void add_monitor_command(CLI::App& app, Context& ctx);
 void add_run_commands(CLI::App& app, Context& ctx);
 void add_run_command(CLI::App& app, Context& ctx);
 void add_create_command(CLI::App& app, Context& ctx);
-// docker's `-e KEY=VALUE` (or `-e KEY`, the caller's value if it has one)
-// into a process environment, replacing that key (cli/run_cmd.cpp).
-Status apply_env_flag(std::vector<std::string>& env, const std::string& entry);
 // Removes the anonymous volumes made for a container (`rm -v`, `run --rm`, a
 // create that failed); one still in use elsewhere or already gone is left
 // with a warning on stderr.

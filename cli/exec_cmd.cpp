@@ -12,6 +12,7 @@
 #include "base/strings.hpp"
 #include "base/unique_fd.hpp"
 #include "cli/container_cmd.hpp"
+#include "cli/run_spec.hpp"
 #include "cli/terminal.hpp"
 #include "runtime/container_store.hpp"
 #include "runtime/exec.hpp"

@@ -1,14 +1,10 @@
 // `brick run` and `brick create`: docker's flags turned into a ContainerSpec
 // on top of the image's config, then a record and (for run) a monitor.
-#include <sys/prctl.h>
-#include <sys/resource.h>
 #include <unistd.h>
 
 #include <algorithm>
-#include <bit>
 #include <cerrno>
 #include <climits>
-#include <cmath>
 #include <iostream>
 #include <memory>
 #include <optional>
@@ -18,6 +14,7 @@
 #include "base/strings.hpp"
 #include "cli/container_cmd.hpp"
 #include "cli/foreground.hpp"
+#include "cli/run_spec.hpp"
 #include "compose/units.hpp"
 #include "gpu/discovery.hpp"
 #include "gpu/ledger.hpp"
@@ -26,55 +23,15 @@
 #include "net/mac.hpp"
 #include "net/network.hpp"
 #include "orchestrator/gpu_grant.hpp"
-#include "runtime/capabilities.hpp"
 #include "runtime/container.hpp"
-#include "runtime/security.hpp"
 #include "volumes/mounts.hpp"
 #include "volumes/volume_store.hpp"
 
 namespace brick::cli {
 
-Status apply_env_flag(std::vector<std::string>& env, const std::string& entry) {
-  if (entry.empty() || entry[0] == '=') return fail("invalid environment variable: " + entry);
-  size_t eq = entry.find('=');
-  std::string key = entry.substr(0, eq);
-  std::string full = entry;
-  if (eq == std::string::npos) {
-    const char* v = ::getenv(key.c_str());
-    if (v == nullptr) return {};
-    full = key + "=" + v;
-  }
-  set_env(env, full);
-  return {};
-}
-
 namespace {
 
 using namespace brick::runtime;
-
-struct RunOptions {
-  bool rm = false, detach = false, read_only = false, interactive = false, tty = false;
-  std::string name, hostname, domainname, ip, memory, memory_swap, user, workdir, shm_size;
-  std::string restart = "no", stop_signal;
-  std::optional<std::string> entrypoint;
-  std::optional<int> stop_timeout;
-  double cpus = 0;
-  int64_t pids_limit = 0;
-  std::vector<std::string> env, env_files, ulimits, labels;
-  std::vector<std::string> command;  // IMAGE [CMD...]
-  std::string log_max_size, log_max_file;
-  std::vector<std::string> log_opts;
-  bool init = false, privileged = false;
-  std::vector<std::string> cap_add, cap_drop, security_opt, group_add;
-  std::vector<std::string> volumes, mounts, tmpfs;
-  // --health-*: "" keeps the image's value.
-  std::string health_cmd, health_interval, health_timeout, health_start_period, health_start_interval;
-  int health_retries = 0;
-  bool no_healthcheck = false;
-  std::string gpus;  // --gpus all|N|device=ID,...
-  std::vector<std::string> networks, network_aliases, publish, dns, dns_search, dns_options, add_hosts;
-  std::string mac_address;  // --mac-address: for the first --network, as docker's
-};
 
 // The image's HEALTHCHECK, then --health-* over it (docker's merge);
 // --no-healthcheck or a NONE test: none.
@@ -110,74 +67,6 @@ Result<std::optional<HealthcheckConfig>> healthcheck(const RunOptions& o, const 
     if (h->test.empty() || h->test[0] == "NONE") h.reset();
   }
   return h;
-}
-
-// docker's units.RAMInBytes: "32m", "1g", "512k", "100" (bytes).
-Result<int64_t> parse_bytes(const std::string& text) {
-  std::string s = to_lower(trim(text));
-  size_t end = 0;
-  double value = 0;
-  try {
-    value = std::stod(s, &end);
-  } catch (...) {
-    return fail("invalid size: '" + text + "'");
-  }
-  std::string unit = s.substr(end);
-  if (!unit.empty() && unit.back() == 'b' && unit.size() > 1) unit.pop_back();
-  if (unit == "ib" || unit.ends_with("ib")) unit = unit.substr(0, unit.size() - 2);
-  double scale = 1;
-  if (unit.empty() || unit == "b")
-    scale = 1;
-  else if (unit == "k")
-    scale = 1024;
-  else if (unit == "m")
-    scale = 1024.0 * 1024;
-  else if (unit == "g")
-    scale = 1024.0 * 1024 * 1024;
-  else if (unit == "t")
-    scale = 1024.0 * 1024 * 1024 * 1024;
-  else
-    return fail("invalid size: '" + text + "'");
-  if (value < 0) return fail("invalid size: '" + text + "'");
-  return static_cast<int64_t>(value * scale);
-}
-
-Result<int64_t> parse_int(const std::string& text, const std::string& what) {
-  if (text.empty() || text.find_first_not_of("-0123456789") != std::string::npos)
-    return fail("invalid " + what + ": '" + text + "'");
-  return std::stoll(text);
-}
-
-// "nofile=1024:2048" or "nproc=512".
-Result<Rlimit> parse_ulimit(const std::string& text) {
-  size_t eq = text.find('=');
-  if (eq == std::string::npos) return fail("invalid ulimit argument: " + text);
-  std::string type = "RLIMIT_" + std::string(text.substr(0, eq));
-  for (char& c : type) c = static_cast<char>(std::toupper(static_cast<unsigned char>(c)));
-  std::string values = text.substr(eq + 1);
-  size_t colon = values.find(':');
-  int64_t soft = BRICK_TRY(parse_int(values.substr(0, colon), "ulimit"));
-  int64_t hard = colon == std::string::npos ? soft : BRICK_TRY(parse_int(values.substr(colon + 1), "ulimit"));
-  if (soft > hard) return fail("ulimit soft limit must be less than or equal to hard limit: " + text);
-  static const std::map<std::string, int> kKnown = {
-      {"RLIMIT_CORE", RLIMIT_CORE},         {"RLIMIT_CPU", RLIMIT_CPU},
-      {"RLIMIT_DATA", RLIMIT_DATA},         {"RLIMIT_FSIZE", RLIMIT_FSIZE},
-      {"RLIMIT_LOCKS", RLIMIT_LOCKS},       {"RLIMIT_MEMLOCK", RLIMIT_MEMLOCK},
-      {"RLIMIT_MSGQUEUE", RLIMIT_MSGQUEUE}, {"RLIMIT_NICE", RLIMIT_NICE},
-      {"RLIMIT_NOFILE", RLIMIT_NOFILE},     {"RLIMIT_NPROC", RLIMIT_NPROC},
-      {"RLIMIT_RSS", RLIMIT_RSS},           {"RLIMIT_RTPRIO", RLIMIT_RTPRIO},
-      {"RLIMIT_RTTIME", RLIMIT_RTTIME},     {"RLIMIT_SIGPENDING", RLIMIT_SIGPENDING},
-      {"RLIMIT_STACK", RLIMIT_STACK},       {"RLIMIT_AS", RLIMIT_AS}};
-  auto it = kKnown.find(type);
-  if (it == kKnown.end()) return fail("invalid ulimit type: " + text.substr(0, eq));
-  // Without CAP_SYS_RESOURCE no one can raise a hard limit: say so here,
-  // naming the limit, instead of failing inside the container's setup.
-  struct rlimit mine {};
-  ::getrlimit(static_cast<__rlimit_resource>(it->second), &mine);
-  if (mine.rlim_max != RLIM_INFINITY && hard >= 0 && static_cast<rlim_t>(hard) > mine.rlim_max)
-    return fail("ulimit " + text + ": the hard limit " + std::to_string(hard) + " is above this process's hard limit " +
-                std::to_string(mine.rlim_max));
-  return Rlimit{type, static_cast<uint64_t>(hard), static_cast<uint64_t>(soft)};
 }
 
 // Checks -v/--mount/--tmpfs now (a usage error is 125 before anything
@@ -263,7 +152,7 @@ Result<net::ContainerNetworkConfig> network_mode(const RunOptions& o, const Cont
 }
 
 // The network flags as the record's network entry (net/container_network.hpp);
-// the monitor makes it real (cli/container_network.cpp).
+// the monitor makes it real (orchestrator/container_network.cpp).
 Result<net::ContainerNetworkConfig> network_config(const RunOptions& o, const Context& ctx) {
   net::ContainerNetworkConfig cfg = BRICK_TRY(network_mode(o, ctx));
   if (cfg.mode == "bridge") {
@@ -328,45 +217,9 @@ Result<CreateOptions> build(const RunOptions& o, const Context& ctx) {
   }
   if (c.log_options.max_file < 1) return fail("max-file cannot be less than 1");
 
-  ContainerSpec spec = default_spec();
-  // Image env first, then the caller's; a default PATH when neither has one.
-  spec.process.env.clear();
-  for (const std::string& e : cfg.env) set_env(spec.process.env, e);
-  for (const std::string& file : o.env_files) {
-    std::string text = BRICK_TRY(read_file(file));
-    for (std::string line : split(text, '\n')) {
-      std::string_view t = trim(line);
-      if (t.empty() || t[0] == '#') continue;
-      BRICK_TRY_CTX(apply_env_flag(spec.process.env, std::string(t)), "env file `" + file + "`");
-    }
-  }
-  for (const std::string& e : o.env) BRICK_TRY(apply_env_flag(spec.process.env, e));
-  bool has_path = false;
-  for (const std::string& e : spec.process.env) has_path = has_path || e.starts_with("PATH=");
-  if (!has_path)
-    spec.process.env.insert(spec.process.env.begin(),
-                            "PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin");
-  set_env(spec.process.env, "HOSTNAME=" + o.hostname);
-  if (o.hostname.empty()) std::erase_if(spec.process.env, [](const std::string& e) { return e == "HOSTNAME="; });
-  // docker's CreateDaemonEnvironment: a terminal gets TERM=xterm unless set.
-  if (o.tty && std::none_of(spec.process.env.begin(), spec.process.env.end(),
-                            [](const std::string& e) { return e.starts_with("TERM="); }))
-    spec.process.env.push_back("TERM=xterm");
-
-  // docker's rule: --entrypoint replaces the image's entrypoint and drops its Cmd.
-  std::vector<std::string> entrypoint = cfg.entrypoint, cmd = cfg.cmd;
-  if (o.entrypoint) {
-    entrypoint = o.entrypoint->empty() ? std::vector<std::string>{} : std::vector<std::string>{*o.entrypoint};
-    cmd.clear();
-  }
-  if (o.command.size() > 1) cmd.assign(o.command.begin() + 1, o.command.end());
-  spec.process.args = entrypoint;
-  spec.process.args.insert(spec.process.args.end(), cmd.begin(), cmd.end());
-  if (spec.process.args.empty()) return fail("no command specified");
-
-  spec.process.cwd = !o.workdir.empty() ? o.workdir : !cfg.working_dir.empty() ? cfg.working_dir : "/";
-  if (spec.process.cwd[0] != '/')
-    return fail("the working directory '" + spec.process.cwd + "' is invalid, it needs to be an absolute path");
+  RunSpec made = BRICK_TRY(run_spec(o, cfg, engine::host_facts()));
+  for (const std::string& w : made.warnings) std::cerr << "WARNING: " << w << "\n";
+  ContainerSpec spec = std::move(made.spec);
   // Names need the image's /etc/passwd and /etc/group: the monitor resolves
   // them once the rootfs is mounted (an unknown one fails the start, 125).
   c.user = !o.user.empty() ? o.user : cfg.user;
@@ -374,60 +227,10 @@ Result<CreateOptions> build(const RunOptions& o, const Context& ctx) {
   c.init = o.init;
   c.tty = o.tty;
   c.open_stdin = o.interactive;
-  spec.process.terminal = o.tty;
-  spec.hostname = o.hostname;  // empty: the monitor uses the short id
   net::ContainerNetworkConfig network = BRICK_TRY(network_config(o, ctx));
   if (network.mode == "host")
     std::erase_if(spec.linux.namespaces, [](const Namespace& ns) { return ns.type == "network"; });
   c.extensions[net::kNetworkExtension] = net::to_json(network);
-  spec.root.readonly = o.read_only;
-  if (!o.memory.empty()) spec.linux.resources.memory_limit = BRICK_TRY(parse_bytes(o.memory));
-  if (!o.memory_swap.empty())
-    spec.linux.resources.memory_swap = o.memory_swap == "-1" ? -1 : BRICK_TRY(parse_bytes(o.memory_swap));
-  if (spec.linux.resources.memory_limit && *spec.linux.resources.memory_limit < 6 * 1024 * 1024)
-    return fail("Minimum memory limit allowed is 6MB");
-  if (o.cpus < 0) return fail("range of CPUs is from 0.01 to the number of CPUs");
-  if (o.cpus > 0) {
-    spec.linux.resources.cpu_period = 100000;
-    spec.linux.resources.cpu_quota = static_cast<int64_t>(std::llround(o.cpus * 100000));
-  }
-  if (o.pids_limit != 0) spec.linux.resources.pids_limit = o.pids_limit;
-  if (!o.shm_size.empty()) {
-    int64_t shm = BRICK_TRY(parse_bytes(o.shm_size));
-    if (shm <= 0) return fail("invalid --shm-size: '" + o.shm_size + "'");
-    for (Mount& m : spec.mounts)
-      if (m.destination == "/dev/shm")
-        for (std::string& opt : m.options)
-          if (opt.starts_with("size=")) opt = "size=" + std::to_string(shm / 1024) + "k";
-  }
-  for (const std::string& u : o.ulimits) {
-    Rlimit r = BRICK_TRY(parse_ulimit(u));
-    std::erase_if(spec.process.rlimits, [&](const Rlimit& x) { return x.type == r.type; });
-    spec.process.rlimits.push_back(r);
-  }
-  if (o.privileged || !o.cap_add.empty() || !o.cap_drop.empty() || !o.security_opt.empty()) {
-    SecurityOptions security{o.cap_add, o.cap_drop, o.privileged, o.security_opt};
-    BRICK_TRY(apply_security_options(spec, security));
-    // "Every capability" is every one this process can hand on (podman's
-    // rule): brick itself may run with a reduced bounding set.
-    const bool all =
-        o.privileged || std::ranges::any_of(o.cap_add, [](const std::string& c) { return to_lower(c) == "all"; });
-    if (all) {
-      auto held = [](const std::string& name) {
-        auto mask = capability_mask({name});
-        return mask && ::prctl(PR_CAPBSET_READ, std::countr_zero(*mask)) == 1;
-      };
-      for (auto* set : {&spec.process.capabilities.bounding, &spec.process.capabilities.effective,
-                        &spec.process.capabilities.permitted})
-        std::erase_if(*set, [&](const std::string& name) { return !held(name); });
-    }
-    if (o.privileged) {
-      // docker: every device allowed, /sys writable.
-      spec.linux.resources.devices = {DeviceRule{true, 'a', -1, -1, "rwm"}};
-      for (Mount& m : spec.mounts)
-        if (m.destination == "/sys") std::erase(m.options, "ro");
-    }
-  }
   c.spec = std::move(spec);
   RunOptions mounts = BRICK_TRY(with_image_volumes(o, cfg.volumes));
   if (auto s = check_mounts(mounts, ctx, c); !s) {
@@ -570,6 +373,9 @@ void add_flags(CLI::App* cmd, const std::shared_ptr<RunOptions>& o) {
       ->type_name("mount")
       ->allow_extra_args(false);
   cmd->add_option("--tmpfs", o->tmpfs, "Mount a tmpfs directory")->type_name("list")->allow_extra_args(false);
+  cmd->add_option("--device", o->devices, "Add a host device to the container")
+      ->type_name("list")
+      ->allow_extra_args(false);
   cmd->add_flag("-i,--interactive", o->interactive, "Keep STDIN open even if not attached");
   cmd->add_flag("-t,--tty", o->tty, "Allocate a pseudo-TTY");
   // Everything from IMAGE on is the container's: `run busybox sh -c 'exit 42'`.

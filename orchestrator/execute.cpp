@@ -12,6 +12,7 @@
 
 #include "base/catch_all.hpp"
 #include "compose/graph.hpp"
+#include "engine/spec_options.hpp"
 #include "gpu/cdi.hpp"
 #include "gpu/discovery.hpp"
 #include "gpu/ledger.hpp"
@@ -174,7 +175,7 @@ class Executor {
       if (s.action == Action::create_container || s.action == Action::recreate_container) {
         DesiredContainer d = BRICK_TRY(desired(s));
         runtime::ContainerSpec scratch;
-        BRICK_TRY_CTX(map_host_devices(host_devices_of(d), scratch), "service `" + d.service + "`");
+        BRICK_TRY_CTX(engine::with_devices(scratch, d.devices), "service `" + d.service + "`");
         BRICK_TRY(check_gpus(d));
       }
     return {};
@@ -220,6 +221,7 @@ class Executor {
   // `old`: the container this one replaces, whose anonymous volumes it keeps.
   Result<std::string> create(const Step& step, const runtime::ContainerState* old = nullptr) {
     DesiredContainer d = BRICK_TRY(desired(step));
+    for (const std::string& w : d.warnings) emit("Warning", "container `" + d.name + "`: " + w, "");
     std::vector<std::string> kept;
     if (old && !o_.renew_anon_volumes) kept = keep_anonymous_volumes(*old, d);
     runtime::CreateOptions options = create_options(project_, d);

@@ -1,13 +1,9 @@
 #include "orchestrator/gpu_grant.hpp"
 
-#include <sys/stat.h>
-#include <sys/sysmacros.h>
-
 #include <algorithm>
-#include <cerrno>
-#include <cstring>
 
 #include "base/strings.hpp"
+#include "engine/spec_options.hpp"
 #include "gpu/cdi.hpp"
 #include "gpu/inject.hpp"
 #include "orchestrator/release.hpp"
@@ -124,36 +120,6 @@ Result<GpuGrant> grant_gpus(const std::string& root, const std::string& host_roo
   return grant;
 }
 
-Status map_host_devices(const std::vector<HostDevice>& devices, runtime::ContainerSpec& spec) {
-  for (const HostDevice& d : devices) {
-    const std::string what = "device `" + d.source + ":" + d.target + "`";
-    if (d.permissions.empty() || d.permissions.find_first_not_of("rwm") != std::string::npos)
-      return fail(what + ": permissions must be made of r, w and m, not `" + d.permissions + "`");
-    struct stat st {};
-    if (::stat(d.source.c_str(), &st) < 0) return fail(Error::from_errno(what + ": " + d.source));
-    if (!S_ISCHR(st.st_mode) && !S_ISBLK(st.st_mode))
-      return fail(what + ": `" + d.source + "` is not a character or block device");
-    runtime::LinuxDevice node;
-    node.path = d.target.empty() ? d.source : d.target;
-    node.type = S_ISCHR(st.st_mode) ? 'c' : 'b';
-    node.major = major(st.st_rdev);
-    node.minor = minor(st.st_rdev);
-    node.file_mode = st.st_mode & 07777;
-    node.uid = st.st_uid;
-    node.gid = st.st_gid;
-    spec.linux.devices.push_back(node);
-    spec.linux.resources.devices.push_back({true, node.type, node.major, node.minor, d.permissions});
-  }
-  return {};
-}
-
-std::vector<HostDevice> host_devices_of(const DesiredContainer& d) {
-  std::vector<HostDevice> out;
-  out.reserve(d.devices.size());
-  for (const DeviceMapping& m : d.devices) out.push_back({m.source, m.target, m.permissions});
-  return out;
-}
-
 Status grant_container_devices(const std::string& root, const std::string& run_root,
                                const runtime::ContainerStore& store, const DesiredContainer& d,
                                runtime::ContainerState& state) {
@@ -165,7 +131,7 @@ Status grant_container_devices(const std::string& root, const std::string& run_r
   };
   auto spec = store.load_spec(state.id);
   if (!spec) return undo(std::move(spec).error());
-  if (auto s = map_host_devices(host_devices_of(d), *spec); !s)
+  if (auto s = engine::with_devices(*spec, d.devices); !s)
     return undo(std::move(s).error().context("service `" + d.service + "`"));
   auto alive = [&store](const std::string& holder) {
     return static_cast<bool>(store.find(holder.substr(holder.rfind('/') + 1)));

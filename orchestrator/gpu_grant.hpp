@@ -42,17 +42,6 @@ Result<GpuGrant> grant_gpus(const std::string& root, const std::string& host_roo
                             const std::vector<gpu::GpuRequest>& requests, const std::vector<std::string>& cdi_devices,
                             runtime::ContainerSpec& spec, const gpu::HolderAlive& alive);
 
-// compose's `devices: [/dev/x:/dev/y:rwm]` (docker's --device): each host
-// node, which must be a character or block device, made at its target with
-// the host's major/minor and mode, and allowed with its permissions. Fails
-// naming the entry otherwise.
-struct HostDevice {
-  std::string source, target, permissions = "rwm";
-};
-Status map_host_devices(const std::vector<HostDevice>& devices, runtime::ContainerSpec& spec);
-// A service's `devices:` mappings, as map_host_devices takes them.
-std::vector<HostDevice> host_devices_of(const DesiredContainer& d);
-
 // A created container's `devices:` and GPUs (d.devices, d.gpus under their
 // holder, d.cdi_devices) granted and written into its stored spec, the
 // holder into its record, so removing it frees them. A failure removes the

@@ -1,15 +1,14 @@
 #include "orchestrator/translate.hpp"
 
-#include <sys/resource.h>
-
 #include <algorithm>
 #include <cctype>
-#include <cmath>
 #include <nlohmann/json.hpp>
 #include <set>
 
 #include "base/strings.hpp"
 #include "compose/serialize.hpp"
+#include "engine/container_request.hpp"
+#include "engine/spec_options.hpp"
 #include "gpu/cdi.hpp"
 #include "images/archive.hpp"
 #include "net/mac.hpp"
@@ -19,182 +18,14 @@ namespace {
 
 using std::chrono::nanoseconds;
 
-struct UlimitName {
-  const char* compose;
-  const char* rlimit;
-  int resource;
-};
-
-// compose's (and docker's --ulimit) names for the RLIMIT_* resources.
-constexpr UlimitName kUlimits[] = {
-    {"core", "RLIMIT_CORE", RLIMIT_CORE},
-    {"cpu", "RLIMIT_CPU", RLIMIT_CPU},
-    {"data", "RLIMIT_DATA", RLIMIT_DATA},
-    {"fsize", "RLIMIT_FSIZE", RLIMIT_FSIZE},
-    {"locks", "RLIMIT_LOCKS", RLIMIT_LOCKS},
-    {"memlock", "RLIMIT_MEMLOCK", RLIMIT_MEMLOCK},
-    {"msgqueue", "RLIMIT_MSGQUEUE", RLIMIT_MSGQUEUE},
-    {"nice", "RLIMIT_NICE", RLIMIT_NICE},
-    {"nofile", "RLIMIT_NOFILE", RLIMIT_NOFILE},
-    {"nproc", "RLIMIT_NPROC", RLIMIT_NPROC},
-    {"rss", "RLIMIT_RSS", RLIMIT_RSS},
-    {"rtprio", "RLIMIT_RTPRIO", RLIMIT_RTPRIO},
-    {"rttime", "RLIMIT_RTTIME", RLIMIT_RTTIME},
-    {"sigpending", "RLIMIT_SIGPENDING", RLIMIT_SIGPENDING},
-    {"stack", "RLIMIT_STACK", RLIMIT_STACK},
-    {"as", "RLIMIT_AS", RLIMIT_AS},
-};
-
-// Every capability up to CAP_CHECKPOINT_RESTORE (Linux 5.9), for `ALL` and
-// `privileged`.
-const std::vector<std::string>& all_capabilities() {
-  static const std::vector<std::string> caps = {
-      "CAP_CHOWN",
-      "CAP_DAC_OVERRIDE",
-      "CAP_DAC_READ_SEARCH",
-      "CAP_FOWNER",
-      "CAP_FSETID",
-      "CAP_KILL",
-      "CAP_SETGID",
-      "CAP_SETUID",
-      "CAP_SETPCAP",
-      "CAP_LINUX_IMMUTABLE",
-      "CAP_NET_BIND_SERVICE",
-      "CAP_NET_BROADCAST",
-      "CAP_NET_ADMIN",
-      "CAP_NET_RAW",
-      "CAP_IPC_LOCK",
-      "CAP_IPC_OWNER",
-      "CAP_SYS_MODULE",
-      "CAP_SYS_RAWIO",
-      "CAP_SYS_CHROOT",
-      "CAP_SYS_PTRACE",
-      "CAP_SYS_PACCT",
-      "CAP_SYS_ADMIN",
-      "CAP_SYS_BOOT",
-      "CAP_SYS_NICE",
-      "CAP_SYS_RESOURCE",
-      "CAP_SYS_TIME",
-      "CAP_SYS_TTY_CONFIG",
-      "CAP_MKNOD",
-      "CAP_LEASE",
-      "CAP_AUDIT_WRITE",
-      "CAP_AUDIT_CONTROL",
-      "CAP_SETFCAP",
-      "CAP_MAC_OVERRIDE",
-      "CAP_MAC_ADMIN",
-      "CAP_SYSLOG",
-      "CAP_WAKE_ALARM",
-      "CAP_BLOCK_SUSPEND",
-      "CAP_AUDIT_READ",
-      "CAP_PERFMON",
-      "CAP_BPF",
-      "CAP_CHECKPOINT_RESTORE",
-  };
-  return caps;
-}
-
 std::string upper(std::string_view s) {
   std::string out(s);
   for (char& c : out) c = static_cast<char>(std::toupper(static_cast<unsigned char>(c)));
   return out;
 }
 
-// `net_admin`, `NET_ADMIN` and `CAP_NET_ADMIN` all name CAP_NET_ADMIN, as docker accepts.
-Result<std::string> capability_name(const std::string& service, std::string_view written) {
-  std::string name = upper(written);
-  if (name == "ALL") return name;
-  if (!starts_with(name, "CAP_")) name = "CAP_" + name;
-  const auto& all = all_capabilities();
-  if (std::find(all.begin(), all.end(), name) == all.end())
-    return fail("service `" + service + "`: unknown capability `" + std::string(written) + "`");
-  return name;
-}
-
-// docker's TweakCapabilities: start from the defaults (or everything when
-// privileged or `cap_add: [ALL]`), drop, then add; `cap_drop: [ALL]` empties
-// the set first and only cap_add survives.
-Result<std::vector<std::string>> capabilities(const compose::Service& s, bool privileged) {
-  std::vector<std::string> adds, drops;
-  for (const auto& c : s.cap_add) adds.push_back(BRICK_TRY(capability_name(s.name, c)));
-  for (const auto& c : s.cap_drop) drops.push_back(BRICK_TRY(capability_name(s.name, c)));
-  auto has = [](const std::vector<std::string>& v, std::string_view x) {
-    return std::find(v.begin(), v.end(), x) != v.end();
-  };
-  if (privileged || has(adds, "ALL")) return all_capabilities();
-  std::vector<std::string> caps;
-  if (!has(drops, "ALL")) {
-    for (const auto& c : runtime::default_capabilities())
-      if (!has(drops, c)) caps.push_back(c);
-  }
-  for (const auto& c : adds)
-    if (!has(caps, c)) caps.push_back(c);
-  return caps;
-}
-
-// Docker's merge of image config and container config (daemon/commit.go):
-// an empty entrypoint takes the image's Cmd when no command is given and the
-// image's Entrypoint when none was written at all; a non-empty entrypoint
-// replaces the image's and drops its Cmd.
-std::vector<std::string> process_args(const compose::Service& s, const images::ImageConfig& image) {
-  std::vector<std::string> entrypoint = s.entrypoint.value_or(std::vector<std::string>{});
-  std::vector<std::string> cmd = s.command.value_or(std::vector<std::string>{});
-  if (entrypoint.empty()) {
-    if (cmd.empty()) cmd = image.cmd;
-    if (!s.entrypoint) entrypoint = image.entrypoint;
-  }
-  entrypoint.insert(entrypoint.end(), cmd.begin(), cmd.end());
-  return entrypoint;
-}
-
-// docker's CreateDaemonEnvironment: PATH, HOSTNAME and (with a tty) TERM,
-// then the image's Env and the service's environment, each replacing a key in
-// place or appending it (ReplaceOrAppendEnvValues). A key without a value was
-// not in brick's environment when the project loaded: it is left out.
-std::vector<std::string> environment(const compose::Service& s, const images::ImageConfig& image,
-                                     const std::string& default_path, const std::string& hostname, bool tty) {
-  std::vector<std::string> env = {default_path, "HOSTNAME=" + hostname};
-  if (tty) env.push_back("TERM=xterm");
-  for (const auto& entry : image.env) set_env(env, entry);
-  for (const auto& [key, value] : s.environment)
-    if (value) set_env(env, key + "=" + *value);
-  return env;
-}
-
 bool all_digits(std::string_view s) {
   return !s.empty() && std::all_of(s.begin(), s.end(), [](char c) { return c >= '0' && c <= '9'; });
-}
-
-// `uid[:gid]` in numbers fills the spec; names wait for the runtime, which
-// reads the image's passwd and group files.
-void numeric_user(const std::string& user, runtime::User& out) {
-  auto parts = split(user, ':');
-  if (parts.empty() || parts.size() > 2 || !all_digits(parts[0])) return;
-  if (parts.size() == 2 && !all_digits(parts[1])) return;
-  out.uid = static_cast<uint32_t>(std::stoul(parts[0]));
-  if (parts.size() == 2) out.gid = static_cast<uint32_t>(std::stoul(parts[1]));
-}
-
-Result<std::vector<runtime::Rlimit>> rlimits(const compose::Service& s, const HardLimits& hard_limits,
-                                             std::vector<runtime::Rlimit> base) {
-  for (const auto& [name, limit] : s.ulimits) {
-    const UlimitName* known = nullptr;
-    for (const auto& u : kUlimits)
-      if (name == u.compose) known = &u;
-    std::string what = "service `" + s.name + "`: ulimits." + name;
-    if (!known) return fail(what + ": unknown resource `" + name + "`");
-    if (limit.soft < 0 || limit.hard < 0) return fail(what + ": a limit cannot be negative");
-    if (limit.soft > limit.hard)
-      return fail(what + ": soft limit " + std::to_string(limit.soft) + " is above the hard limit " +
-                  std::to_string(limit.hard));
-    auto cap = hard_limits.find(known->rlimit);
-    if (cap != hard_limits.end() && static_cast<uint64_t>(limit.hard) > cap->second)
-      return fail(what + ": " + std::to_string(limit.hard) + " is above brick's own hard limit " +
-                  std::to_string(cap->second) + " (raising it needs CAP_SYS_RESOURCE)");
-    std::erase_if(base, [&](const runtime::Rlimit& r) { return r.type == known->rlimit; });
-    base.push_back({known->rlimit, static_cast<uint64_t>(limit.hard), static_cast<uint64_t>(limit.soft)});
-  }
-  return base;
 }
 
 Result<RestartPolicy> restart_policy(const compose::Service& s) {
@@ -268,8 +99,8 @@ Result<std::string> signal_name(const std::string& service, const std::string& w
 
 // docker's HostConfig resources from compose (compose's getDeployResources):
 // the service-level fields, then deploy.resources.limits/reservations over them.
-Result<runtime::CgroupResources> resources(const compose::Service& s) {
-  runtime::CgroupResources r;
+engine::Resources resources(const compose::Service& s) {
+  engine::Resources r;
   std::optional<double> cpus = s.cpus;
   std::optional<int64_t> memory = s.mem_limit, reservation = s.mem_reservation, pids = s.pids_limit;
   if (s.deploy) {
@@ -280,22 +111,39 @@ Result<runtime::CgroupResources> resources(const compose::Service& s) {
     const auto& res = s.deploy->reservations;
     if (res.memory && *res.memory != 0) reservation = res.memory;
   }
-  if (memory && *memory > 0) r.memory_limit = *memory;
+  if (memory && *memory > 0) r.memory = *memory;
   if (reservation && *reservation > 0) r.memory_reservation = *reservation;
   if (s.memswap_limit && *s.memswap_limit != 0) r.memory_swap = *s.memswap_limit;
   if (s.cpu_shares && *s.cpu_shares > 0) r.cpu_shares = static_cast<uint64_t>(*s.cpu_shares);
   if (s.cpuset) r.cpuset_cpus = *s.cpuset;
   if (pids && *pids != 0) r.pids_limit = *pids;
-  if (cpus && *cpus > 0) {
-    if ((s.cpu_period && *s.cpu_period != 0) || (s.cpu_quota && *s.cpu_quota != 0))
-      return fail("service `" + s.name + "`: cpus cannot be combined with cpu_period or cpu_quota");
-    // docker's NanoCPUs: a quota of cpus periods of 100 ms.
-    r.cpu_period = 100000;
-    r.cpu_quota = static_cast<int64_t>(std::llround(*cpus * 100000));
-  } else {
-    if (s.cpu_period && *s.cpu_period > 0) r.cpu_period = static_cast<uint64_t>(*s.cpu_period);
-    if (s.cpu_quota && *s.cpu_quota != 0) r.cpu_quota = *s.cpu_quota;
-  }
+  if (cpus && *cpus > 0) r.cpus = *cpus;
+  if (s.cpu_period && *s.cpu_period > 0) r.cpu_period = static_cast<uint64_t>(*s.cpu_period);
+  if (s.cpu_quota && *s.cpu_quota != 0) r.cpu_quota = *s.cpu_quota;
+  if (s.shm_size && *s.shm_size > 0) r.shm_size = *s.shm_size;
+  return r;
+}
+
+// A service's per-container options as the engine's request. A key of
+// `environment` without a value was not in brick's environment when the
+// project loaded: it is left out. A relative `seccomp=FILE` is read from
+// the project directory, as docker compose reads it.
+engine::ContainerRequest container_request(const compose::Project& p, const compose::Service& s) {
+  engine::ContainerRequest r;
+  r.entrypoint = s.entrypoint;
+  r.cmd = s.command;
+  r.working_dir = s.working_dir.value_or("");
+  for (const auto& [key, value] : s.environment)
+    if (value) r.env.push_back(key + "=" + *value);
+  r.tty = s.tty.value_or(false);
+  for (const auto& [name, limit] : s.ulimits) r.ulimits.push_back({name, limit.soft, limit.hard});
+  r.cap_add = s.cap_add;
+  r.cap_drop = s.cap_drop;
+  r.privileged = s.privileged.value_or(false);
+  r.security_opt = s.security_opt;
+  r.security_opt_dir = p.working_dir;
+  r.read_only = s.read_only.value_or(false);
+  r.resources = resources(s);
   return r;
 }
 
@@ -592,15 +440,6 @@ std::string container_name(const std::string& project, const compose::Service& s
   return project + "-" + service.name + "-" + std::to_string(number);
 }
 
-HardLimits host_hard_limits() {
-  HardLimits out;
-  for (const auto& u : kUlimits) {
-    struct rlimit rl {};
-    if (getrlimit(u.resource, &rl) == 0 && rl.rlim_max != RLIM_INFINITY) out[u.rlimit] = rl.rlim_max;
-  }
-  return out;
-}
-
 Result<DesiredContainer> translate(const TranslateInput& in) {
   const compose::Project& project = *in.project;
   const compose::Service& s = *in.service;
@@ -614,62 +453,30 @@ Result<DesiredContainer> translate(const TranslateInput& in) {
   c.image_id = in.image_id;
 
   runtime::ContainerSpec spec = runtime::default_spec();
-  spec.process.args = process_args(s, image);
+  engine::ContainerRequest request = container_request(project, s);
+  spec.process.args = engine::process_args(image.entrypoint, image.cmd, request);
   if (spec.process.args.empty())
     return fail("service `" + s.name + "`: no command specified (neither the service nor its image sets one)");
-  spec.process.cwd = s.working_dir.value_or(image.working_dir.empty() ? "/" : image.working_dir);
-  if (spec.process.cwd.empty() || spec.process.cwd[0] != '/')
-    return fail("service `" + s.name + "`: working_dir `" + spec.process.cwd + "` is not an absolute path");
+  BRICK_TRY_CTX(engine::with_working_dir(spec, image.working_dir, request), "service `" + s.name + "`");
   c.user = s.user.value_or(image.user);
-  numeric_user(c.user, spec.process.user);
   c.group_add = s.group_add;
   c.tty = s.tty.value_or(false);
   c.stdin_open = s.stdin_open.value_or(false);
   spec.process.terminal = c.tty;
-
-  std::vector<runtime::Rlimit> limits = BRICK_TRY(rlimits(s, in.hard_limits, spec.process.rlimits));
-  spec.process.rlimits = std::move(limits);
-
   c.privileged = s.privileged.value_or(false);
-  std::vector<std::string> caps = BRICK_TRY(capabilities(s, c.privileged));
-  spec.process.capabilities = {caps, caps, {}, caps, {}};
-  if (c.privileged) {
-    // docker: every device allowed, nothing masked or read-only under
-    // /proc, /sys writable.
-    spec.linux.resources.devices = {runtime::DeviceRule{true, 'a', -1, -1, "rwm"}};
-    spec.linux.masked_paths.clear();
-    spec.linux.readonly_paths.clear();
-    for (auto& m : spec.mounts)
-      if (m.destination == "/sys") std::erase(m.options, "ro");
-  }
-  for (const auto& opt : s.security_opt)
-    if (opt == "no-new-privileges:false") spec.process.no_new_privileges = false;
-
   if (s.hostname)
     spec.hostname = *s.hostname;
   else
     spec.hostname = in.container_id.empty() ? c.name : in.container_id.substr(0, 12);
-  std::string default_path = "PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin";
-  for (const auto& e : spec.process.env)
-    if (starts_with(e, "PATH=")) default_path = e;
-  spec.process.env = environment(s, image, default_path, spec.hostname, c.tty);
+
+  // docker's per-container rules, the same as `brick run`'s (engine/).
+  request.user = c.user;
+  request.hostname = spec.hostname;
+  engine::HostFacts host = engine::host_facts();
+  host.hard_limits = in.hard_limits;
+  c.warnings = BRICK_TRY_CTX(engine::apply_request(spec, request, image.env, host), "service `" + s.name + "`");
   BRICK_TRY(network_sysctls(project, s));
   for (const auto& [k, v] : s.sysctls) spec.linux.sysctl[k] = v;
-  if (s.shm_size && *s.shm_size > 0) {
-    for (auto& m : spec.mounts) {
-      if (m.destination != "/dev/shm") continue;
-      std::erase_if(m.options, [](const std::string& o) { return starts_with(o, "size="); });
-      m.options.push_back("size=" + std::to_string(*s.shm_size));
-    }
-  }
-  spec.root.readonly = s.read_only.value_or(false);
-  runtime::CgroupResources res = BRICK_TRY(resources(s));
-  // docker's default device allow-list (default_spec's) stays: without it
-  // the device cgroup is left open, and with CAP_MKNOD a container could
-  // make and open any host device node.
-  res.devices = std::move(spec.linux.resources.devices);
-  spec.linux.resources = std::move(res);
-
   c.network_mode = s.network_mode.value_or("");
   c.ipc = s.ipc.value_or("");
   c.pid = s.pid.value_or("");

@@ -3,8 +3,11 @@
 // (restart policy, healthcheck, stop signal) and compose's labels, by which a
 // later run finds and reconciles it.
 //
-// Pure: no files, no syscalls. What the host imposes (the caller's hard
-// rlimits) comes in as data. Volumes, secrets, configs, ports, networks,
+// docker's per-container rules (capabilities, seccomp, security_opt,
+// environment, user, rlimits) are engine/container_request.hpp's, shared with
+// `brick run`. No syscalls beyond reading a `seccomp=FILE` profile, as docker
+// compose reads it; what the host imposes (the caller's hard rlimits) comes
+// in as data. Volumes, secrets, configs, ports, networks,
 // DNS, extra hosts and GPUs come out as requests in their modules' types
 // (volumes/mounts.hpp, net/ports.hpp, net/resolv.hpp, gpu/ledger.hpp) for the
 // caller to carry out; nothing is created here.
@@ -20,6 +23,7 @@
 
 #include "base/error.hpp"
 #include "compose/project.hpp"
+#include "engine/container_request.hpp"
 #include "gpu/ledger.hpp"
 #include "images/image_config.hpp"
 #include "net/ports.hpp"
@@ -69,11 +73,9 @@ struct HealthcheckSpec {
   bool operator==(const HealthcheckSpec&) const = default;
 };
 
-// The caller's hard resource limits, by RLIMIT_* name; a container may not ask
-// for more (raising a hard limit needs CAP_SYS_RESOURCE). Absent: unlimited.
-using HardLimits = std::map<std::string, uint64_t>;
-// This process's hard limits for every resource compose can name.
-HardLimits host_hard_limits();
+// The caller's hard resource limits (engine/container_request.hpp).
+using engine::HardLimits;
+using engine::host_hard_limits;
 
 struct TranslateInput {
   const compose::Project* project = nullptr;
@@ -103,11 +105,9 @@ struct NetworkAttachment {
   bool operator==(const NetworkAttachment&) const = default;
 };
 
-// A host device node given to the container (`devices: [/dev/x:/dev/y:rwm]`).
-struct DeviceMapping {
-  std::string source, target, permissions = "rwm";
-  bool operator==(const DeviceMapping&) const = default;
-};
+// A host device node given to the container (`devices: [/dev/x:/dev/y:rwm]`),
+// mapped at create by engine::with_devices.
+using engine::DeviceMapping;
 
 struct DesiredContainer {
   std::string name;
@@ -153,11 +153,15 @@ struct DesiredContainer {
   std::vector<gpu::GpuRequest> gpus;
   std::vector<std::string> cdi_devices;  // `devices:` entries that are CDI names
   std::vector<DeviceMapping> devices;    // the other `devices:` entries
+  // What the user should be told but does not stop the container (an
+  // apparmor= profile on a host without AppArmor).
+  std::vector<std::string> warnings;
 };
 
 // Fails, naming the service and the field, on: no command at all, a ulimit
-// above the caller's hard limit or soft above hard, an unknown ulimit or
-// restart policy, cpus together with cpu_period/cpu_quota, a volume, secret,
+// above the caller's hard limit or soft above hard, an unknown ulimit,
+// capability or restart policy, a security_opt brick cannot honour or a
+// seccomp profile it cannot read, cpus together with cpu_period/cpu_quota, a volume, secret,
 // config or network the project does not declare, an external secret or
 // config (swarm only), a mount type brick has no support for (npipe,
 // cluster, image), a bad port, tmpfs or extra_hosts entry, a non-GPU device

@@ -39,6 +39,7 @@
 #include "runtime/mounts.hpp"
 #include "runtime/privileges.hpp"
 #include "runtime/pty.hpp"
+#include "runtime/rlimits.hpp"
 #include "runtime/security.hpp"
 
 namespace brick::runtime {
@@ -179,18 +180,6 @@ Result<std::string> checked_destination(const std::string& path) {
     if (part == "..") return fail("`" + path + "` contains `..`");
   return path;
 }
-
-const struct {
-  const char* name;
-  int resource;
-} kRlimits[] = {
-    {"RLIMIT_AS", RLIMIT_AS},           {"RLIMIT_CORE", RLIMIT_CORE},         {"RLIMIT_CPU", RLIMIT_CPU},
-    {"RLIMIT_DATA", RLIMIT_DATA},       {"RLIMIT_FSIZE", RLIMIT_FSIZE},       {"RLIMIT_LOCKS", RLIMIT_LOCKS},
-    {"RLIMIT_MEMLOCK", RLIMIT_MEMLOCK}, {"RLIMIT_MSGQUEUE", RLIMIT_MSGQUEUE}, {"RLIMIT_NICE", RLIMIT_NICE},
-    {"RLIMIT_NOFILE", RLIMIT_NOFILE},   {"RLIMIT_NPROC", RLIMIT_NPROC},       {"RLIMIT_RSS", RLIMIT_RSS},
-    {"RLIMIT_RTPRIO", RLIMIT_RTPRIO},   {"RLIMIT_RTTIME", RLIMIT_RTTIME},     {"RLIMIT_SIGPENDING", RLIMIT_SIGPENDING},
-    {"RLIMIT_STACK", RLIMIT_STACK},
-};
 
 // The host device nodes every container gets (docker's defaults), probed
 // once: which of them exist does not change while brick runs, and spawn is
@@ -341,11 +330,9 @@ Result<Plan> make_plan(const ContainerSpec& spec, const SpawnOptions& options) {
   plan.hostname = spec.hostname;
 
   for (const Rlimit& r : spec.process.rlimits) {
-    int resource = -1;
-    for (const auto& known : kRlimits)
-      if (r.type == known.name) resource = known.resource;
-    if (resource < 0) return fail("unknown rlimit `" + r.type + "`");
-    plan.rlimits.push_back({resource, {r.soft, r.hard}});
+    const RlimitName* known = rlimit_by_spec_name(r.type);
+    if (!known) return fail("unknown rlimit `" + r.type + "`");
+    plan.rlimits.push_back({known->resource, {r.soft, r.hard}});
   }
   plan.privileges = BRICK_TRY(plan_privileges(spec.process, spec.linux));
   plan.init = options.init;

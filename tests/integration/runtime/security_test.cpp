@@ -17,6 +17,8 @@
 
 #include "base/file.hpp"
 #include "base/temp_dir.hpp"
+#include "engine/container_request.hpp"
+#include "engine/spec_options.hpp"
 #include "integration/busybox.hpp"
 #include "runtime/capabilities.hpp"
 #include "runtime/cgroup.hpp"
@@ -74,7 +76,10 @@ TEST_CASE("docker's default capabilities, no_new_privs and seccomp filter", "[se
 TEST_CASE("cap_drop ALL leaves nothing; cap_add adds; seccomp=unconfined turns the filter off", "[security]") {
   TempDir rootfs = busybox_rootfs();
   ContainerSpec spec = spec_for(rootfs, {"cat", "/proc/self/status"});
-  REQUIRE(apply_security_options(spec, SecurityOptions{{}, {"ALL"}, false, {}}));
+  engine::ContainerRequest drop_all;
+  drop_all.cap_drop = {"ALL"};
+  REQUIRE(engine::with_capabilities(spec, drop_all, engine::host_facts()));
+  REQUIRE(engine::with_security_opts(spec, drop_all, engine::host_facts()));
   auto none = run_container(spec);
   REQUIRE(none);
   INFO(none->output);
@@ -83,8 +88,12 @@ TEST_CASE("cap_drop ALL leaves nothing; cap_add adds; seccomp=unconfined turns t
   CHECK(status_line(none->output, "Seccomp") == "2");
 
   spec = spec_for(rootfs, {"cat", "/proc/self/status"});
-  REQUIRE(apply_security_options(
-      spec, SecurityOptions{{"net_admin", "CAP_SYS_PTRACE"}, {"chown"}, false, {"seccomp=unconfined"}}));
+  engine::ContainerRequest some_caps;
+  some_caps.cap_add = {"net_admin", "CAP_SYS_PTRACE"};
+  some_caps.cap_drop = {"chown"};
+  some_caps.security_opt = {"seccomp=unconfined"};
+  REQUIRE(engine::with_capabilities(spec, some_caps, engine::host_facts()));
+  REQUIRE(engine::with_security_opts(spec, some_caps, engine::host_facts()));
   auto some = run_container(spec);
   REQUIRE(some);
   INFO(some->output);

@@ -188,44 +188,6 @@ TEST_CASE("docker-format seccomp profiles: includes, excludes, archMap, errors",
   CHECK_FALSE(parse_docker_seccomp_profile(R"({"syscalls": [{"names": "read"}]})", {}));
 }
 
-TEST_CASE("security options: seccomp files, unconfined, privileged, no-new-privileges", "[security]") {
-  ContainerSpec spec = default_spec();
-  REQUIRE(spec.linux.seccomp);
-  CHECK(*spec.linux.seccomp == default_seccomp(default_capabilities()));
-
-  REQUIRE(apply_security_options(spec, SecurityOptions{{"SYS_ADMIN"}, {}, false, {}}));
-  REQUIRE(spec.linux.seccomp);
-  CHECK(rules_for(*spec.linux.seccomp, "mount").size() == 1);
-  CHECK(contains(spec.process.capabilities.bounding, "CAP_SYS_ADMIN"));
-
-  REQUIRE(
-      apply_security_options(spec, SecurityOptions{{}, {}, false, {"seccomp=unconfined", "no-new-privileges:false"}}));
-  CHECK_FALSE(spec.linux.seccomp);
-  CHECK_FALSE(spec.process.no_new_privileges);
-
-  auto dir = TempDir::create("brick-seccomp");
-  REQUIRE(dir);
-  REQUIRE(write_file_atomic(dir->path() + "/p.json",
-                            R"({"defaultAction": "SCMP_ACT_ALLOW", "syscalls": [{"names": ["chmod"],
-                                "action": "SCMP_ACT_ERRNO"}]})"));
-  REQUIRE(apply_security_options(spec, SecurityOptions{{}, {}, false, {"seccomp=" + dir->path() + "/p.json"}}));
-  REQUIRE(spec.linux.seccomp);
-  CHECK(spec.linux.seccomp->default_action == "SCMP_ACT_ALLOW");
-
-  ContainerSpec privileged = default_spec();
-  REQUIRE(apply_security_options(privileged, SecurityOptions{{}, {}, true, {}}));
-  CHECK_FALSE(privileged.linux.seccomp);
-  CHECK(privileged.process.capabilities.bounding == all_capabilities());
-  CHECK(privileged.linux.masked_paths.empty());
-
-  auto missing = apply_security_options(spec, SecurityOptions{{}, {}, false, {"seccomp=/no/such/profile.json"}});
-  REQUIRE_FALSE(missing);
-  CHECK(missing.error().message().starts_with("security_opt `seccomp=/no/such/profile.json`"));
-  auto unknown = apply_security_options(spec, SecurityOptions{{}, {}, false, {"apparmor=docker-default"}});
-  REQUIRE_FALSE(unknown);
-  CHECK(unknown.error().message() == "security_opt `apparmor=docker-default`: brick does not manage apparmor profiles");
-}
-
 TEST_CASE("seccomp survives a config.json round trip", "[seccomp]") {
   ContainerSpec spec = default_spec();
   auto back = parse_spec(spec_to_json(spec));
