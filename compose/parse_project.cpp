@@ -163,8 +163,9 @@ void parse_objects(const Node& root, std::string_view key, Reader& r, std::strin
   const Node* node = root.find(key);
   std::string path(key);
   if (!node || node->is_null() || !r.expect_mapping(*node, path)) return;
+  // Every key here names an object, `x-` ones included: only top-level keys
+  // and keys inside an object are extensions (compose-go).
   for (const Entry& e : node->entries) {
-    if (starts_with(e.key, "x-")) continue;
     std::string p = key_path(path, e.key);
     check_name(r, e, p, what);
     out.emplace(e.key, parse(e, p));
@@ -328,8 +329,7 @@ static Project parse_project_unsorted(const Node& root, const ParseContext& ctx,
   Node no_services = Node::mapping(root.mark);
   if (!services || services->is_null()) services = &no_services;
   if (!r.expect_mapping(*services, "services")) return p;
-  for (const Entry& e : services->entries) {
-    if (starts_with(e.key, "x-")) continue;
+  for (const Entry& e : services->entries) {  // `x-web` is a service, not an extension
     std::string path = key_path("services", e.key);
     check_name(r, e, path, "service");
     if (!e.value.is_null() && !e.value.is_mapping()) {
