@@ -1,0 +1,208 @@
+// Issue 22: where compose-go (docker compose v2's loader) and brick used to
+// disagree. Each case is the exact input and the exact `config` output (or
+// error) compose-go gives.
+#include <map>
+
+#include "base/temp_dir.hpp"
+#include "compose/loader.hpp"
+#include "compose/serialize.hpp"
+#include "loader_test_util.hpp"
+
+using namespace brick;
+using namespace brick::compose;
+using brick::compose::testing::write;
+
+namespace {
+
+struct Config {
+  bool ok = false;
+  std::string text;  // `config` output, or the error as the CLI prints it (without `brick: `)
+  std::string warnings;
+};
+
+// `brick compose -p demo config` in a directory holding `files`.
+Config config_of(const std::map<std::string, std::string>& files, bool interpolate = true) {
+  auto dir = TempDir::create("brick-parity");
+  REQUIRE(dir.has_value());
+  for (const auto& [name, content] : files) write(dir->path(), name, content);
+  LoadOptions o;
+  o.working_directory = dir->path();
+  o.environment = {{"HOME", "/root"}};
+  o.project_name = "demo";
+  o.interpolate = interpolate;
+  auto loaded = load_project(o);
+  Config out;
+  if (!loaded) {
+    out.text = loaded.error().full();
+    return out;
+  }
+  out.ok = true;
+  out.text = to_yaml(to_json(loaded->project));
+  for (const auto& w : loaded->warnings) out.warnings += w.str() + "\n";
+  return out;
+}
+
+}  // namespace
+
+TEST_CASE("parity: `x-` names under services, volumes, networks, secrets and configs are objects", "[parity]") {
+  auto c = config_of({{"compose.yaml",
+                       "services:\n"
+                       "  x-foo:\n"
+                       "    image: busybox\n"
+                       "    volumes: [x-data:/d]\n"
+                       "    networks: [x-net]\n"
+                       "    secrets: [x-s]\n"
+                       "    configs: [x-c]\n"
+                       "    x-note: kept as an extension\n"
+                       "volumes: {x-data: {}}\n"
+                       "networks: {x-net: {}}\n"
+                       "secrets: {x-s: {environment: HOME}}\n"
+                       "configs: {x-c: {content: hi}}\n"
+                       "x-top: 1\n"}});
+  INFO(c.text);
+  REQUIRE(c.ok);
+  CHECK(c.text == R"(name: demo
+services:
+  x-foo:
+    configs:
+      - source: x-c
+    image: busybox
+    networks:
+      x-net: null
+    secrets:
+      - source: x-s
+        target: /run/secrets/x-s
+    volumes:
+      - type: volume
+        source: x-data
+        target: /d
+        volume: {}
+    x-note: kept as an extension
+networks:
+  x-net:
+    name: demo_x-net
+volumes:
+  x-data:
+    name: demo_x-data
+secrets:
+  x-s:
+    name: demo_x-s
+    environment: HOME
+configs:
+  x-c:
+    name: demo_x-c
+    content: hi
+x-top: 1
+)");
+}
+
+TEST_CASE("parity: `x-` services merge, extend and are referenced like any other", "[parity]") {
+  auto c = config_of({{"compose.yaml",
+                       "services:\n"
+                       "  x-base: {image: busybox, environment: {A: '1'}}\n"
+                       "  web: {extends: x-base, depends_on: [x-base]}\n"},
+                      {"compose.override.yaml", "services:\n  x-base: {image: alpine}\n"}});
+  INFO(c.text);
+  REQUIRE(c.ok);
+  CHECK(c.text == R"(name: demo
+services:
+  web:
+    depends_on:
+      x-base:
+        condition: service_started
+        required: true
+    environment:
+      A: "1"
+    image: busybox
+    networks:
+      default: null
+  x-base:
+    environment:
+      A: "1"
+    image: alpine
+    networks:
+      default: null
+networks:
+  default:
+    name: demo_default
+)");
+}
+
+TEST_CASE("parity: every document of a `---` stream is merged in order, like -f files", "[parity]") {
+  auto c = config_of({{"compose.yaml",
+                       "services:\n"
+                       "  test:\n"
+                       "    image: nginx:latest\n"
+                       "---\n"
+                       "services:\n"
+                       "  test:\n"
+                       "    image: nginx:override\n"
+                       "---\n"}});
+  INFO(c.text);
+  REQUIRE(c.ok);
+  CHECK(c.text == R"(name: demo
+services:
+  test:
+    image: nginx:override
+    networks:
+      default: null
+networks:
+  default:
+    name: demo_default
+)");
+}
+
+TEST_CASE("parity: later documents keep their own interpolation, include and extends", "[parity]") {
+  auto c = config_of({{"base.yaml", "services:\n  base: {image: alpine}\n"},
+                      {"compose.yaml",
+                       "services:\n"
+                       "  app:\n"
+                       "    extends: {file: base.yaml, service: base}\n"
+                       "---\n"
+                       "services:\n"
+                       "  app:\n"
+                       "    environment:\n"
+                       "      HELLO: ${HOME}\n"}});
+  INFO(c.text);
+  REQUIRE(c.ok);
+  CHECK(c.text == R"(name: demo
+services:
+  app:
+    environment:
+      HELLO: /root
+    image: alpine
+    networks:
+      default: null
+networks:
+  default:
+    name: demo_default
+)");
+}
+
+TEST_CASE("parity: errors in a later document name its line in the file", "[parity]") {
+  const std::string first = "services:\n  test:\n    image: nginx\n---\n";
+  struct Case {
+    std::string second;
+    std::string error;
+  };
+  const Case cases[] = {
+      {"services:\n  test:\n    ports: [\"80:abc\"]\n",
+       "compose.yaml:7:13: services.test.ports[0]: `80:abc` is not a port"},
+      {"services:\n  test:\n    image: \"${X:?need X}\"\n",
+       "compose.yaml:7:12: services.test.image: required variable `X` is missing a value: need X"},
+      {"- a\n", "compose.yaml:5:1: top-level object must be a mapping"},
+      {"services: {a: [}\n", "compose.yaml:5:16: illegal flow end"},
+  };
+  for (const auto& c : cases) {
+    auto got = config_of({{"compose.yaml", first + c.second}});
+    INFO(c.second);
+    CHECK_FALSE(got.ok);
+    CHECK(got.text == c.error);
+  }
+}
+
+TEST_CASE("parity: a stream of empty documents is an empty compose file", "[parity]") {
+  auto c = config_of({{"compose.yaml", "---\n---\n"}});
+  CHECK_FALSE(c.ok);
+  CHECK(c.text == "compose.yaml: empty compose file");
+}
