@@ -206,3 +206,30 @@ TEST_CASE("parity: a stream of empty documents is an empty compose file", "[pari
   CHECK_FALSE(c.ok);
   CHECK(c.text == "compose.yaml: empty compose file");
 }
+
+TEST_CASE("parity: a lone `$` is kept literally, a malformed `${` is still an error", "[parity]") {
+  auto c = config_of({{"compose.yaml",
+                       "services:\n"
+                       "  web:\n"
+                       "    image: busybox\n"
+                       "    command: [sh, -c, \"echo $(date) $'x' $ $1 $\"]\n"}});
+  INFO(c.text);
+  REQUIRE(c.ok);
+  CHECK(c.text == R"(name: demo
+services:
+  web:
+    command:
+      - sh
+      - -c
+      - echo $(date) $'x' $ $1 $
+    image: busybox
+    networks:
+      default: null
+networks:
+  default:
+    name: demo_default
+)");
+  auto bad = config_of({{"compose.yaml", "services:\n  web:\n    image: busybox\n    command: echo $( ${\n"}});
+  CHECK_FALSE(bad.ok);
+  CHECK(bad.text == "compose.yaml:4:14: services.web.command: invalid interpolation format in `echo $( ${`");
+}
