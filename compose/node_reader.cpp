@@ -84,9 +84,14 @@ std::optional<bool> Reader::boolean(const Node& n, const std::string& path) {
     std::string v = to_lower(n.scalar);
     if (v == "true") return true;
     if (v == "false") return false;
-    if (v == "yes" || v == "on" || v == "y" || v == "no" || v == "off" || v == "n") {
-      error(n.mark, path, "expected a boolean, got " + describe(n) + " (YAML 1.2 booleans are `true` and `false`)");
-      return std::nullopt;
+    // YAML 1.1 spellings: compose-go's toBoolean converts them and warns,
+    // in these words, rather than rejecting files written for docker-compose v1.
+    const bool yes = v == "yes" || v == "on" || v == "y";
+    if (yes || v == "no" || v == "off" || v == "n") {
+      warning(n.mark, path,
+              "\"" + n.scalar + "\" for boolean is not supported by YAML 1.2, please use `" + (yes ? "true" : "false") +
+                  "`");
+      return yes;
     }
   }
   error(n.mark, path, "expected a boolean (true or false), got " + describe(n));

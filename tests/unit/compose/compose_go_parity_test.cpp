@@ -233,3 +233,44 @@ networks:
   CHECK_FALSE(bad.ok);
   CHECK(bad.text == "compose.yaml:4:14: services.web.command: invalid interpolation format in `echo $( ${`");
 }
+
+TEST_CASE("parity: YAML 1.1 booleans where a boolean is expected are converted with a warning", "[parity]") {
+  auto c = config_of({{"compose.yaml",
+                       "services:\n"
+                       "  web:\n"
+                       "    image: busybox\n"
+                       "    tty: yes\n"
+                       "    stdin_open: On\n"
+                       "    read_only: N\n"
+                       "    init: off\n"
+                       "    privileged: \"y\"\n"
+                       "    environment:\n"
+                       "      KEEP: yes\n"}});
+  INFO(c.text);
+  REQUIRE(c.ok);
+  CHECK(c.text == R"(name: demo
+services:
+  web:
+    environment:
+      KEEP: "yes"
+    image: busybox
+    init: false
+    networks:
+      default: null
+    privileged: true
+    stdin_open: true
+    tty: true
+networks:
+  default:
+    name: demo_default
+)");
+  CHECK(c.warnings ==
+        "compose.yaml:4:10: services.web.tty: \"yes\" for boolean is not supported by YAML 1.2, please use `true`\n"
+        "compose.yaml:5:17: services.web.stdin_open: \"On\" for boolean is not supported by YAML 1.2, please use "
+        "`true`\n"
+        "compose.yaml:6:16: services.web.read_only: \"N\" for boolean is not supported by YAML 1.2, please use "
+        "`false`\n"
+        "compose.yaml:7:11: services.web.init: \"off\" for boolean is not supported by YAML 1.2, please use `false`\n"
+        "compose.yaml:8:17: services.web.privileged: \"y\" for boolean is not supported by YAML 1.2, please use "
+        "`true`\n");
+}
