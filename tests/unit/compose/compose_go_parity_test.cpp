@@ -274,3 +274,42 @@ networks:
         "compose.yaml:8:17: services.web.privileged: \"y\" for boolean is not supported by YAML 1.2, please use "
         "`true`\n");
 }
+
+TEST_CASE("parity: deploy.restart_policy.condition takes any string, warning about unknown ones", "[parity]") {
+  auto c = config_of({{"compose.yaml",
+                       "services:\n"
+                       "  web:\n"
+                       "    image: busybox\n"
+                       "    deploy:\n"
+                       "      restart_policy: {condition: unless-stopped}\n"
+                       "  job:\n"
+                       "    image: busybox\n"
+                       "    deploy:\n"
+                       "      restart_policy: {condition: sometimes, max_attempts: 3}\n"}});
+  INFO(c.text);
+  REQUIRE(c.ok);
+  CHECK(c.text == R"(name: demo
+services:
+  job:
+    deploy:
+      restart_policy:
+        condition: sometimes
+        max_attempts: 3
+    image: busybox
+    networks:
+      default: null
+  web:
+    deploy:
+      restart_policy:
+        condition: unless-stopped
+    image: busybox
+    networks:
+      default: null
+networks:
+  default:
+    name: demo_default
+)");
+  CHECK(c.warnings ==
+        "compose.yaml:9:35: services.job.deploy.restart_policy.condition: `sometimes` is not a restart condition brick "
+        "knows (none, on-failure, any, no, always, unless-stopped); starting the service will fail\n");
+}
