@@ -397,7 +397,7 @@ Result<MergedTree> load_merged_tree(const LoadOptions& options) {
 Result<LoadedProject> load_project(const LoadOptions& options) {
   MergedTree tree = BRICK_TRY(load_merged_tree(options));
   Diagnostics diags;
-  ParseContext ctx{tree.project_name, tree.inputs.project_dir, tree.inputs.environment};
+  ParseContext ctx{tree.project_name, tree.inputs.project_dir, tree.inputs.environment, options.interpolate};
   Project project = parse_project(tree.root, ctx, diags);
   if (diags.has_errors()) return fail(diags.to_error());
   project.name = tree.project_name;

@@ -28,6 +28,15 @@ std::optional<std::string> out_of_range_port(const std::string& spec) {
 
 }  // namespace
 
+bool ports_need_interpolation(const Node& node) {
+  if (!node.is_sequence()) return false;
+  for (const Node& item : node.items)
+    if (item.is_scalar() && item.scalar.find('$') != std::string::npos &&
+        (out_of_range_port(item.scalar) || !parse_port_short(item.scalar)))
+      return true;
+  return false;
+}
+
 std::vector<PortConfig> parse_ports(const Node& node, const std::string& path, Reader& r) {
   std::vector<PortConfig> out;
   if (node.is_null() || !r.expect_sequence(node, path)) return out;

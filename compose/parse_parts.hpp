@@ -25,6 +25,9 @@ OptionalStringMap parse_env_files(const Node& node, const std::string& path, con
 
 // parse_mounts.cpp
 std::vector<PortConfig> parse_ports(const Node& node, const std::string& path, Reader& r);
+// True when a short-syntax entry holds a `$` and is not a port as written:
+// only interpolation could make it one.
+bool ports_need_interpolation(const Node& node);
 // Relative bind sources are resolved against the working directory.
 std::vector<ServiceVolume> parse_volumes(const Node& node, const std::string& path, const ParseContext& ctx, Reader& r);
 

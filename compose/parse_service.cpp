@@ -343,7 +343,13 @@ Service parse_service(const std::string& name, const Node& node, const std::stri
        }},
       {"env_file",
        [&](const Node& v, const std::string& p) { env_from_files = parse_env_files(v, p, ctx, r, s.env_files); }},
-      {"ports", [&](const Node& v, const std::string& p) { s.ports = parse_ports(v, p, r); }},
+      {"ports",
+       [&](const Node& v, const std::string& p) {
+         if (!ctx.interpolated && ports_need_interpolation(v))
+           s.ports_as_written = v;
+         else
+           s.ports = parse_ports(v, p, r);
+       }},
       {"expose", list(s.expose)},
       {"volumes", [&](const Node& v, const std::string& p) { s.volumes = parse_volumes(v, p, ctx, r); }},
       {"volumes_from", list(s.volumes_from)},

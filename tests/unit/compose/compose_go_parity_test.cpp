@@ -313,3 +313,47 @@ networks:
         "compose.yaml:9:35: services.job.deploy.restart_policy.condition: `sometimes` is not a restart condition brick "
         "knows (none, on-failure, any, no, always, unless-stopped); starting the service will fail\n");
 }
+
+TEST_CASE("parity: config --no-interpolate prints a port that needs interpolation back as written", "[parity]") {
+  const std::map<std::string, std::string> files = {{"compose.yaml",
+                                                     "services:\n"
+                                                     "  web:\n"
+                                                     "    image: nginx\n"
+                                                     "    ports:\n"
+                                                     "      - \"${P:-8080}:80\"\n"
+                                                     "      - 443:443\n"
+                                                     "  api:\n"
+                                                     "    image: nginx\n"
+                                                     "    ports: [\"9000:9000\"]\n"}};
+  auto c = config_of(files, /*interpolate=*/false);
+  INFO(c.text);
+  REQUIRE(c.ok);
+  // Like compose-go's ports transform: a list with an entry it cannot parse
+  // stays as written, a list it can parse gets the long form.
+  CHECK(c.text == R"(name: demo
+services:
+  api:
+    image: nginx
+    networks:
+      default: null
+    ports:
+      - mode: ingress
+        target: 9000
+        published: "9000"
+        protocol: tcp
+  web:
+    image: nginx
+    networks:
+      default: null
+    ports:
+      - ${P:-8080}:80
+      - 443:443
+networks:
+  default:
+    name: demo_default
+)");
+  // Interpolated, the same file gives a real port.
+  auto i = config_of(files);
+  REQUIRE(i.ok);
+  CHECK(i.text.find("        target: 80\n        published: \"8080\"\n") != std::string::npos);
+}
