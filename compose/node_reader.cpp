@@ -290,8 +290,12 @@ Result<std::vector<std::string>> split_shell_words(std::string_view text) {
 std::optional<uint32_t> Reader::file_mode(const Node& n, const std::string& path) {
   auto s = str(n, path);
   if (!s) return std::nullopt;
-  bool decimal = !n.quoted && !starts_with(*s, "0");
-  auto mode = parse_file_mode(*s, decimal);
+  // `0o440` is YAML 1.2's octal integer, which compose-go's parser reads.
+  std::string_view digits = *s;
+  const bool go_octal = !n.quoted && starts_with(*s, "0o") && s->size() > 2;
+  if (go_octal) digits.remove_prefix(2);
+  bool decimal = !go_octal && !n.quoted && !starts_with(*s, "0");
+  auto mode = parse_file_mode(digits, decimal);
   if (!mode) {
     error(n.mark, path, "`" + *s + "` is not a file mode: " + mode.error().message());
     return std::nullopt;

@@ -357,3 +357,27 @@ networks:
   REQUIRE(i.ok);
   CHECK(i.text.find("        target: 80\n        published: \"8080\"\n") != std::string::npos);
 }
+
+TEST_CASE("parity: `mode: 0o440` (YAML 1.2 octal) is the same mode as `0440`", "[parity]") {
+  auto yaml = [](const std::string& mode) {
+    return "services:\n"
+           "  web:\n"
+           "    image: busybox\n"
+           "    secrets: [{source: s, mode: " +
+           mode +
+           "}]\n"
+           "    configs: [{source: c, mode: " +
+           mode +
+           "}]\n"
+           "secrets: {s: {environment: HOME}}\n"
+           "configs: {c: {content: x}}\n";
+  };
+  auto go = config_of({{"compose.yaml", yaml("0o440")}});
+  auto classic = config_of({{"compose.yaml", yaml("0440")}});
+  INFO(go.text);
+  REQUIRE(go.ok);
+  CHECK(go.text == classic.text);
+  CHECK(go.text.find("        mode: \"0440\"\n") != std::string::npos);
+  auto quoted = config_of({{"compose.yaml", yaml("\"0o440\"")}});
+  CHECK_FALSE(quoted.ok);
+}
