@@ -338,8 +338,19 @@ static Project parse_project_unsorted(const Node& root, const ParseContext& ctx,
     }
     Service s = parse_service(e.key, e.value, path, ctx, r);
     s.mark = e.key_mark;
-    if (!s.image && !s.build)
-      r.error(e.key_mark, path, "service `" + e.key + "` has neither an `image` nor a `build` to make one");
+    if (!s.image && !s.build) {
+      // compose hands a `provider:` service to a plugin instead of running a
+      // container; say that, not that the image is missing.
+      const Node* provider = e.value.find("provider");
+      const Node* type = provider ? provider->find("type") : nullptr;
+      if (provider)
+        r.error(e.key_mark, path,
+                "service `" + e.key + "` is run by " +
+                    (type && type->is_scalar() ? "the provider `" + type->scalar + "`" : std::string("a provider")) +
+                    ", which brick does not support: give it an `image` or a `build`, or run it outside brick");
+      else
+        r.error(e.key_mark, path, "service `" + e.key + "` has neither an `image` nor a `build` to make one");
+    }
     // No networks and no network_mode: the service is on the project's
     // default network, which `docker compose config` spells out.
     if (s.networks.empty() && !s.network_mode) s.networks.emplace("default", std::nullopt);

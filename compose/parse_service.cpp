@@ -30,7 +30,7 @@ namespace {
 constexpr std::string_view kUnsupported[] = {
     "attach",         "blkio_config",        "cpu_count",      "cpu_percent", "cpu_rt_period", "cpu_rt_runtime",
     "develop",        "device_cgroup_rules", "label_file",     "post_start",  "pre_stop",      "provider",
-    "use_api_socket", "userns_mode",         "volumes_driver", "models"};
+    "use_api_socket", "userns_mode",         "volumes_driver", "models",      "pre_start"};
 // Features of Windows or swarm.
 constexpr std::string_view kSwarmOnly[] = {"credential_spec", "isolation"};
 

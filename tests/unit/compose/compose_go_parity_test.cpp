@@ -381,3 +381,32 @@ TEST_CASE("parity: `mode: 0o440` (YAML 1.2 octal) is the same mode as `0440`", "
   auto quoted = config_of({{"compose.yaml", yaml("\"0o440\"")}});
   CHECK_FALSE(quoted.ok);
 }
+
+TEST_CASE("parity: a `provider:` service gets a message about providers, `pre_start` loads", "[parity]") {
+  auto c = config_of({{"compose.yaml",
+                       "services:\n"
+                       "  db:\n"
+                       "    provider:\n"
+                       "      type: awesomecloud\n"
+                       "      options: {type: mysql}\n"
+                       "  web:\n"
+                       "    image: nginx\n"
+                       "    pre_start:\n"
+                       "      - command: [echo, hi]\n"}});
+  CHECK_FALSE(c.ok);
+  CHECK(c.text ==
+        "compose.yaml:2:3: services.db: service `db` is run by the provider `awesomecloud`, which brick does not "
+        "support: give it an `image` or a `build`, or run it outside brick");
+
+  auto hooks = config_of({{"compose.yaml",
+                           "services:\n"
+                           "  web:\n"
+                           "    image: nginx\n"
+                           "    pre_start:\n"
+                           "      - command: [echo, hi]\n"}});
+  INFO(hooks.text);
+  REQUIRE(hooks.ok);
+  CHECK(hooks.warnings ==
+        "compose.yaml:5:7: services.web.pre_start: `pre_start` is not supported by brick and is "
+        "ignored\n");
+}
