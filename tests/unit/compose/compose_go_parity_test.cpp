@@ -410,3 +410,44 @@ TEST_CASE("parity: a `provider:` service gets a message about providers, `pre_st
         "compose.yaml:5:7: services.web.pre_start: `pre_start` is not supported by brick and is "
         "ignored\n");
 }
+
+TEST_CASE("parity: a short-syntax volume target is cleaned like Go's path.Clean", "[parity]") {
+  auto c = config_of({{"compose.yaml",
+                       "services:\n"
+                       "  web:\n"
+                       "    image: busybox\n"
+                       "    volumes:\n"
+                       "      - data:/app/data/\n"
+                       "      - /srv/logs://var//log/./app/../app/\n"
+                       "      - /scratch/\n"
+                       "volumes:\n"
+                       "  data: {}\n"}});
+  INFO(c.text);
+  REQUIRE(c.ok);
+  CHECK(c.text == R"(name: demo
+services:
+  web:
+    image: busybox
+    networks:
+      default: null
+    volumes:
+      - type: volume
+        source: data
+        target: /app/data
+        volume: {}
+      - type: bind
+        source: /srv/logs
+        target: /var/log/app
+        bind:
+          create_host_path: true
+      - type: volume
+        target: /scratch
+        volume: {}
+networks:
+  default:
+    name: demo_default
+volumes:
+  data:
+    name: demo_data
+)");
+}
