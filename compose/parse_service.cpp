@@ -402,7 +402,13 @@ Service parse_service(const std::string& name, const Node& node, const std::stri
       {"stop_signal", text(s.stop_signal)},
       {"stop_grace_period", [&](const Node& v, const std::string& p) { s.stop_grace_period = r.duration(v, p); }},
       {"devices", [&](const Node& v, const std::string& p) { s.devices = parse_devices(v, p, r); }},
-      {"dns", one_or_list(s.dns)},
+      {"dns",
+       [&](const Node& v, const std::string& p) {
+         // compose-go's OmitEmpty drops empty `dns` entries, so an unset
+         // `dns: ${DNS}` means no DNS setting rather than `[""]`.
+         s.dns = r.string_or_list(v, p);
+         std::erase(s.dns, std::string());
+       }},
       {"dns_search", one_or_list(s.dns_search)},
       {"dns_opt", list(s.dns_opt)},
       {"extra_hosts", [&](const Node& v, const std::string& p) { s.extra_hosts = parse_extra_hosts(v, p, r); }},

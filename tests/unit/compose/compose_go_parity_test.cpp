@@ -451,3 +451,28 @@ volumes:
     name: demo_data
 )");
 }
+
+TEST_CASE("parity: empty `dns` entries (an unset variable) are omitted", "[parity]") {
+  auto c = config_of({{"compose.yaml",
+                       "services:\n"
+                       "  a: {image: busybox, dns: \"${UNSET_DNS}\"}\n"
+                       "  b: {image: busybox, dns: [\"\", 1.1.1.1, \"${UNSET_DNS}\"]}\n"}});
+  INFO(c.text);
+  REQUIRE(c.ok);
+  CHECK(c.text == R"(name: demo
+services:
+  a:
+    image: busybox
+    networks:
+      default: null
+  b:
+    dns:
+      - 1.1.1.1
+    image: busybox
+    networks:
+      default: null
+networks:
+  default:
+    name: demo_default
+)");
+}
