@@ -162,6 +162,10 @@ ServiceVolume parse_volume_long(const Node& item, const std::string& p, Reader& 
               }),
           sub("image", {{"subpath", [&](const Node& v, const std::string& vp) { vol.volume_subpath = r.str(v, vp); }}}),
       });
+  // compose-go's defaultVolumeBind: a `bind:` mapping that does not say
+  // otherwise creates a missing host path, as the short syntax does.
+  if (const Node* bind = item.find("bind"); bind && bind->is_mapping() && !bind->find("create_host_path"))
+    vol.bind_create_host_path = true;
   if (item.is_mapping()) {
     if (!item.find("type")) r.error(item.mark, p, "a volume needs a `type` (bind, volume, tmpfs, ...)");
     if (vol.target.empty()) r.error(item.mark, p, "a volume needs a `target`");

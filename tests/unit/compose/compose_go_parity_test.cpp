@@ -476,3 +476,40 @@ networks:
     name: demo_default
 )");
 }
+
+TEST_CASE("parity: a long-syntax `bind:` defaults create_host_path to true", "[parity]") {
+  auto c = config_of({{"compose.yaml",
+                       "services:\n"
+                       "  web:\n"
+                       "    image: busybox\n"
+                       "    volumes:\n"
+                       "      - {type: bind, source: /srv/a, target: /a, bind: {propagation: rslave}}\n"
+                       "      - {type: bind, source: /srv/b, target: /b, bind: {create_host_path: false}}\n"
+                       "      - {type: bind, source: /srv/c, target: /c}\n"}});
+  INFO(c.text);
+  REQUIRE(c.ok);
+  CHECK(c.text == R"(name: demo
+services:
+  web:
+    image: busybox
+    networks:
+      default: null
+    volumes:
+      - type: bind
+        source: /srv/a
+        target: /a
+        bind:
+          propagation: rslave
+          create_host_path: true
+      - type: bind
+        source: /srv/b
+        target: /b
+        bind: {}
+      - type: bind
+        source: /srv/c
+        target: /c
+networks:
+  default:
+    name: demo_default
+)");
+}
