@@ -146,7 +146,15 @@ FileObject parse_file_object(const Entry& e, const std::string& path, const Pars
   else
     r.dispatch(e.value, path, fields);
   int sources = f.file.has_value() + f.environment.has_value() + f.content.has_value() + f.external;
-  if (e.value.is_mapping() && sources != 1)
+  const std::string what = configs ? "config" : "secret";
+  if (e.value.is_mapping() && sources == 0 && e.value.find("driver"))
+    // A driver-only secret lives in a swarm (or a plugin) that makes it;
+    // one host has nothing to read it from.
+    r.error(e.value.mark, path,
+            what + " `" + e.key + "` comes only from a `driver`, which is not supported on one host: give it a " +
+                (configs ? "`file`, `environment` or `content`" : "`file` or `environment`") +
+                ", or mark it `external`");
+  else if (e.value.is_mapping() && sources != 1)
     r.error(e.value.mark, path,
             std::string(sources == 0 ? "needs" : "must have only one of") +
                 (configs ? " `file`, `environment`, `content` or `external`" : " `file`, `environment` or `external`"));

@@ -513,3 +513,16 @@ networks:
     name: demo_default
 )");
 }
+
+TEST_CASE("parity: a secret with only a `driver` is a clear error naming it", "[parity]") {
+  auto c = config_of({{"compose.yaml",
+                       "services:\n"
+                       "  web: {image: nginx, secrets: [vault]}\n"
+                       "secrets:\n"
+                       "  vault:\n"
+                       "    driver: hashicorp\n"}});
+  CHECK_FALSE(c.ok);
+  CHECK(c.text ==
+        "compose.yaml:5:5: secrets.vault: secret `vault` comes only from a `driver`, which is not supported on one "
+        "host: give it a `file` or `environment`, or mark it `external`");
+}
