@@ -22,6 +22,9 @@ Service parse_service(const std::string& name, const Node& node, const std::stri
 // later files overriding earlier ones; records the absolute paths read.
 OptionalStringMap parse_env_files(const Node& node, const std::string& path, const ParseContext& ctx, Reader& r,
                                   std::vector<std::string>& files_read);
+// Reads every `label_file:` entry (a path or a list of paths) in dotenv
+// format, later files overriding earlier ones.
+StringMap parse_label_files(const Node& node, const std::string& path, const ParseContext& ctx, Reader& r);
 
 // parse_mounts.cpp
 std::vector<PortConfig> parse_ports(const Node& node, const std::string& path, Reader& r);

@@ -27,10 +27,10 @@ namespace {
 // Keys the Compose Specification allows on a service that brick does not
 // act on (yet): loading succeeds, with a warning, rather than failing on a
 // stack file docker compose accepts.
-constexpr std::string_view kUnsupported[] = {
-    "attach",         "blkio_config",        "cpu_count",      "cpu_percent", "cpu_rt_period", "cpu_rt_runtime",
-    "develop",        "device_cgroup_rules", "label_file",     "post_start",  "pre_stop",      "provider",
-    "use_api_socket", "userns_mode",         "volumes_driver", "models",      "pre_start"};
+constexpr std::string_view kUnsupported[] = {"attach",        "blkio_config",   "cpu_count", "cpu_percent",
+                                             "cpu_rt_period", "cpu_rt_runtime", "develop",   "device_cgroup_rules",
+                                             "post_start",    "pre_stop",       "provider",  "use_api_socket",
+                                             "userns_mode",   "volumes_driver", "models",    "pre_start"};
 // Features of Windows or swarm.
 constexpr std::string_view kSwarmOnly[] = {"credential_spec", "isolation"};
 
@@ -297,6 +297,7 @@ Service parse_service(const std::string& name, const Node& node, const std::stri
   s.mark = node.mark;
   if (node.is_null()) return s;
   OptionalStringMap env_from_files;
+  StringMap labels_from_files;
   std::pair<Mark, std::string> environment_at;  // where `environment:` is, for its pass-through values
   auto text = [&](std::optional<std::string>& field) {
     return [&](const Node& v, const std::string& p) { field = r.str(v, p); };
@@ -388,6 +389,8 @@ Service parse_service(const std::string& name, const Node& node, const std::stri
       {"domainname", text(s.domainname)},
       {"mac_address", text(s.mac_address)},
       {"labels", [&](const Node& v, const std::string& p) { s.labels = r.string_map(v, p); }},
+      {"label_file",
+       [&](const Node& v, const std::string& p) { labels_from_files = parse_label_files(v, p, ctx, r); }},
       {"annotations", [&](const Node& v, const std::string& p) { s.annotations = r.string_map(v, p); }},
       {"container_name", text(s.container_name)},
       {"profiles", list(s.profiles)},
@@ -498,6 +501,7 @@ Service parse_service(const std::string& name, const Node& node, const std::stri
     auto [it, added] = s.environment.try_emplace(k, v);
     if (!added && !it->second) it->second = v;
   }
+  for (auto& [k, v] : labels_from_files) s.labels.try_emplace(k, v);  // `labels:` wins
   return s;
 }
 

@@ -526,3 +526,34 @@ TEST_CASE("parity: a secret with only a `driver` is a clear error naming it", "[
         "compose.yaml:5:5: secrets.vault: secret `vault` comes only from a `driver`, which is not supported on one "
         "host: give it a `file` or `environment`, or mark it `external`");
 }
+
+TEST_CASE("parity: label_file is read and its labels applied, `labels:` winning", "[parity]") {
+  auto c = config_of({{"labels/base.labels", "# team labels\nteam=web\ncom.example.tier=front\n"},
+                      {"labels/more.labels", "com.example.tier=edge\ncom.example.ref=${team}-1\n"},
+                      {"compose.yaml",
+                       "services:\n"
+                       "  web:\n"
+                       "    image: busybox\n"
+                       "    label_file: [labels/base.labels, labels/more.labels]\n"
+                       "    labels: {team: platform}\n"}});
+  INFO(c.text);
+  REQUIRE(c.ok);
+  CHECK(c.text == R"(name: demo
+services:
+  web:
+    image: busybox
+    labels:
+      com.example.ref: web-1
+      com.example.tier: edge
+      team: platform
+    networks:
+      default: null
+networks:
+  default:
+    name: demo_default
+)");
+  auto missing = config_of({{"compose.yaml", "services:\n  web: {image: busybox, label_file: nope.labels}\n"}});
+  CHECK_FALSE(missing.ok);
+  INFO(missing.text);
+  CHECK(missing.text.find("compose.yaml:2:37: services.web.label_file: reading label file `") == 0);
+}
