@@ -502,6 +502,15 @@ Service parse_service(const std::string& name, const Node& node, const std::stri
     if (!added && !it->second) it->second = v;
   }
   for (auto& [k, v] : labels_from_files) s.labels.try_emplace(k, v);  // `labels:` wins
+  // compose-go's consistency check: a service cannot run on a platform its
+  // build does not produce.
+  if (s.platform && s.build && !s.build->platforms.empty() &&
+      std::find(s.build->platforms.begin(), s.build->platforms.end(), *s.platform) == s.build->platforms.end()) {
+    const Node* at = node.find("platform");
+    r.error(at ? at->mark : node.mark, key_path(path, "platform"),
+            "`" + *s.platform + "` is not among the platforms `build.platforms` lists (" +
+                join(s.build->platforms, ", ") + ")");
+  }
   return s;
 }
 

@@ -557,3 +557,24 @@ networks:
   INFO(missing.text);
   CHECK(missing.text.find("compose.yaml:2:37: services.web.label_file: reading label file `") == 0);
 }
+
+TEST_CASE("parity: a service platform its build.platforms does not list is an error", "[parity]") {
+  auto c = config_of({{"compose.yaml",
+                       "services:\n"
+                       "  app:\n"
+                       "    platform: linux/riscv64\n"
+                       "    build:\n"
+                       "      context: .\n"
+                       "      platforms: [linux/amd64, linux/arm64]\n"}});
+  CHECK_FALSE(c.ok);
+  CHECK(c.text ==
+        "compose.yaml:3:15: services.app.platform: `linux/riscv64` is not among the platforms `build.platforms` lists "
+        "(linux/amd64, linux/arm64)");
+  auto listed = config_of({{"compose.yaml",
+                            "services:\n"
+                            "  app:\n"
+                            "    platform: linux/arm64\n"
+                            "    build: {context: ., platforms: [linux/amd64, linux/arm64]}\n"}});
+  INFO(listed.text);
+  CHECK(listed.ok);
+}
