@@ -7,6 +7,7 @@
 #include "base/strings.hpp"
 #include "compose/dotenv.hpp"
 #include "compose/parse_parts.hpp"
+#include "compose/paths.hpp"
 #include "compose/units.hpp"
 #include "compose/utf8.hpp"
 
@@ -18,7 +19,7 @@ std::string resolve_host_path(const std::string& path, const ParseContext& ctx) 
     if (home != ctx.environment.end()) return home->second + path.substr(1);
     return path;
   }
-  if (path.empty() || path.front() == '/') return path;
+  if (path.empty() || path.front() == '/' || is_windows_absolute(path)) return path;
   return (std::filesystem::path(ctx.working_dir) / path).lexically_normal().string();
 }
 

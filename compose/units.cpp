@@ -10,6 +10,7 @@
 #include <limits>
 
 #include "base/strings.hpp"
+#include "compose/paths.hpp"
 
 namespace brick::compose {
 namespace {
@@ -418,6 +419,12 @@ Result<ServiceVolume> parse_volume_short(std::string_view spec) {
   auto ctx = "volume " + quoted(spec);
   if (spec.empty()) return fail("empty volume spec; write `[SOURCE:]TARGET[:OPTIONS]`");
   std::vector<std::string> parts = split(std::string(spec), ':');
+  // A drive letter's colon separates nothing (compose-go's isWindowsDrive):
+  // `C:\data:/data` is the source `C:\data` on the target `/data`.
+  if (parts.size() > 1 && is_windows_absolute(spec)) {
+    parts[0] += ":" + parts[1];
+    parts.erase(parts.begin() + 1);
+  }
   for (const auto& part : parts)
     if (part.empty()) return fail(ctx + ": empty section between colons");
   if (parts.size() > 3) return fail(ctx + ": too many colons; write `[SOURCE:]TARGET[:OPTIONS]`");
@@ -433,7 +440,7 @@ Result<ServiceVolume> parse_volume_short(std::string_view spec) {
   // `/data/` and `/data` are one mount point when merged or compared.
   volume.target = clean_absolute(volume.target);
   char first = volume.source ? volume.source->front() : '\0';
-  bool bind = first == '/' || first == '.' || first == '~';
+  bool bind = first == '/' || first == '.' || first == '~' || (volume.source && is_windows_absolute(*volume.source));
   volume.type = bind ? "bind" : "volume";
   // Short syntax creates a missing host directory, as docker-compose v1 did.
   if (bind) volume.bind_create_host_path = true;

@@ -578,3 +578,41 @@ TEST_CASE("parity: a service platform its build.platforms does not list is an er
   INFO(listed.text);
   CHECK(listed.ok);
 }
+
+TEST_CASE("parity: a Windows-style source is one path, not prefixed with the project directory", "[parity]") {
+  auto c = config_of({{"compose.yaml",
+                       "services:\n"
+                       "  web:\n"
+                       "    image: busybox\n"
+                       "    volumes:\n"
+                       "      - 'C:\\data:/data'\n"
+                       "      - D:/logs:/logs:ro\n"
+                       "      - {type: bind, source: 'E:\\cache', target: /cache}\n"}});
+  INFO(c.text);
+  REQUIRE(c.ok);
+  CHECK(c.text == R"(name: demo
+services:
+  web:
+    image: busybox
+    networks:
+      default: null
+    volumes:
+      - type: bind
+        source: C:\data
+        target: /data
+        bind:
+          create_host_path: true
+      - type: bind
+        source: D:/logs
+        target: /logs
+        read_only: true
+        bind:
+          create_host_path: true
+      - type: bind
+        source: E:\cache
+        target: /cache
+networks:
+  default:
+    name: demo_default
+)");
+}
