@@ -2,6 +2,7 @@
 // Specification allows, normalized to the long form `config` prints.
 #include <algorithm>
 #include <filesystem>
+#include <map>
 #include <set>
 
 #include "base/strings.hpp"
@@ -34,6 +35,22 @@ constexpr std::string_view kUnsupported[] = {"attach",        "blkio_config",   
                                              "userns_mode",   "volumes_driver", "models",    "pre_start"};
 // Features of Windows or swarm.
 constexpr std::string_view kSwarmOnly[] = {"credential_spec", "isolation"};
+
+// compose-go's EnforceUnicity: of list entries with the same key the last
+// one wins, in the place of the first.
+template <class T, class KeyOf>
+void keep_last_per_key(std::vector<T>& items, KeyOf key_of) {
+  std::vector<T> out;
+  std::map<std::string, size_t> at;
+  for (T& item : items) {
+    auto [it, added] = at.try_emplace(key_of(item), out.size());
+    if (added)
+      out.push_back(std::move(item));
+    else
+      out[it->second] = std::move(item);
+  }
+  items = std::move(out);
+}
 
 bool is_remote_context(const std::string& s) {
   return s.find("://") != std::string::npos || starts_with(s, "git@") || starts_with(s, "github.com/");
@@ -503,6 +520,14 @@ Service parse_service(const std::string& name, const Node& node, const std::stri
     if (!added && !it->second) it->second = v;
   }
   for (auto& [k, v] : labels_from_files) s.labels.try_emplace(k, v);  // `labels:` wins
+  // Two mounts on one target, or one port binding written twice: the later
+  // entry replaces the earlier one, as compose-go's volume and port indexers
+  // key them (target; host_ip:published:target/protocol).
+  keep_last_per_key(s.volumes, [](const ServiceVolume& v) { return v.target; });
+  keep_last_per_key(s.ports, [](const PortConfig& p) {
+    return p.host_ip.value_or("0.0.0.0") + ":" + p.published.value_or("") + ":" + std::to_string(p.target) + "/" +
+           p.protocol;
+  });
   // compose-go's consistency check: a service cannot run on a platform its
   // build does not produce.
   if (s.platform && s.build && !s.build->platforms.empty() &&

@@ -616,3 +616,48 @@ networks:
     name: demo_default
 )");
 }
+
+TEST_CASE("parity: list entries with the same key keep the last one, as compose-go's EnforceUnicity", "[parity]") {
+  auto c = config_of({{"compose.yaml",
+                       "services:\n"
+                       "  web:\n"
+                       "    image: nginx\n"
+                       "    environment: [A=1, B=2, A=3]\n"
+                       "    volumes: [\"/a:/data/\", \"/logs:/logs\", \"/b:/data\"]\n"
+                       "    ports: [\"8080:80\", \"9090:90\", \"8080:80\"]\n"}});
+  INFO(c.text);
+  REQUIRE(c.ok);
+  CHECK(c.text == R"(name: demo
+services:
+  web:
+    environment:
+      A: "3"
+      B: "2"
+    image: nginx
+    networks:
+      default: null
+    ports:
+      - mode: ingress
+        target: 80
+        published: "8080"
+        protocol: tcp
+      - mode: ingress
+        target: 90
+        published: "9090"
+        protocol: tcp
+    volumes:
+      - type: bind
+        source: /b
+        target: /data
+        bind:
+          create_host_path: true
+      - type: bind
+        source: /logs
+        target: /logs
+        bind:
+          create_host_path: true
+networks:
+  default:
+    name: demo_default
+)");
+}
