@@ -78,23 +78,26 @@ bool is_regular_file(const std::string& path) {
   return ::stat(path.c_str(), &st) == 0 && S_ISREG(st.st_mode);
 }
 
-// Adds the imported resources of one kind; the same name defined twice is
-// accepted only when both definitions are identical (compose-go does so).
-Status import_kind(Node& root, const Node& imported, const char* kind) {
+// Adds the imported resources of one kind. A name the including file also
+// defines is merged, the local definition over the imported one, by the
+// usual override rules: current compose-go's importResource does so
+// (docker compose 2.38 and older refused it as "conflicts with imported
+// resource"; 5.x merges). Identical definitions, as a diamond of includes
+// gives, are not merged again, which would append list entries twice.
+void import_kind(Node& root, const Node& imported, const char* kind) {
   const Node* from = imported.find(kind);
-  if (!from || !from->is_mapping() || from->entries.empty()) return {};
+  if (!from || !from->is_mapping() || from->entries.empty()) return;
   Node* into = root.find(kind);
   if (!into || into->is_null()) into = &root.set(kind, Node::mapping(from->mark));
-  if (!into->is_mapping()) return {};  // validation reports the local mistake
+  if (!into->is_mapping()) return;  // validation reports the local mistake
   for (const auto& e : from->entries) {
-    if (const Node* local = into->find(e.key)) {
-      if (same_tree(*local, e.value)) continue;
-      return fail(located(local->mark, std::string(kind) + "." + e.key + " conflicts with imported resource from " +
-                                           e.value.mark.str()));
+    Node* local = into->find(e.key);
+    if (!local) {
+      into->entries.push_back(e);
+    } else if (!same_tree(*local, e.value)) {
+      *local = merge_nodes(e.value, *local, {kind, e.key});
     }
-    into->entries.push_back(e);
   }
-  return {};
 }
 
 }  // namespace
@@ -141,7 +144,7 @@ Status apply_include(Node& root, const IncludeContext& ctx) {
 
     Node imported = BRICK_TRY_CTX(ctx.load(sub), "including " + main);
     for (const char* kind : {"services", "networks", "volumes", "secrets", "configs"})
-      BRICK_TRY(import_kind(root, imported, kind));
+      import_kind(root, imported, kind);
   }
   root.erase("include");
   return {};

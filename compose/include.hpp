@@ -34,8 +34,8 @@ struct IncludeContext {
 };
 
 // Processes and removes root.include. A resource both defined locally and
-// imported (and not identical) is an error, as is an include cycle or a
-// missing explicit env_file.
+// imported is the local definition merged over the imported one; an include
+// cycle or a missing explicit env_file is an error.
 Status apply_include(Node& root, const IncludeContext& ctx);
 
 }  // namespace brick::compose

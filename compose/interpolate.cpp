@@ -14,8 +14,6 @@ namespace {
 constexpr int kMaxDepth = 64;
 // Error messages quote the value; a megabyte-long value is cut to this.
 constexpr size_t kMaxQuoted = 200;
-// A `$` that starts nothing is usually meant literally (`$5`, awk's `$0`).
-constexpr std::string_view kDollarHint = "write `$$` for a literal `$`";
 
 bool is_name_start(char c) { return c == '_' || (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z'); }
 bool is_name_char(char c) { return is_name_start(c) || (c >= '0' && c <= '9'); }
@@ -56,7 +54,15 @@ class Interpolator {
         pos_ = next;
         continue;
       }
-      if (pos_ + 1 == text_.size()) return invalid(kDollarHint);
+      // A `$` that starts no variable (`$(date)`, `$1`, `$ `, a trailing
+      // `$`) is kept as written: compose-go's pattern only matches `$$`,
+      // `$NAME` and `${`, and only a malformed `${` is an error
+      // (docker/compose#12287 shows `$}` printed back as `$$}`).
+      if (pos_ + 1 == text_.size()) {
+        if (active) out += '$';
+        ++pos_;
+        continue;
+      }
       char n = text_[pos_ + 1];
       if (n == '$') {
         if (active) out += '$';
@@ -69,7 +75,8 @@ class Interpolator {
         pos_ += 2;
         BRICK_TRY(parse_braced(out, depth + 1, active));
       } else {
-        return invalid(kDollarHint);
+        if (active) out += '$';
+        ++pos_;
       }
     }
     if (nested) return invalid();

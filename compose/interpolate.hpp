@@ -25,7 +25,8 @@ inline constexpr size_t kMaxInterpolatedSize = size_t{16} << 20;
 
 // Interpolates one string. Names of variables that were unset and defaulted
 // to "" are appended to `unset`. Fails on `?` forms (with their message), on
-// malformed syntax (`${`, `${A:}`...) and on a result longer than `max_size`.
+// malformed syntax (`${`, `${A:}`...) and on a result longer than `max_size`;
+// a `$` that starts no variable (`$(date)`, `$1`, a trailing `$`) is kept.
 Result<std::string> interpolate_string(std::string_view text, const Lookup& lookup,
                                        std::vector<std::string>* unset = nullptr,
                                        size_t max_size = kMaxInterpolatedSize);

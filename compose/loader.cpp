@@ -102,7 +102,10 @@ class Pipeline {
   Pipeline(const LoadOptions& options, std::string wd, Diagnostics& diags)
       : options_(options), wd_(std::move(wd)), diags_(diags) {}
 
-  Result<ParsedFile> parse(const std::string& path) {
+  // A file's documents, as compose-go reads a `---` stream: each one a layer
+  // merged over the previous ones as if it were its own -f file; empty
+  // documents (a trailing `---`) are skipped.
+  Result<std::vector<ParsedFile>> parse(const std::string& path) {
     std::string name = display_name(path, wd_);
     // Bounded before yaml-cpp sees it: its tree is built whole before the
     // node budget in parse_yaml can act.
@@ -113,10 +116,23 @@ class Pipeline {
     } else {
       text = BRICK_TRY(read_input_file(path, name, "compose file"));
     }
-    Node root = BRICK_TRY(parse_yaml(text, name));
-    if (root.is_null() && root.tag.empty()) return fail(name + ": empty compose file");
-    if (!root.is_mapping()) return fail(located(root.mark, "top-level object must be a mapping"));
-    return ParsedFile{path, std::move(root)};
+    std::vector<Node> docs = BRICK_TRY(parse_yaml_documents(text, name));
+    std::vector<ParsedFile> out;
+    for (Node& root : docs) {
+      if (root.is_null() && root.tag.empty()) continue;
+      if (!root.is_mapping()) return fail(located(root.mark, "top-level object must be a mapping"));
+      out.push_back(ParsedFile{path, std::move(root)});
+    }
+    if (out.empty()) return fail(name + ": empty compose file");
+    return out;
+  }
+
+  // Every document of every file, in order.
+  Result<std::vector<ParsedFile>> parse_all(const std::vector<std::string>& paths) {
+    std::vector<ParsedFile> out;
+    for (const auto& p : paths)
+      for (ParsedFile& f : BRICK_TRY(parse(p))) out.push_back(std::move(f));
+    return out;
   }
 
   // One document: interpolation, then `include`, then `extends`, as
@@ -128,10 +144,16 @@ class Pipeline {
     BRICK_TRY(include(file, base_dir, env, include_chain));
     std::optional<std::string> home = lookup(env, "HOME");
     ExtendsContext ext{file.path, base_dir, home, [&](const std::string& path) -> Result<Node> {
-                         ParsedFile other = BRICK_TRY(parse(path));
-                         BRICK_TRY(interpolate_doc(other.root, env));
-                         BRICK_TRY(include(other, parent_dir(path), env, include_chain));
-                         return std::move(other.root);
+                         // A file extended from is read whole: its documents merged.
+                         Node merged;
+                         bool first = true;
+                         for (ParsedFile& other : BRICK_TRY(parse(path))) {
+                           BRICK_TRY(interpolate_doc(other.root, env));
+                           BRICK_TRY(include(other, parent_dir(path), env, include_chain));
+                           merged = first ? std::move(other.root) : merge_nodes(merged, other.root);
+                           first = false;
+                         }
+                         return merged;
                        }};
     BRICK_TRY(apply_extends(file.root, ext));
     return std::move(file.root);
@@ -176,8 +198,7 @@ class Pipeline {
                  const std::vector<std::string>& include_chain) {
     if (!file.root.find("include")) return {};
     IncludeContext ctx{base_dir, env, include_chain, [&](const IncludedProject& sub) -> Result<Node> {
-                         std::vector<ParsedFile> files;
-                         for (const auto& p : sub.files) files.push_back(BRICK_TRY(parse(p)));
+                         std::vector<ParsedFile> files = BRICK_TRY(parse_all(sub.files));
                          // An included project's paths are its own, whatever -f files ask.
                          return load_all(std::move(files), sub.project_dir, sub.environment, sub.include_chain, true);
                        }};
@@ -343,8 +364,7 @@ Result<MergedTree> load_merged_tree(const LoadOptions& options) {
   Diagnostics diags;
   Pipeline pipeline(options, wd, diags);
 
-  std::vector<ParsedFile> files;
-  for (const auto& path : out.inputs.config_files) files.push_back(BRICK_TRY(pipeline.parse(path)));
+  std::vector<ParsedFile> files = BRICK_TRY(pipeline.parse_all(out.inputs.config_files));
 
   // The name comes before interpolation so that files may use
   // ${COMPOSE_PROJECT_NAME}; the last file with a `name:` wins, as in merge.
@@ -377,7 +397,7 @@ Result<MergedTree> load_merged_tree(const LoadOptions& options) {
 Result<LoadedProject> load_project(const LoadOptions& options) {
   MergedTree tree = BRICK_TRY(load_merged_tree(options));
   Diagnostics diags;
-  ParseContext ctx{tree.project_name, tree.inputs.project_dir, tree.inputs.environment};
+  ParseContext ctx{tree.project_name, tree.inputs.project_dir, tree.inputs.environment, options.interpolate};
   Project project = parse_project(tree.root, ctx, diags);
   if (diags.has_errors()) return fail(diags.to_error());
   project.name = tree.project_name;

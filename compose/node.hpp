@@ -82,9 +82,15 @@ struct YamlLimits {
   size_t max_depth = 500;
 };
 
-// Parses one YAML document. `file` names it in marks and errors ("-" for
-// stdin). Anchors, aliases and merge keys (`<<`) are expanded; duplicate keys,
-// non-scalar keys and exceeding `limits` are errors naming file:line:col.
+// Parses the first YAML document of a stream (the rest must still be valid
+// YAML). `file` names it in marks and errors ("-" for stdin). Anchors, aliases and merge keys (`<<`) are expanded;
+// duplicate keys, non-scalar keys and exceeding `limits` are errors naming file:line:col.
 Result<Node> parse_yaml(std::string_view text, const std::string& file, const YamlLimits& limits = {});
+
+// Every document of a `---`-separated stream, in order (at least one: an
+// empty stream is one null document). `limits` bound the whole stream; marks
+// are lines of the file, not of the document.
+Result<std::vector<Node>> parse_yaml_documents(std::string_view text, const std::string& file,
+                                               const YamlLimits& limits = {});
 
 }  // namespace brick::compose

@@ -84,9 +84,14 @@ std::optional<bool> Reader::boolean(const Node& n, const std::string& path) {
     std::string v = to_lower(n.scalar);
     if (v == "true") return true;
     if (v == "false") return false;
-    if (v == "yes" || v == "on" || v == "y" || v == "no" || v == "off" || v == "n") {
-      error(n.mark, path, "expected a boolean, got " + describe(n) + " (YAML 1.2 booleans are `true` and `false`)");
-      return std::nullopt;
+    // YAML 1.1 spellings: compose-go's toBoolean converts them and warns,
+    // in these words, rather than rejecting files written for docker-compose v1.
+    const bool yes = v == "yes" || v == "on" || v == "y";
+    if (yes || v == "no" || v == "off" || v == "n") {
+      warning(n.mark, path,
+              "\"" + n.scalar + "\" for boolean is not supported by YAML 1.2, please use `" + (yes ? "true" : "false") +
+                  "`");
+      return yes;
     }
   }
   error(n.mark, path, "expected a boolean (true or false), got " + describe(n));
@@ -285,8 +290,12 @@ Result<std::vector<std::string>> split_shell_words(std::string_view text) {
 std::optional<uint32_t> Reader::file_mode(const Node& n, const std::string& path) {
   auto s = str(n, path);
   if (!s) return std::nullopt;
-  bool decimal = !n.quoted && !starts_with(*s, "0");
-  auto mode = parse_file_mode(*s, decimal);
+  // `0o440` is YAML 1.2's octal integer, which compose-go's parser reads.
+  std::string_view digits = *s;
+  const bool go_octal = !n.quoted && starts_with(*s, "0o") && s->size() > 2;
+  if (go_octal) digits.remove_prefix(2);
+  bool decimal = !go_octal && !n.quoted && !starts_with(*s, "0");
+  auto mode = parse_file_mode(digits, decimal);
   if (!mode) {
     error(n.mark, path, "`" + *s + "` is not a file mode: " + mode.error().message());
     return std::nullopt;

@@ -1,5 +1,6 @@
 // deploy:, healthcheck:, gpus: and devices: of a service.
 #include <algorithm>
+#include <iterator>
 
 #include "compose/parse_parts.hpp"
 #include "compose/units.hpp"
@@ -38,19 +39,26 @@ Resources parse_resources(const Node& node, const std::string& path, Reader& r, 
 RestartPolicy parse_restart_policy(const Node& node, const std::string& path, Reader& r) {
   RestartPolicy rp;
   if (node.is_null()) return rp;
-  r.dispatch(
-      node, path,
-      {
-          {"condition",
-           [&](const Node& v, const std::string& p) {
-             rp.condition = r.str(v, p);
-             if (rp.condition && *rp.condition != "none" && *rp.condition != "on-failure" && *rp.condition != "any")
-               r.error(v.mark, p, "`" + *rp.condition + "` is not a restart condition (none, on-failure, any)");
-           }},
-          {"delay", [&](const Node& v, const std::string& p) { rp.delay = r.duration(v, p); }},
-          {"max_attempts", [&](const Node& v, const std::string& p) { rp.max_attempts = r.uinteger(v, p); }},
-          {"window", [&](const Node& v, const std::string& p) { rp.window = r.duration(v, p); }},
-      });
+  r.dispatch(node, path,
+             {
+                 {"condition",
+                  [&](const Node& v, const std::string& p) {
+                    // The spec's schema takes any string here, and docker compose
+                    // maps none/no, on-failure, unless-stopped and any/always to
+                    // the engine's policies, handing anything else to the engine.
+                    // So `config` keeps it; `up` refuses what no engine knows.
+                    rp.condition = r.str(v, p);
+                    static const char* const known[] = {"none", "on-failure", "any", "no", "always", "unless-stopped"};
+                    if (rp.condition && std::find(std::begin(known), std::end(known), *rp.condition) == std::end(known))
+                      r.warning(v.mark, p,
+                                "`" + *rp.condition +
+                                    "` is not a restart condition brick knows (none, on-failure, any, no, always, "
+                                    "unless-stopped); starting the service will fail");
+                  }},
+                 {"delay", [&](const Node& v, const std::string& p) { rp.delay = r.duration(v, p); }},
+                 {"max_attempts", [&](const Node& v, const std::string& p) { rp.max_attempts = r.uinteger(v, p); }},
+                 {"window", [&](const Node& v, const std::string& p) { rp.window = r.duration(v, p); }},
+             });
   return rp;
 }
 

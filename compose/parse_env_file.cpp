@@ -62,4 +62,30 @@ OptionalStringMap parse_env_files(const Node& node, const std::string& path, con
   return out;
 }
 
+StringMap parse_label_files(const Node& node, const std::string& path, const ParseContext& ctx, Reader& r) {
+  StringMap out;
+  auto read_one = [&](const Node& at, const std::string& p, const std::string& file) {
+    std::string abs = resolve_host_path(file, ctx);
+    // compose-go's WithServicesLabelsResolved: a `${VAR}` in a label file
+    // sees only the labels read before it, not the environment.
+    auto vars = read_dotenv_file(abs, out);
+    if (!vars) {
+      r.error(at.mark, p, "reading label file `" + abs + "`: " + vars.error().message());
+      return;
+    }
+    for (auto& [k, v] : *vars) out[k] = v;
+  };
+  if (node.is_null()) return out;
+  if (node.is_scalar()) {
+    read_one(node, path, node.scalar);
+    return out;
+  }
+  if (!r.expect_sequence(node, path)) return out;
+  for (size_t i = 0; i < node.items.size(); ++i) {
+    std::string p = index_path(path, i);
+    if (auto file = r.str(node.items[i], p)) read_one(node.items[i], p, *file);
+  }
+  return out;
+}
+
 }  // namespace brick::compose

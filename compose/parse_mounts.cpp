@@ -28,6 +28,15 @@ std::optional<std::string> out_of_range_port(const std::string& spec) {
 
 }  // namespace
 
+bool ports_need_interpolation(const Node& node) {
+  if (!node.is_sequence()) return false;
+  for (const Node& item : node.items)
+    if (item.is_scalar() && item.scalar.find('$') != std::string::npos &&
+        (out_of_range_port(item.scalar) || !parse_port_short(item.scalar)))
+      return true;
+  return false;
+}
+
 std::vector<PortConfig> parse_ports(const Node& node, const std::string& path, Reader& r) {
   std::vector<PortConfig> out;
   if (node.is_null() || !r.expect_sequence(node, path)) return out;
@@ -153,6 +162,10 @@ ServiceVolume parse_volume_long(const Node& item, const std::string& p, Reader& 
               }),
           sub("image", {{"subpath", [&](const Node& v, const std::string& vp) { vol.volume_subpath = r.str(v, vp); }}}),
       });
+  // compose-go's defaultVolumeBind: a `bind:` mapping that does not say
+  // otherwise creates a missing host path, as the short syntax does.
+  if (const Node* bind = item.find("bind"); bind && bind->is_mapping() && !bind->find("create_host_path"))
+    vol.bind_create_host_path = true;
   if (item.is_mapping()) {
     if (!item.find("type")) r.error(item.mark, p, "a volume needs a `type` (bind, volume, tmpfs, ...)");
     if (vol.target.empty()) r.error(item.mark, p, "a volume needs a `target`");

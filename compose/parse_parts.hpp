@@ -22,9 +22,15 @@ Service parse_service(const std::string& name, const Node& node, const std::stri
 // later files overriding earlier ones; records the absolute paths read.
 OptionalStringMap parse_env_files(const Node& node, const std::string& path, const ParseContext& ctx, Reader& r,
                                   std::vector<std::string>& files_read);
+// Reads every `label_file:` entry (a path or a list of paths) in dotenv
+// format, later files overriding earlier ones.
+StringMap parse_label_files(const Node& node, const std::string& path, const ParseContext& ctx, Reader& r);
 
 // parse_mounts.cpp
 std::vector<PortConfig> parse_ports(const Node& node, const std::string& path, Reader& r);
+// True when a short-syntax entry holds a `$` and is not a port as written:
+// only interpolation could make it one.
+bool ports_need_interpolation(const Node& node);
 // Relative bind sources are resolved against the working directory.
 std::vector<ServiceVolume> parse_volumes(const Node& node, const std::string& path, const ParseContext& ctx, Reader& r);
 

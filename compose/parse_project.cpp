@@ -146,7 +146,15 @@ FileObject parse_file_object(const Entry& e, const std::string& path, const Pars
   else
     r.dispatch(e.value, path, fields);
   int sources = f.file.has_value() + f.environment.has_value() + f.content.has_value() + f.external;
-  if (e.value.is_mapping() && sources != 1)
+  const std::string what = configs ? "config" : "secret";
+  if (e.value.is_mapping() && sources == 0 && e.value.find("driver"))
+    // A driver-only secret lives in a swarm (or a plugin) that makes it;
+    // one host has nothing to read it from.
+    r.error(e.value.mark, path,
+            what + " `" + e.key + "` comes only from a `driver`, which is not supported on one host: give it a " +
+                (configs ? "`file`, `environment` or `content`" : "`file` or `environment`") +
+                ", or mark it `external`");
+  else if (e.value.is_mapping() && sources != 1)
     r.error(e.value.mark, path,
             std::string(sources == 0 ? "needs" : "must have only one of") +
                 (configs ? " `file`, `environment`, `content` or `external`" : " `file`, `environment` or `external`"));
@@ -163,8 +171,9 @@ void parse_objects(const Node& root, std::string_view key, Reader& r, std::strin
   const Node* node = root.find(key);
   std::string path(key);
   if (!node || node->is_null() || !r.expect_mapping(*node, path)) return;
+  // Every key here names an object, `x-` ones included: only top-level keys
+  // and keys inside an object are extensions (compose-go).
   for (const Entry& e : node->entries) {
-    if (starts_with(e.key, "x-")) continue;
     std::string p = key_path(path, e.key);
     check_name(r, e, p, what);
     out.emplace(e.key, parse(e, p));
@@ -328,8 +337,7 @@ static Project parse_project_unsorted(const Node& root, const ParseContext& ctx,
   Node no_services = Node::mapping(root.mark);
   if (!services || services->is_null()) services = &no_services;
   if (!r.expect_mapping(*services, "services")) return p;
-  for (const Entry& e : services->entries) {
-    if (starts_with(e.key, "x-")) continue;
+  for (const Entry& e : services->entries) {  // `x-web` is a service, not an extension
     std::string path = key_path("services", e.key);
     check_name(r, e, path, "service");
     if (!e.value.is_null() && !e.value.is_mapping()) {
@@ -338,8 +346,19 @@ static Project parse_project_unsorted(const Node& root, const ParseContext& ctx,
     }
     Service s = parse_service(e.key, e.value, path, ctx, r);
     s.mark = e.key_mark;
-    if (!s.image && !s.build)
-      r.error(e.key_mark, path, "service `" + e.key + "` has neither an `image` nor a `build` to make one");
+    if (!s.image && !s.build) {
+      // compose hands a `provider:` service to a plugin instead of running a
+      // container; say that, not that the image is missing.
+      const Node* provider = e.value.find("provider");
+      const Node* type = provider ? provider->find("type") : nullptr;
+      if (provider)
+        r.error(e.key_mark, path,
+                "service `" + e.key + "` is run by " +
+                    (type && type->is_scalar() ? "the provider `" + type->scalar + "`" : std::string("a provider")) +
+                    ", which brick does not support: give it an `image` or a `build`, or run it outside brick");
+      else
+        r.error(e.key_mark, path, "service `" + e.key + "` has neither an `image` nor a `build` to make one");
+    }
     // No networks and no network_mode: the service is on the project's
     // default network, which `docker compose config` spells out.
     if (s.networks.empty() && !s.network_mode) s.networks.emplace("default", std::nullopt);

@@ -18,6 +18,8 @@ struct ParseContext {
   // Variables after .env and the environment are combined: used for
   // `environment: [FOO]` pass-through and env_file interpolation.
   StringMap environment;
+  // False under `config --no-interpolate`: values may still hold `${...}`.
+  bool interpolated = true;
 };
 
 // Builds the Project from the merged, interpolated root mapping. Errors and

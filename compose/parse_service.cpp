@@ -2,11 +2,13 @@
 // Specification allows, normalized to the long form `config` prints.
 #include <algorithm>
 #include <filesystem>
+#include <map>
 #include <set>
 
 #include "base/strings.hpp"
 #include "compose/dotenv.hpp"
 #include "compose/parse_parts.hpp"
+#include "compose/paths.hpp"
 #include "compose/units.hpp"
 #include "compose/utf8.hpp"
 
@@ -18,7 +20,7 @@ std::string resolve_host_path(const std::string& path, const ParseContext& ctx) 
     if (home != ctx.environment.end()) return home->second + path.substr(1);
     return path;
   }
-  if (path.empty() || path.front() == '/') return path;
+  if (path.empty() || path.front() == '/' || is_windows_absolute(path)) return path;
   return (std::filesystem::path(ctx.working_dir) / path).lexically_normal().string();
 }
 
@@ -27,12 +29,28 @@ namespace {
 // Keys the Compose Specification allows on a service that brick does not
 // act on (yet): loading succeeds, with a warning, rather than failing on a
 // stack file docker compose accepts.
-constexpr std::string_view kUnsupported[] = {
-    "attach",         "blkio_config",        "cpu_count",      "cpu_percent", "cpu_rt_period", "cpu_rt_runtime",
-    "develop",        "device_cgroup_rules", "label_file",     "post_start",  "pre_stop",      "provider",
-    "use_api_socket", "userns_mode",         "volumes_driver", "models"};
+constexpr std::string_view kUnsupported[] = {"attach",        "blkio_config",   "cpu_count", "cpu_percent",
+                                             "cpu_rt_period", "cpu_rt_runtime", "develop",   "device_cgroup_rules",
+                                             "post_start",    "pre_stop",       "provider",  "use_api_socket",
+                                             "userns_mode",   "volumes_driver", "models",    "pre_start"};
 // Features of Windows or swarm.
 constexpr std::string_view kSwarmOnly[] = {"credential_spec", "isolation"};
+
+// compose-go's EnforceUnicity: of list entries with the same key the last
+// one wins, in the place of the first.
+template <class T, class KeyOf>
+void keep_last_per_key(std::vector<T>& items, KeyOf key_of) {
+  std::vector<T> out;
+  std::map<std::string, size_t> at;
+  for (T& item : items) {
+    auto [it, added] = at.try_emplace(key_of(item), out.size());
+    if (added)
+      out.push_back(std::move(item));
+    else
+      out[it->second] = std::move(item);
+  }
+  items = std::move(out);
+}
 
 bool is_remote_context(const std::string& s) {
   return s.find("://") != std::string::npos || starts_with(s, "git@") || starts_with(s, "github.com/");
@@ -297,6 +315,7 @@ Service parse_service(const std::string& name, const Node& node, const std::stri
   s.mark = node.mark;
   if (node.is_null()) return s;
   OptionalStringMap env_from_files;
+  StringMap labels_from_files;
   std::pair<Mark, std::string> environment_at;  // where `environment:` is, for its pass-through values
   auto text = [&](std::optional<std::string>& field) {
     return [&](const Node& v, const std::string& p) { field = r.str(v, p); };
@@ -343,7 +362,13 @@ Service parse_service(const std::string& name, const Node& node, const std::stri
        }},
       {"env_file",
        [&](const Node& v, const std::string& p) { env_from_files = parse_env_files(v, p, ctx, r, s.env_files); }},
-      {"ports", [&](const Node& v, const std::string& p) { s.ports = parse_ports(v, p, r); }},
+      {"ports",
+       [&](const Node& v, const std::string& p) {
+         if (!ctx.interpolated && ports_need_interpolation(v))
+           s.ports_as_written = v;
+         else
+           s.ports = parse_ports(v, p, r);
+       }},
       {"expose", list(s.expose)},
       {"volumes", [&](const Node& v, const std::string& p) { s.volumes = parse_volumes(v, p, ctx, r); }},
       {"volumes_from", list(s.volumes_from)},
@@ -382,6 +407,8 @@ Service parse_service(const std::string& name, const Node& node, const std::stri
       {"domainname", text(s.domainname)},
       {"mac_address", text(s.mac_address)},
       {"labels", [&](const Node& v, const std::string& p) { s.labels = r.string_map(v, p); }},
+      {"label_file",
+       [&](const Node& v, const std::string& p) { labels_from_files = parse_label_files(v, p, ctx, r); }},
       {"annotations", [&](const Node& v, const std::string& p) { s.annotations = r.string_map(v, p); }},
       {"container_name", text(s.container_name)},
       {"profiles", list(s.profiles)},
@@ -396,7 +423,13 @@ Service parse_service(const std::string& name, const Node& node, const std::stri
       {"stop_signal", text(s.stop_signal)},
       {"stop_grace_period", [&](const Node& v, const std::string& p) { s.stop_grace_period = r.duration(v, p); }},
       {"devices", [&](const Node& v, const std::string& p) { s.devices = parse_devices(v, p, r); }},
-      {"dns", one_or_list(s.dns)},
+      {"dns",
+       [&](const Node& v, const std::string& p) {
+         // compose-go's OmitEmpty drops empty `dns` entries, so an unset
+         // `dns: ${DNS}` means no DNS setting rather than `[""]`.
+         s.dns = r.string_or_list(v, p);
+         std::erase(s.dns, std::string());
+       }},
       {"dns_search", one_or_list(s.dns_search)},
       {"dns_opt", list(s.dns_opt)},
       {"extra_hosts", [&](const Node& v, const std::string& p) { s.extra_hosts = parse_extra_hosts(v, p, r); }},
@@ -485,6 +518,24 @@ Service parse_service(const std::string& name, const Node& node, const std::stri
   for (auto& [k, v] : env_from_files) {
     auto [it, added] = s.environment.try_emplace(k, v);
     if (!added && !it->second) it->second = v;
+  }
+  for (auto& [k, v] : labels_from_files) s.labels.try_emplace(k, v);  // `labels:` wins
+  // Two mounts on one target, or one port binding written twice: the later
+  // entry replaces the earlier one, as compose-go's volume and port indexers
+  // key them (target; host_ip:published:target/protocol).
+  keep_last_per_key(s.volumes, [](const ServiceVolume& v) { return v.target; });
+  keep_last_per_key(s.ports, [](const PortConfig& p) {
+    return p.host_ip.value_or("0.0.0.0") + ":" + p.published.value_or("") + ":" + std::to_string(p.target) + "/" +
+           p.protocol;
+  });
+  // compose-go's consistency check: a service cannot run on a platform its
+  // build does not produce.
+  if (s.platform && s.build && !s.build->platforms.empty() &&
+      std::find(s.build->platforms.begin(), s.build->platforms.end(), *s.platform) == s.build->platforms.end()) {
+    const Node* at = node.find("platform");
+    r.error(at ? at->mark : node.mark, key_path(path, "platform"),
+            "`" + *s.platform + "` is not among the platforms `build.platforms` lists (" +
+                join(s.build->platforms, ", ") + ")");
   }
   return s;
 }

@@ -57,7 +57,14 @@ void resolve_file_list(Node& n, const PathBase& base) {
 
 }  // namespace
 
+bool is_windows_absolute(std::string_view path) {
+  auto letter = [](char c) { return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z'); };
+  if (path.size() >= 3 && letter(path[0]) && path[1] == ':' && (path[2] == '\\' || path[2] == '/')) return true;
+  return path.starts_with("\\\\");
+}
+
 std::string absolute_path(const PathBase& base, std::string_view path) {
+  if (is_windows_absolute(path)) return std::string(path);
   fs::path p;
   if (base.home && (path == "~" || path.starts_with("~/"))) {
     p = fs::path(*base.home) / std::string(path.substr(path.size() > 1 ? 2 : 1));

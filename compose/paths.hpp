@@ -17,6 +17,11 @@ struct PathBase {
   std::optional<std::string> home;  // for `~`; nullopt leaves `~` alone
 };
 
+// `C:\data`, `C:/data` or a `\\server\share` path: absolute on Windows, so
+// compose-go neither splits it at its colon nor prefixes the project
+// directory to it.
+bool is_windows_absolute(std::string_view path);
+
 // `path` made absolute against `base.dir` (`~` and `~/x` against HOME) and
 // lexically normalized; an absolute path is only normalized.
 std::string absolute_path(const PathBase& base, std::string_view path);

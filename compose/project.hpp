@@ -197,6 +197,10 @@ struct Service {
   OptionalStringMap environment;       // env_file entries merged in, environment wins
   std::vector<std::string> env_files;  // absolute paths, as loaded
   std::vector<PortConfig> ports;
+  // Under `config --no-interpolate`, a `ports` list with an entry that only
+  // interpolation could make a port (`${P:-8080}:80`), kept as written:
+  // compose-go's ports transform leaves such a list alone in that mode.
+  std::optional<Node> ports_as_written;
   std::vector<std::string> expose;
   std::vector<ServiceVolume> volumes;
   std::vector<std::string> volumes_from;

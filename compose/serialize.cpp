@@ -350,7 +350,9 @@ Json service_json(const Service& s, OutputFormat format) {
   put(j, "pid", s.pid);
   put_nonzero(j, "pids_limit", s.pids_limit);
   put(j, "platform", s.platform);
-  if (!s.ports.empty()) {
+  if (s.ports_as_written) {
+    j["ports"] = node_json(*s.ports_as_written);
+  } else if (!s.ports.empty()) {
     Json list = Json::array();
     for (const auto& p : s.ports) list.push_back(port_json(p));
     j["ports"] = std::move(list);

@@ -10,6 +10,7 @@
 #include <limits>
 
 #include "base/strings.hpp"
+#include "compose/paths.hpp"
 
 namespace brick::compose {
 namespace {
@@ -387,10 +388,43 @@ Result<std::vector<PortConfig>> parse_port_short(std::string_view spec) {
 
 // ---- volumes --------------------------------------------------------------
 
+namespace {
+
+// Go's path.Clean for an absolute path: `/app/data/` is `/app/data`, empty
+// and `.` segments go, `..` removes the segment before it.
+std::string clean_absolute(std::string_view path) {
+  std::vector<std::string_view> segments;
+  for (size_t i = 0; i <= path.size();) {
+    size_t end = path.find('/', i);
+    if (end == std::string_view::npos) end = path.size();
+    std::string_view seg = path.substr(i, end - i);
+    if (seg == "..") {
+      if (!segments.empty()) segments.pop_back();
+    } else if (!seg.empty() && seg != ".") {
+      segments.push_back(seg);
+    }
+    i = end + 1;
+  }
+  std::string out;
+  for (std::string_view seg : segments) {
+    out += '/';
+    out += seg;
+  }
+  return out.empty() ? "/" : out;
+}
+
+}  // namespace
+
 Result<ServiceVolume> parse_volume_short(std::string_view spec) {
   auto ctx = "volume " + quoted(spec);
   if (spec.empty()) return fail("empty volume spec; write `[SOURCE:]TARGET[:OPTIONS]`");
   std::vector<std::string> parts = split(std::string(spec), ':');
+  // A drive letter's colon separates nothing (compose-go's isWindowsDrive):
+  // `C:\data:/data` is the source `C:\data` on the target `/data`.
+  if (parts.size() > 1 && is_windows_absolute(spec)) {
+    parts[0] += ":" + parts[1];
+    parts.erase(parts.begin() + 1);
+  }
   for (const auto& part : parts)
     if (part.empty()) return fail(ctx + ": empty section between colons");
   if (parts.size() > 3) return fail(ctx + ": too many colons; write `[SOURCE:]TARGET[:OPTIONS]`");
@@ -402,8 +436,11 @@ Result<ServiceVolume> parse_volume_short(std::string_view spec) {
     volume.target = parts[1];
   }
   if (volume.target.front() != '/') return fail(ctx + ": target " + quoted(volume.target) + " is not an absolute path");
+  // compose-go cleans a short-syntax target (transform/volume.go), so
+  // `/data/` and `/data` are one mount point when merged or compared.
+  volume.target = clean_absolute(volume.target);
   char first = volume.source ? volume.source->front() : '\0';
-  bool bind = first == '/' || first == '.' || first == '~';
+  bool bind = first == '/' || first == '.' || first == '~' || (volume.source && is_windows_absolute(*volume.source));
   volume.type = bind ? "bind" : "volume";
   // Short syntax creates a missing host directory, as docker-compose v1 did.
   if (bind) volume.bind_create_host_path = true;

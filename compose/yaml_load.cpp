@@ -175,18 +175,22 @@ class NodeCounter : public YAML::EventHandler {
 
 }  // namespace
 
-Result<Node> parse_yaml(std::string_view text, const std::string& file, const YamlLimits& limits) {
+Result<std::vector<Node>> parse_yaml_documents(std::string_view text, const std::string& file,
+                                               const YamlLimits& limits) {
   auto file_name = std::make_shared<const std::string>(file);
-  YAML::Node root;
+  std::vector<YAML::Node> docs;
   try {
     std::string copy(text);
     {
+      // One counter for the whole stream: the budget bounds the file, not
+      // each of its documents.
       std::istringstream in(copy);
       YAML::Parser parser(in);
       NodeCounter counter(limits.max_nodes);
-      parser.HandleNextDocument(counter);
+      while (parser.HandleNextDocument(counter)) {
+      }
     }
-    root = YAML::Load(copy);
+    docs = YAML::LoadAll(copy);
   } catch (const NodeCounter::TooMany& e) {
     Mark m{file_name, e.mark.line + 1, e.mark.column + 1};
     return fail(m.str() + ": document has more than " + std::to_string(limits.max_nodes) +
@@ -201,12 +205,24 @@ Result<Node> parse_yaml(std::string_view text, const std::string& file, const Ya
   } catch (const std::exception& e) {
     return fail(file + ": " + e.what());
   }
+  // yaml-cpp's marks count from the start of the stream, so a later
+  // document's errors name its real line. One Converter: the expansion
+  // budget is the file's too.
   Converter conv(text, file_name, limits);
+  std::vector<Node> out;
   try {
-    return conv.convert(root, 0);
+    for (const YAML::Node& doc : docs) out.push_back(BRICK_TRY(conv.convert(doc, 0)));
   } catch (const YAML::Exception& e) {
     return fail(file + ": " + e.msg);
   }
+  // An empty stream is one null document, as a single-document read says.
+  if (out.empty()) out.push_back(Node::null(Mark{file_name, 0, 0}));
+  return out;
+}
+
+Result<Node> parse_yaml(std::string_view text, const std::string& file, const YamlLimits& limits) {
+  std::vector<Node> docs = BRICK_TRY(parse_yaml_documents(text, file, limits));
+  return std::move(docs.front());
 }
 
 }  // namespace brick::compose

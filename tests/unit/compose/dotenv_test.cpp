@@ -171,10 +171,14 @@ TEST_CASE("parse_dotenv errors name the file and line", "[dotenv]") {
        "comment with ` #`)"},
       {"A=1\nB=${NEED:?set NEED}", "dir/.env:2: required variable `NEED` is missing a value: set NEED"},
       {"B=\"${NEED?}\"", "dir/.env:1: required variable `NEED` is missing a value"},
-      {"\n\nB=price $5", "dir/.env:3: invalid interpolation format in `price $5`: write `$$` for a literal `$`"},
       {"B=${broken", "dir/.env:1: invalid interpolation format in `${broken`"},
   };
   for (const auto& c : cases) CHECK(parse_err(c.text) == c.want);
+}
+
+TEST_CASE("a `$` that starts no variable is kept in .env values, as compose-go does", "[dotenv]") {
+  CHECK(value_of("\n\nB=price $5", "B") == "price $5");
+  CHECK(value_of("B=\"$(date) $\"", "B") == "$(date) $");
 }
 
 TEST_CASE("read_dotenv_file maps keys, later lines overriding earlier ones", "[dotenv]") {

@@ -78,13 +78,18 @@ TEST_CASE("include: long form with project_directory, env_file and override file
   CHECK(at(*tree, "services", "app") == "{image: app:custom, build: " + f.d + "/stack/root/src, environment: [X=1]}");
 }
 
-TEST_CASE("include: a service defined both locally and by an include is an error", "[include]") {
+TEST_CASE("include: a service defined both locally and by an include is merged, the local one on top", "[include]") {
   Fixture f;
-  write(f.d, "compose.yaml", "include: [lib.yaml]\nservices:\n  db: {image: mine}\n");
-  write(f.d, "lib.yaml", "services:\n  db: {image: theirs}\n");
+  write(f.d, "compose.yaml",
+        "include: [lib.yaml]\nservices:\n  db: {image: mine, environment: [B=2]}\nnetworks:\n  n: {driver: macvlan}\n");
+  write(
+      f.d, "lib.yaml",
+      "services:\n  db: {image: theirs, environment: [A=1], ports: ['5432:5432']}\nnetworks:\n  n: {internal: true}\n");
   auto tree = f.load();
-  REQUIRE_FALSE(tree.has_value());
-  CHECK(tree.error().message().find("services.db conflicts with imported resource") != std::string::npos);
+  INFO((tree ? std::string() : tree.error().full()));
+  REQUIRE(tree.has_value());
+  CHECK(at(*tree, "services", "db") == "{image: mine, environment: [A=1, B=2], ports: [5432:5432]}");
+  CHECK(at(*tree, "networks", "n") == "{internal: true, driver: macvlan}");
 }
 
 TEST_CASE("include: identical definitions do not conflict", "[include]") {

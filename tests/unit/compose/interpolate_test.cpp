@@ -143,12 +143,29 @@ TEST_CASE("interpolate_string rejects malformed syntax", "[interpolate]") {
       "${SET:-${}}",  // malformed text in an unused branch is still malformed
   };
   for (const char* text : malformed) CHECK(err(text) == "invalid interpolation format in `" + std::string(text) + "`");
+}
 
-  // A `$` that starts nothing gets the hint that it may have been meant literally.
-  const char* lone_dollar[] = {"$}", "cost $5", "a $ b", "awk '{print $0}'", "ends with $", "${UNSET:-$}"};
-  for (const char* text : lone_dollar) {
-    CHECK(err(text) == "invalid interpolation format in `" + std::string(text) + "`: write `$$` for a literal `$`");
-  }
+TEST_CASE("interpolate_string keeps a `$` that starts no variable, as compose-go does", "[interpolate]") {
+  struct Case {
+    const char* text;
+    const char* want;
+  };
+  const Case cases[] = {
+      {"$}", "$}"},
+      {"cost $5", "cost $5"},
+      {"a $ b", "a $ b"},
+      {"awk '{print $0}'", "awk '{print $0}'"},
+      {"ends with $", "ends with $"},
+      {"$", "$"},
+      {"echo $(date) $'a\tb'", "echo $(date) $'a\tb'"},
+      {"^/(.*)$ /$1", "^/(.*)$ /$1"},
+      {"${UNSET:-$}", "$"},
+      {"${UNSET:-a $1}", "a $1"},
+      {"$$(x) $SET$", "$(x) value$"},
+  };
+  for (const auto& c : cases) CHECK(ok(c.text) == c.want);
+  // Only `${` that is malformed stays an error.
+  CHECK(err("$( ${") == "invalid interpolation format in `$( ${`");
 }
 
 TEST_CASE("interpolate_string bounds nesting and stays fast on hostile input", "[interpolate]") {

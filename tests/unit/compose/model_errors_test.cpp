@@ -36,9 +36,8 @@ TEST_CASE("type and value errors say what was expected", "[model]") {
       {"services:\n  web:\n    image: x\n    restart: sometimes\n",
        "compose.yaml:4:14: services.web.restart: `sometimes` is not a restart policy (no, always, on-failure[:N], "
        "unless-stopped)\n"},
-      {"services:\n  web:\n    image: x\n    privileged: yes\n",
-       "compose.yaml:4:17: services.web.privileged: expected a boolean, got `yes` (YAML 1.2 booleans are `true` and "
-       "`false`)\n"},
+      {"services:\n  web:\n    image: x\n    privileged: maybe\n",
+       "compose.yaml:4:17: services.web.privileged: expected a boolean (true or false), got `maybe`\n"},
       {"services:\n  web:\n    image: x\n    cpu_shares: lots\n",
        "compose.yaml:4:17: services.web.cpu_shares: expected an integer, got `lots`\n"},
       {"services:\n  web:\n    image: x\n    healthcheck:\n      test: [CMD]\n      intervl: 5s\n",

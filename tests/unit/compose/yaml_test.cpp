@@ -111,3 +111,15 @@ TEST_CASE("a document with too many nodes is refused before yaml-cpp builds it",
   // Within the budget the same shape loads.
   CHECK(parse_yaml(text, "many.yaml", {.max_nodes = 100, .max_depth = 500}));
 }
+
+TEST_CASE("parse_yaml_documents reads every document, marks counting from the file's start", "[yaml]") {
+  auto docs = brick::compose::parse_yaml_documents("a: 1\n---\nb: 2\n---\n", "f.yaml");
+  REQUIRE(docs.has_value());
+  REQUIRE(docs->size() == 3);
+  CHECK((*docs)[1].entries.at(0).key_mark.str() == "f.yaml:3:1");
+  CHECK((*docs)[2].is_null());
+  // The node budget is the stream's, not each document's.
+  std::string text;
+  for (int i = 0; i < 10; ++i) text += "---\n[1, 2, 3]\n";
+  CHECK_FALSE(brick::compose::parse_yaml_documents(text, "many.yaml", {.max_nodes = 20, .max_depth = 500}));
+}

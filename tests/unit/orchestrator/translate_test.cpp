@@ -326,6 +326,10 @@ TEST_CASE("restart policies as docker names them") {
        "on-failure", 2},
       {"    deploy:\n      restart_policy:\n        condition: none\n", "no", 0},
       {"    deploy:\n      restart_policy: {}\n", "always", 0},
+      // docker compose's mapRestartPolicyCondition also takes the engine's names.
+      {"    deploy:\n      restart_policy:\n        condition: unless-stopped\n", "unless-stopped", 0},
+      {"    deploy:\n      restart_policy:\n        condition: no\n", "no", 0},
+      {"    deploy:\n      restart_policy:\n        condition: always\n", "always", 0},
   };
   for (const auto& c : cases) {
     INFO(c.yaml);
