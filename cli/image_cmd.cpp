@@ -185,6 +185,9 @@ Status run_prune(Store& store, const images::InUse& in_use) {
     for (const auto& id : report.deleted_images) std::cout << "deleted: " << id << "\n";
     std::cout << "\n";
   }
+  if (report.deleted_staging > 0)
+    std::cout << "Deleted " << report.deleted_staging << " staging director"
+              << (report.deleted_staging == 1 ? "y" : "ies") << " of interrupted loads\n";
   std::cout << "Total reclaimed space: " << human_size(static_cast<double>(report.reclaimed_bytes)) << "\n";
   return {};
 }

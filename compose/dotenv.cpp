@@ -8,6 +8,7 @@
 #include <memory>
 
 #include "base/file.hpp"
+#include "compose/input_file.hpp"
 #include "compose/interpolate.hpp"
 #include "compose/utf8.hpp"
 
@@ -278,7 +279,7 @@ Result<std::vector<DotenvEntry>> parse_dotenv(std::string_view text, const std::
 }
 
 Result<StringMap> read_dotenv_file(const std::string& path, const StringMap& lookup) {
-  std::string text = BRICK_TRY(read_file(path));
+  std::string text = BRICK_TRY(read_input_file(path, path, "env file"));
   auto entries = BRICK_TRY(parse_dotenv(text, path, lookup));
   StringMap out;
   // A bare `KEY` whose variable is unset keeps an earlier definition, as in compose-go.

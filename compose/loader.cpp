@@ -17,6 +17,7 @@
 #include "compose/extends.hpp"
 #include "compose/graph.hpp"
 #include "compose/include.hpp"
+#include "compose/input_file.hpp"
 #include "compose/interpolate.hpp"
 #include "compose/merge.hpp"
 #include "compose/parse_project.hpp"
@@ -102,14 +103,16 @@ class Pipeline {
       : options_(options), wd_(std::move(wd)), diags_(diags) {}
 
   Result<ParsedFile> parse(const std::string& path) {
-    std::string text;
-    if (path == "-") {
-      text =
-          options_.stdin_text ? *options_.stdin_text : BRICK_TRY_CTX(read_fd(0), "reading the compose file from stdin");
-    } else {
-      text = BRICK_TRY(read_file(path));
-    }
     std::string name = display_name(path, wd_);
+    // Bounded before yaml-cpp sees it: its tree is built whole before the
+    // node budget in parse_yaml can act.
+    std::string text;
+    if (path == "-" && options_.stdin_text) {
+      BRICK_TRY(check_input_size(*options_.stdin_text, name, "compose file"));
+      text = *options_.stdin_text;
+    } else {
+      text = BRICK_TRY(read_input_file(path, name, "compose file"));
+    }
     Node root = BRICK_TRY(parse_yaml(text, name));
     if (root.is_null() && root.tag.empty()) return fail(name + ": empty compose file");
     if (!root.is_mapping()) return fail(located(root.mark, "top-level object must be a mapping"));

@@ -154,7 +154,14 @@ Result<ArchiveImage> read_oci_manifest(const std::string& dir, const json& desc,
     if (!is_layer_media_type(src.media_type))
       return fail("manifest `" + digest + "`: layer `" + src.digest + "` has media type `" + src.media_type +
                   "`, which is not an image layer brick can unpack");
-    src.size = layer.value("size", uint64_t{0});
+    // Read as a plain integer: json's value<uint64_t>() casts a float such as
+    // 1e300 to an integer, which is undefined (found by fuzz/image_layout_fuzz).
+    if (auto size = layer.find("size"); size != layer.end()) {
+      if (!size->is_number_unsigned())
+        return fail("manifest `" + digest + "`: layer `" + src.digest + "` has size `" + size->dump() +
+                    "`, which is not a non-negative integer");
+      src.size = size->get<uint64_t>();
+    }
     src.path = BRICK_TRY_CTX(blob_path(dir, src.digest), "manifest `" + digest + "` layer");
     image.layers.push_back(std::move(src));
   }

@@ -378,7 +378,12 @@ Status Store::gc(const std::vector<Entry>& entries, PruneReport& report) const {
   for (const auto& it : fs::directory_iterator(dir_ + "/tmp", ec)) {
     if (!it.is_directory(ec)) continue;
     auto held = FileLock::try_acquire(it.path().string() + "/.lock");
-    if (held) fs::remove_all(it.path(), ec);
+    if (!held) continue;
+    const uint64_t size = tree_size(it.path());
+    if (remove_tree(it.path().string())) {
+      report.reclaimed_bytes += size;
+      ++report.deleted_staging;
+    }
   }
   if (ec) return fail(Error("cleaning `" + dir_ + "`: " + ec.message(), ec.value()));
   return {};

@@ -54,6 +54,7 @@ struct PruneReport {
   std::vector<std::string> deleted_images;  // IDs
   uint64_t deleted_blobs = 0;
   uint64_t deleted_layers = 0;
+  uint64_t deleted_staging = 0;  // directories left by loads and imports that were killed
   uint64_t reclaimed_bytes = 0;
 };
 

@@ -31,6 +31,9 @@ namespace fs = std::filesystem;
 class Staging {
  public:
   static Result<Staging> create(const std::string& store_dir) {
+    // prune sweeps every directory there whose lock nobody holds: under the
+    // store lock, which prune holds too, no one sees this one before it is.
+    auto store_lock = BRICK_TRY(FileLock::acquire(store_dir + "/lock"));
     std::string tmpl = store_dir + "/tmp/load-XXXXXX";
     if (::mkdtemp(tmpl.data()) == nullptr) return fail_errno("creating staging directory under `" + store_dir + "`");
     auto lock = FileLock::acquire(tmpl + "/.lock");

@@ -199,6 +199,14 @@ Result<LinkGuard> Netlink::create_bridge(const std::string& name, int mtu, Ipv4 
   if (!link) return fail(Error::from_errno(what, ENOMEM));
   rtnl_link_set_name(link.get(), name.c_str());
   if (mtu > 0) rtnl_link_set_mtu(link.get(), mtu);
+  // An address of its own, as docker gives its bridges: without one a bridge
+  // takes the lowest of its ports' and changes it when that port leaves, and
+  // every other container's ARP entry for the gateway is wrong until it
+  // times out (one `down` cut another project off its shared network).
+  Mac mac_bytes = mac_for(gateway);
+  NlAddrPtr mac(nl_addr_build(AF_LLC, mac_bytes.data(), mac_bytes.size()));
+  if (!mac) return fail(Error::from_errno(what, ENOMEM));
+  rtnl_link_set_addr(link.get(), mac.get());
   // NLM_F_EXCL: an existing bridge of that name belongs to someone else.
   if (int err = rtnl_link_add(socket_.get(), link.get(), NLM_F_CREATE | NLM_F_EXCL); err < 0)
     return fail(nl_error(what, err));

@@ -7,6 +7,7 @@
 #include <cerrno>
 #include <chrono>
 #include <fstream>
+#include <map>
 #include <mutex>
 #include <set>
 #include <thread>
@@ -15,6 +16,7 @@
 #include "compose/graph.hpp"
 #include "net/container_network.hpp"
 #include "net/network.hpp"
+#include "orchestrator/container_network.hpp"
 #include "orchestrator/records.hpp"
 #include "orchestrator/release.hpp"
 #include "orchestrator/slots.hpp"
@@ -195,16 +197,33 @@ Status down(const compose::Project& project, const std::string& root, const std:
         });
   }
 
-  // Networks still joined by a container (an orphan left in place) stay.
-  std::set<std::string> in_use;
-  for (const auto& c : orphans)
-    for (const auto& n : joined_networks(c)) in_use.insert(n);
+  // A network or volume that a container still uses stays, with docker
+  // compose's warning: the same rule as `network rm` and `volume rm`. Such a
+  // container is an orphan left in place, or another project's that shares
+  // the resource (external, or declared with the same `name:`).
+  std::map<std::string, std::string> network_user, volume_user;  // resource → a container using it
+  for (const auto& c : BRICK_TRY(store.list())) {
+    for (const auto& n : joined_networks(c)) network_user.emplace(n, c.name);
+    for (const auto& v : c.volumes) volume_user.emplace(v, c.name);
+  }
+  auto in_use = [&](const std::string& kind, const std::string& name, const std::map<std::string, std::string>& users) {
+    auto u = users.find(name);
+    if (u == users.end()) return false;
+    emit(o.progress, kind, name, "Resource is still in use by container " + u->second);
+    return true;
+  };
   if (exists(root + "/networks")) {
     auto nstore = BRICK_TRY(net::NetworkStore::open(root, net::kernel_host(run_root)));
     for (const auto& n : BRICK_TRY(nstore.list())) {
       auto p = n.labels.find(std::string(kProjectLabel));
       if (p == n.labels.end() || p->second != project.name) continue;
-      auto removed = nstore.remove(n.name, [&](const std::string& name) { return in_use.contains(name); });
+      if (in_use("Network", n.name, network_user)) continue;
+      // Checked again under the store's lock, for a container made since.
+      auto removed = nstore.remove(n.name, networks_in_use(root, run_root));
+      if (!removed && removed.error().errno_value() == EBUSY) {
+        emit(o.progress, "Network", n.name, "Resource is still in use");
+        continue;
+      }
       if (!removed) {
         errors += (errors.empty() ? "" : "; ") + ("network `" + n.name + "`: " + removed.error().full());
         continue;
@@ -220,7 +239,17 @@ Status down(const compose::Project& project, const std::string& root, const std:
     for (const auto& v : BRICK_TRY(vstore.list({std::string(kProjectLabel) + "=" + project.name})))
       if (std::find(names.begin(), names.end(), v.name) == names.end()) names.push_back(v.name);
     for (const auto& name : names) {
-      auto removed = vstore.remove(name);
+      if (in_use("Volume", name, volume_user)) continue;
+      auto removed = vstore.remove(name, false, [&](const std::string& v) {
+        auto now = store.list();  // under the volume store's lock, for a container made since
+        return !now || std::any_of(now->begin(), now->end(), [&](const runtime::ContainerState& c) {
+          return std::find(c.volumes.begin(), c.volumes.end(), v) != c.volumes.end();
+        });
+      });
+      if (!removed && removed.error().errno_value() == EBUSY) {
+        emit(o.progress, "Volume", name, "Resource is still in use");
+        continue;
+      }
       if (!removed) {
         if (removed.error().errno_value() == ENOENT) continue;
         errors += (errors.empty() ? "" : "; ") + ("volume `" + name + "`: " + removed.error().full());

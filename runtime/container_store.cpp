@@ -273,6 +273,7 @@ Result<ContainerState> ContainerStore::create(ContainerState state, const Contai
     return fail("Invalid container name (" + state.name + "), only [a-zA-Z0-9][a-zA-Z0-9_.-] are allowed");
   // Names are unique: check and write under one lock.
   FileLock lock = BRICK_TRY(FileLock::acquire(containers() + "/.lock"));
+  sweep_incomplete();
   std::vector<ContainerState> existing = BRICK_TRY(list());
   auto holder = [&](const std::string& name) -> const ContainerState* {
     for (const ContainerState& c : existing)
@@ -408,8 +409,28 @@ Result<ContainerState> ContainerStore::find(const std::string& name_or_id) const
   return *match;
 }
 
+void ContainerStore::sweep_incomplete() const {
+  std::error_code ec;
+  for (const fs::directory_entry& e : fs::directory_iterator(containers(), ec)) {
+    const std::string id = e.path().filename().string();
+    if (id.size() != 64 || !e.is_directory(ec)) continue;
+    const std::string d = e.path().string();
+    struct stat st {};
+    if (::lstat((d + "/state.json").c_str(), &st) == 0 || errno != ENOENT) continue;
+    // Never started (no state.json, no monitor), so nothing is mounted
+    // there; but a remove that failed half-way may have left its rootfs.
+    (void)::umount2((d + "/rootfs").c_str(), MNT_DETACH);
+    (void)remove_tree(d);
+    (void)remove_tree(run_dir(id));
+  }
+}
+
 Status ContainerStore::remove(const std::string& id) const {
   if (id.size() != 64) return fail("removing container `" + id + "`: not a container id");
+  // Under the lock create takes: a record half removed is not taken for one
+  // half made (sweep_incomplete), and the sweep is done here too.
+  FileLock lock = BRICK_TRY(FileLock::acquire(containers() + "/.lock"));
+  sweep_incomplete();
   const std::string d = dir(id);
   // Read before it goes: the destroy event carries the container's labels.
   auto gone = load(id);

@@ -158,7 +158,8 @@ class ContainerStore {
   // Those carrying every label in `labels` (an empty value matches any value).
   Result<std::vector<ContainerState>> list_by_labels(const std::map<std::string, std::string>& labels) const;
 
-  // Deletes the record, its logs and its run directory.
+  // Deletes the record, its logs and its run directory (and the directories
+  // of records left half-made by a killed create: sweep_incomplete).
   Status remove(const std::string& id) const;
 
  private:
@@ -167,6 +168,10 @@ class ContainerStore {
   // load, or the placeholder for an unreadable record; a missing state.json
   // (a record being created or removed) stays an ENOENT error.
   Result<ContainerState> load_listed(const std::string& id) const;
+  // Under the lock create and remove hold: removes record directories that
+  // have no state.json, which create writes before it lets the lock go, so
+  // each is one a CLI killed inside create left behind. Best effort.
+  void sweep_incomplete() const;
   std::string root_;
   std::string run_root_;
 };

@@ -94,7 +94,7 @@ struct ExecPlan {
   reset_signals();
   PrivilegeStep step{};
   if (!apply_identity(plan.privileges, &step)) die(error_fd, Stage::privileges, static_cast<int>(step));
-  if (::chdir(plan.cwd.c_str()) < 0) die(error_fd, Stage::chdir);
+  if (chdir_beneath_root(plan.cwd.c_str()) < 0) die(error_fd, Stage::chdir);
   if (::close_range(3, ~0U, CLOSE_RANGE_CLOEXEC) < 0) die(error_fd, Stage::close_fds);
   if (!apply_final_privileges(plan.privileges, &step)) die(error_fd, Stage::privileges, static_cast<int>(step));
   exec_through_shim(plan.shim, plan.target);
@@ -150,7 +150,9 @@ std::string describe(const ExecPlan& plan, const Process& process, const ChildEr
     case Stage::stdio: return "setting up fd " + std::to_string(e.index);
     case Stage::rlimit: return "setting rlimit " + std::to_string(e.index);
     case Stage::privileges: return describe_privilege_step(plan.privileges, static_cast<PrivilegeStep>(e.index));
-    case Stage::chdir: return "changing to working directory `" + plan.cwd + "`";
+    case Stage::chdir:
+      if (e.err == EXDEV) return "working directory `" + plan.cwd + "` leads outside the container; refused";
+      return "changing to working directory `" + plan.cwd + "`";
     case Stage::close_fds: return "closing inherited fds";
     case Stage::exec: return "executing `" + process.args[0] + "`";
   }

@@ -37,4 +37,19 @@ int close_fds_except(const int* keep, size_t count) noexcept {
   return ::syscall(SYS_close_range, first, static_cast<unsigned>(INT_MAX), 0U) < 0 ? -1 : 0;
 }
 
+int chdir_beneath_root(const char* path) noexcept {
+  if (::chdir(path) < 0) return -1;
+  char where[PATH_MAX];
+  // The raw system call: glibc's getcwd turns "(unreachable)/..." into
+  // ENOENT, the same errno as a removed directory.
+  const long n = ::syscall(SYS_getcwd, where, sizeof where);
+  if (n < 0 && errno == ENAMETOOLONG) return 0;  // deep, but reachable: it would start with '/'
+  if (n < 0) return -1;
+  if (where[0] != '/') {
+    errno = EXDEV;
+    return -1;
+  }
+  return 0;
+}
+
 }  // namespace brick::runtime

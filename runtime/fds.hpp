@@ -14,4 +14,12 @@ namespace brick::runtime {
 // allocation; safe between clone and execve. Returns 0, or -1 with errno.
 int close_fds_except(const int* keep, size_t count) noexcept;
 
+// chdir(path), then a check that the new working directory is beneath the
+// process's root: through /proc/self/fd/N of an inherited directory fd, or an
+// image's symlink to one, a container's cwd could be a host directory
+// (runc: CVE-2024-21626). The kernel's getcwd then answers a path that does
+// not start with `/`. Returns 0, or -1 with errno (EXDEV: outside the root).
+// No allocation; safe between clone and execve.
+int chdir_beneath_root(const char* path) noexcept;
+
 }  // namespace brick::runtime

@@ -2,6 +2,7 @@
 
 #include <fcntl.h>
 #include <grp.h>
+#include <linux/magic.h>
 #include <linux/sched.h>
 #include <sched.h>
 #include <signal.h>
@@ -12,6 +13,7 @@
 #include <sys/resource.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
+#include <sys/statfs.h>
 #include <sys/statvfs.h>
 #include <sys/syscall.h>
 #include <sys/sysmacros.h>
@@ -20,6 +22,7 @@
 #include <unistd.h>
 
 #include <algorithm>
+#include <cctype>
 #include <cerrno>
 #include <cstring>
 #include <string>
@@ -30,6 +33,7 @@
 #include "base/unique_fd.hpp"
 #include "runtime/exec_shim.hpp"
 #include "runtime/exec_target.hpp"
+#include "runtime/fds.hpp"
 #include "runtime/hooks.hpp"
 #include "runtime/init.hpp"
 #include "runtime/mounts.hpp"
@@ -305,6 +309,13 @@ Result<Plan> make_plan(const ContainerSpec& spec, const SpawnOptions& options) {
                 {"/proc/self/fd/2", "stderr"}};
 
   for (const auto& [key, value] : spec.linux.sysctl) {
+    // Names only: dots become slashes below, so a `/` (or an empty part)
+    // could only name a file the key does not say.
+    const bool name_chars = std::all_of(key.begin(), key.end(), [](char c) {
+      return std::isalnum(static_cast<unsigned char>(c)) || c == '_' || c == '-' || c == '.';
+    });
+    if (key.empty() || !name_chars || key.front() == '.' || key.back() == '.' || key.find("..") != std::string::npos)
+      return fail("sysctl `" + key + "` is not a sysctl name (letters, digits, `_` and `-`, parts joined by `.`)");
     std::string path = "/proc/sys/" + key;
     for (size_t i = 10; i < path.size(); ++i)
       if (path[i] == '.') path[i] = '/';
@@ -453,8 +464,16 @@ void protect_paths(const Plan& plan, int error_fd) {
   // sysctls first: /proc/sys is about to become read-only.
   for (size_t i = 0; i < plan.sysctls.size(); ++i) {
     const int index = static_cast<int>(i);
-    int fd = ::open(plan.sysctls[i].path.c_str(), O_WRONLY | O_CLOEXEC);
+    int fd = ::open(plan.sysctls[i].path.c_str(), O_WRONLY | O_CLOEXEC | O_NOFOLLOW);
     if (fd < 0) die(error_fd, Stage::sysctl, index);
+    // Only into procfs: a bind (or an image's symlink) over /proc/sys would
+    // take the value somewhere else (runc: CVE-2019-16884, CVE-2023-27561).
+    struct statfs fs {};
+    if (::fstatfs(fd, &fs) < 0) die(error_fd, Stage::sysctl, index);
+    if (fs.f_type != PROC_SUPER_MAGIC) {
+      errno = EXDEV;
+      die(error_fd, Stage::sysctl, index);
+    }
     const std::string& v = plan.sysctls[i].value;
     if (::write(fd, v.data(), v.size()) != static_cast<ssize_t>(v.size())) die(error_fd, Stage::sysctl, index);
     ::close(fd);
@@ -588,7 +607,12 @@ void update_ld_cache(const Plan& plan, int error_fd) {
   }
   PrivilegeStep step{};
   if (!apply_identity(plan.privileges, &step)) die(error_fd, Stage::privileges, static_cast<int>(step));
-  if (::chdir(plan.cwd.c_str()) < 0) die(error_fd, Stage::chdir);
+  // Closed, not just marked close-on-exec, before the working directory is
+  // taken: a cwd of /proc/self/fd/N must find no directory of the host (the
+  // cgroup2 directory we were cloned into, the monitor's own fds).
+  const int keep[] = {error_fd, plan.shim.fd};
+  if (close_fds_except(keep, sizeof keep / sizeof keep[0]) < 0) die(error_fd, Stage::close_fds);
+  if (chdir_beneath_root(plan.cwd.c_str()) < 0) die(error_fd, Stage::chdir);
   // Every inherited fd above 2 (the caller's, other threads') closes at exec,
   // the error pipe with them: EOF there tells the parent the exec worked.
   if (::close_range(3, ~0U, CLOSE_RANGE_CLOEXEC) < 0) die(error_fd, Stage::close_fds);
@@ -657,7 +681,10 @@ std::string describe(const Plan& plan, const ContainerSpec& spec, const ChildErr
     case Stage::sysctl: {
       auto it = spec.linux.sysctl.begin();
       for (int i = 0; i < e.index && it != spec.linux.sysctl.end(); ++i) ++it;
-      return "setting sysctl `" + (it == spec.linux.sysctl.end() ? std::string("?") : it->first) + "`";
+      const std::string key = it == spec.linux.sysctl.end() ? std::string("?") : it->first;
+      if (e.err == EXDEV)
+        return "sysctl `" + key + "`: its file is not in procfs (something is mounted over it); refused";
+      return "setting sysctl `" + key + "`";
     }
     case Stage::readonly_path: return "making `" + at(plan.readonly_paths, e.index) + "` read-only";
     case Stage::masked_path: return "masking `" + at(plan.masked_paths, e.index) + "`";
@@ -674,7 +701,9 @@ std::string describe(const Plan& plan, const ContainerSpec& spec, const ChildErr
     case Stage::ld_conf: return std::string("writing `") + kLdConfFile + "`";
     case Stage::ldconfig: return "running ldconfig";
     case Stage::privileges: return describe_privilege_step(plan.privileges, static_cast<PrivilegeStep>(e.index));
-    case Stage::chdir: return "changing to working directory `" + plan.cwd + "`";
+    case Stage::chdir:
+      if (e.err == EXDEV) return "working directory `" + plan.cwd + "` leads outside the container; refused";
+      return "changing to working directory `" + plan.cwd + "`";
     case Stage::close_fds: return "closing inherited fds";
     case Stage::init: return "starting the init process";
     case Stage::exec: return "executing `" + spec.process.args[0] + "`";

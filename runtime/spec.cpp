@@ -1,6 +1,7 @@
 #include "runtime/spec.hpp"
 
 #include <sched.h>
+#include <sys/resource.h>
 
 #include <algorithm>
 #include <array>
@@ -187,7 +188,13 @@ ContainerSpec default_spec() {
   // Docker leaves inheritable and ambient empty: a non-root exec then gets no
   // capabilities from file caps it did not earn.
   spec.process.capabilities = {caps, caps, {}, caps, {}};
-  spec.process.rlimits = {{"RLIMIT_NOFILE", 1024, 1024}};
+  // docker's 1024, but never above brick's own hard limit: raising it would
+  // need CAP_SYS_RESOURCE in the container and every start would fail with
+  // EPERM where the caller's hard limit is lower (a CI runner, a systemd unit).
+  uint64_t nofile = 1024;
+  if (struct rlimit mine{}; ::getrlimit(RLIMIT_NOFILE, &mine) == 0 && mine.rlim_max != RLIM_INFINITY)
+    nofile = std::min<uint64_t>(nofile, mine.rlim_max);
+  spec.process.rlimits = {{"RLIMIT_NOFILE", nofile, nofile}};
   spec.process.no_new_privileges = true;
   // Resolved once: default_spec() is on every container's start.
   static const Seccomp seccomp = default_seccomp(caps);

@@ -136,4 +136,11 @@ b rm taken >/dev/null
 out=$(b run --rm --read-only --tmpfs /scratch "$IMG" sh -c 'touch /x 2>/dev/null && echo wrote; touch /scratch/y && echo tmpfs')
 [ "$out" = tmpfs ] || fail "--read-only: $out"
 
+# The default nofile limit (1024) never exceeds brick's own hard limit: a
+# caller limited to 512 still starts containers, with 512 inside.
+out=$(prlimit --nofile=512:512 "$BRICK" --root "$BRICK_ROOT" --run-root "$BRICK_RUN_ROOT" run --rm "$IMG" sh -c 'ulimit -n') ||
+  fail "a caller with a hard nofile limit of 512 could not start a container"
+[ "$out" = 512 ] || fail "nofile inside under a 512 hard limit: $out"
+[ "$(b run --rm "$IMG" sh -c 'ulimit -n')" = 1024 ] || fail "the default nofile limit is not 1024"
+
 echo "run_options: ok"

@@ -36,4 +36,13 @@ b rm -f "${garbage:0:12}" >/dev/null || fail "rm -f of the unreadable record by 
 out=$(b ps -a 2>&1) || fail "ps -a failed after the removal: $out"
 grep -q warning <<<"$out" && fail "a warning is left after the removal: $out"
 grep -qw good <<<"$out" || fail "the good container went too: $out"
+
+# A CLI killed inside create leaves a record directory without state.json
+# (and perhaps a run directory): invisible to ps, so the next create sweeps it.
+half=$(printf 'f%.0s' $(seq 64))
+mkdir -p "$BRICK_ROOT/containers/$half/rootfs" "$BRICK_RUN_ROOT/containers/$half"
+echo partial >"$BRICK_ROOT/containers/$half/config.json"
+b create --name after-crash bad/img true >/dev/null || fail "create beside a half-made record failed"
+[ ! -e "$BRICK_ROOT/containers/$half" ] || fail "create left the half-made record directory"
+b rm after-crash >/dev/null
 echo "bad_record: ok"

@@ -47,7 +47,7 @@ TEST_CASE("invalid_utf8_at finds the first byte that is not UTF-8", "[utf8]") {
   }
 }
 
-TEST_CASE("escape_invalid_utf8 keeps valid text and writes bad bytes as \\xNN", "[utf8]") {
+TEST_CASE("escape_invalid_utf8 keeps valid text and writes bad bytes as hex escapes", "[utf8]") {
   CHECK(escape_invalid_utf8("caf\xC3\xA9") == "caf\xC3\xA9");
   CHECK(escape_invalid_utf8("caf\xE9") == "caf\\xE9");
   CHECK(escape_invalid_utf8("a\xFF\xFE"

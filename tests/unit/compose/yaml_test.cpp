@@ -99,3 +99,15 @@ TEST_CASE("errors inside mapping values release everything already built", "[yam
   REQUIRE_FALSE(r);
   CHECK(r.error().message() == "f.yaml:3:14: unterminated quoted string: add the closing `\"`");
 }
+
+TEST_CASE("a document with too many nodes is refused before yaml-cpp builds it", "[yaml]") {
+  // 20 nodes is the budget; the counting pass stops at the 21st and names it.
+  std::string text = "list:\n";
+  for (int i = 0; i < 30; ++i) text += "  - item" + std::to_string(i) + "\n";
+  auto r = parse_yaml(text, "many.yaml", {.max_nodes = 20, .max_depth = 500});
+  REQUIRE_FALSE(r);
+  CHECK(r.error().message().find("many.yaml:") == 0);
+  CHECK(r.error().message().find("more than 20 nodes") != std::string::npos);
+  // Within the budget the same shape loads.
+  CHECK(parse_yaml(text, "many.yaml", {.max_nodes = 100, .max_depth = 500}));
+}

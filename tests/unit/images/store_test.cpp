@@ -358,6 +358,9 @@ TEST_CASE("what a crashed load leaves is invisible, and prune removes it", "[sto
   auto report = store.prune();
   REQUIRE(report);
   CHECK(report->deleted_blobs == 1);
+  // The staging directory is counted, so `image prune` can say what it freed.
+  CHECK(report->deleted_staging == 1);
+  CHECK(report->reclaimed_bytes >= 6);
   CHECK(count_entries(store.dir() + "/tmp") == 0);
   CHECK(store.resolve("one"));
 }
