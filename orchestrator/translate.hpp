@@ -4,10 +4,11 @@
 // later run finds and reconciles it.
 //
 // docker's per-container rules (capabilities, seccomp, security_opt,
-// environment, user, rlimits) are engine/container_request.hpp's, shared with
-// `brick run`. No syscalls beyond reading a `seccomp=FILE` profile, as docker
-// compose reads it; what the host imposes (the caller's hard rlimits) comes
-// in as data. Volumes, secrets, configs, ports, networks,
+// environment, user, rlimits, resources, entrypoint/cmd, working directory)
+// are engine/container_request.hpp's, shared with `brick run`. No syscalls
+// beyond reading a `seccomp=FILE` profile, as docker compose reads it, and
+// engine::host_facts() (once); the caller's hard rlimits come in as data.
+// Volumes, secrets, configs, ports, networks, devices,
 // DNS, extra hosts and GPUs come out as requests in their modules' types
 // (volumes/mounts.hpp, net/ports.hpp, net/resolv.hpp, gpu/ledger.hpp) for the
 // caller to carry out; nothing is created here.
@@ -161,8 +162,9 @@ struct DesiredContainer {
 // Fails, naming the service and the field, on: no command at all, a ulimit
 // above the caller's hard limit or soft above hard, an unknown ulimit,
 // capability or restart policy, a security_opt brick cannot honour or a
-// seccomp profile it cannot read, cpus together with cpu_period/cpu_quota, a volume, secret,
-// config or network the project does not declare, an external secret or
+// seccomp profile it cannot read, cpus together with cpu_period/cpu_quota, a
+// memory limit under 6 MB, a volume, secret, config or network the project
+// does not declare, an external secret or
 // config (swarm only), a mount type brick has no support for (npipe,
 // cluster, image), a bad port, tmpfs or extra_hosts entry, a non-GPU device
 // reservation.
