@@ -59,7 +59,7 @@ Result<engine::ContainerRequest> run_request(const RunOptions& o, const images::
   engine::ContainerRequest r;
   for (const std::string& file : o.env_files) {
     std::string text = BRICK_TRY(read_file(file));
-    for (std::string line : split(text, '\n')) {
+    for (const std::string& line : split(text, '\n')) {
       std::string_view t = trim(line);
       if (t.empty() || t[0] == '#') continue;
       BRICK_TRY_CTX(apply_env_flag(r.env, std::string(t)), "env file `" + file + "`");

@@ -9,7 +9,7 @@ Status with_resources(runtime::ContainerSpec& spec, const Resources& r) {
   runtime::CgroupResources& c = spec.linux.resources;
   if (r.memory) {
     // docker's daemon refuses less: the container could not even start.
-    if (*r.memory < 6 * 1024 * 1024) return fail("Minimum memory limit allowed is 6MB");
+    if (*r.memory < int64_t{6} * 1024 * 1024) return fail("Minimum memory limit allowed is 6MB");
     c.memory_limit = *r.memory;
   }
   if (r.memory_reservation) c.memory_reservation = *r.memory_reservation;

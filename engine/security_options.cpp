@@ -86,7 +86,13 @@ Result<std::vector<std::string>> with_security_opts(runtime::ContainerSpec& spec
   const std::vector<std::string>& caps = spec.process.capabilities.bounding;
   SeccompChoice seccomp;
   for (const std::string& option : request.security_opt) {
-    auto refuse = [&](const std::string& why) { return fail("security_opt `" + option + "`: " + why); };
+    auto refuse = [&](const std::string& why) {
+      std::string message = "security_opt `";
+      message += option;
+      message += "`: ";
+      message += why;
+      return fail(std::move(message));
+    };
     // docker's bare forms.
     if (option == "no-new-privileges") {
       spec.process.no_new_privileges = true;

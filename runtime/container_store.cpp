@@ -316,7 +316,7 @@ Result<ContainerState> ContainerStore::load_listed(const std::string& id) const 
   const std::string path = dir(id) + "/state.json";
   auto text = read_file(path);
   if (!text && text.error().errno_value() == ENOENT) return fail(std::move(text).error());
-  auto state = text ? parse_state(*text) : Result<ContainerState>(fail(std::move(text).error()));
+  auto state = text ? parse_state(*text) : Result<ContainerState>(fail(text.error()));
   if (state) return state;
   ContainerState s;
   s.id = id;
