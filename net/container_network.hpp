@@ -2,7 +2,7 @@
 // keeps (runtime's ContainerState::extensions["network"]) so that the
 // monitor, at each start, and `rm`/`down`, in any later process, know what to
 // set up and undo. `brick run --network/-p/--dns/--add-host` and compose's
-// translate both fill it; cli/container_network.cpp carries it out.
+// translate both fill it; orchestrator/container_network.cpp carries it out.
 #pragma once
 
 #include <nlohmann/json_fwd.hpp>
