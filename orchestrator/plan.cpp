@@ -28,8 +28,8 @@ uint64_t number_of(const ObservedContainer& c) {
 
 enum class Strategy { never, diverged, force };
 
-bool needs_start(ContainerState s) {
-  return s == ContainerState::created || s == ContainerState::exited || s == ContainerState::dead;
+bool needs_start(ObservedStatus s) {
+  return s == ObservedStatus::created || s == ObservedStatus::exited || s == ObservedStatus::dead;
 }
 
 // The networks a service joins (none for network_mode), as project keys.
@@ -111,7 +111,7 @@ struct Planner {
       const std::string* service = label(*c, kServiceLabel);
       bool orphan =
           is_oneoff(*c)
-              ? (c->state == ContainerState::exited || c->state == ContainerState::dead)
+              ? (c->state == ObservedStatus::exited || c->state == ObservedStatus::dead)
               : (!service || (!project.services.contains(*service) && !project.disabled_services.contains(*service)));
       if (orphan) found.push_back(c);
     }

@@ -16,13 +16,13 @@ namespace brick::orchestrator {
 
 // What the planner needs to know of a container the runtime has a record of.
 // The runtime's records map onto this; labels are the ones translate() set.
-enum class ContainerState { created, running, paused, restarting, exited, dead };
+enum class ObservedStatus { created, running, paused, restarting, exited, dead };
 
 struct ObservedContainer {
   std::string id;
   std::string name;
   std::map<std::string, std::string> labels;
-  ContainerState state = ContainerState::running;
+  ObservedStatus state = ObservedStatus::running;
 };
 
 struct ObservedNetwork {

@@ -5,15 +5,15 @@
 
 namespace brick::orchestrator {
 
-ContainerState observed_state(const runtime::ContainerState& record) {
+ObservedStatus observed_state(const runtime::ContainerState& record) {
   switch (record.status) {
-    case runtime::ContainerStatus::created: return ContainerState::created;
-    case runtime::ContainerStatus::running: return ContainerState::running;
-    case runtime::ContainerStatus::paused: return ContainerState::paused;
-    case runtime::ContainerStatus::restarting: return ContainerState::restarting;
-    case runtime::ContainerStatus::exited: return ContainerState::exited;
+    case runtime::ContainerStatus::created: return ObservedStatus::created;
+    case runtime::ContainerStatus::running: return ObservedStatus::running;
+    case runtime::ContainerStatus::paused: return ObservedStatus::paused;
+    case runtime::ContainerStatus::restarting: return ObservedStatus::restarting;
+    case runtime::ContainerStatus::exited: return ObservedStatus::exited;
   }
-  return ContainerState::dead;
+  return ObservedStatus::dead;
 }
 
 ObservedContainer observed_container(const runtime::ContainerState& record) {

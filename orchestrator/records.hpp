@@ -19,7 +19,7 @@ namespace brick::orchestrator {
 
 // A record's status as the planner sees it; a running status whose monitor
 // died reads as exited once observe_container() corrected it.
-ContainerState observed_state(const runtime::ContainerState& record);
+ObservedStatus observed_state(const runtime::ContainerState& record);
 ObservedContainer observed_container(const runtime::ContainerState& record);
 
 // Where a dependency stands for a depends_on condition.

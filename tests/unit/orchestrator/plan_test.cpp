@@ -44,7 +44,7 @@ networks:
 
 // A running container as an earlier `up` of `project` would have left it.
 ObservedContainer running(const compose::Project& project, const std::string& service, uint64_t number,
-                          ContainerState state = ContainerState::running) {
+                          ObservedStatus state = ObservedStatus::running) {
   const compose::Service& s = *project.service(service);
   ObservedContainer c;
   c.name = container_name(project.name, s, number);
@@ -128,8 +128,8 @@ TEST_CASE("plan: a network or volume of the same name made by someone else is us
 TEST_CASE("plan: stopped containers of an unchanged stack are only started") {
   auto p = load(kStack);
   Observed o = whole_stack(p);
-  o.containers[0].state = ContainerState::exited;   // cache
-  o.containers[3].state = ContainerState::created;  // worker
+  o.containers[0].state = ObservedStatus::exited;   // cache
+  o.containers[3].state = ObservedStatus::created;  // worker
   CHECK(plan_text(p, o) == "Container demo-cache-1  Start\nContainer demo-worker-1  Start\n");
 }
 
@@ -201,7 +201,7 @@ TEST_CASE("plan: orphans are reported, and removed with --remove-orphans") {
   old.name = "demo-legacy-1";
   old.labels[std::string(kServiceLabel)] = "legacy";
   o.containers.push_back(old);
-  ObservedContainer run = running(p, "web", 1, ContainerState::exited);
+  ObservedContainer run = running(p, "web", 1, ObservedStatus::exited);
   run.name = "demo-web-run-1a2b";
   run.labels[std::string(kOneoffLabel)] = "True";
   o.containers.push_back(run);

@@ -61,11 +61,11 @@ volumes:
 
 TEST_CASE("observed_state maps every runtime status") {
   using S = runtime::ContainerStatus;
-  CHECK(observed_state(record(S::created)) == ContainerState::created);
-  CHECK(observed_state(record(S::running)) == ContainerState::running);
-  CHECK(observed_state(record(S::paused)) == ContainerState::paused);
-  CHECK(observed_state(record(S::restarting)) == ContainerState::restarting);
-  CHECK(observed_state(record(S::exited)) == ContainerState::exited);
+  CHECK(observed_state(record(S::created)) == ObservedStatus::created);
+  CHECK(observed_state(record(S::running)) == ObservedStatus::running);
+  CHECK(observed_state(record(S::paused)) == ObservedStatus::paused);
+  CHECK(observed_state(record(S::restarting)) == ObservedStatus::restarting);
+  CHECK(observed_state(record(S::exited)) == ObservedStatus::exited);
   runtime::ContainerState c = record(S::running);
   c.labels = {{"com.docker.compose.project", "demo"}};
   ObservedContainer o = observed_container(c);
