@@ -2,6 +2,10 @@
 
 #include <sys/stat.h>
 
+#include <algorithm>
+#include <cctype>
+#include <string>
+
 namespace brick::runtime {
 
 namespace {
@@ -24,6 +28,13 @@ bool joins_callers_netns(const ContainerSpec& spec) {
 
 Status check_sysctl(const ContainerSpec& spec, std::string_view key) {
   auto refuse = [&](const std::string& why) { return fail("sysctl `" + std::string(key) + "` " + why); };
+  // Names only: dots become slashes in /proc/sys, so a `/` or an empty part
+  // would name a file the key does not say.
+  const bool name_chars = std::all_of(key.begin(), key.end(), [](char c) {
+    return std::isalnum(static_cast<unsigned char>(c)) || c == '_' || c == '-' || c == '.';
+  });
+  if (key.empty() || !name_chars || key.front() == '.' || key.back() == '.' || key.find("..") != std::string_view::npos)
+    return refuse("is not a sysctl name (letters, digits, `_` and `-`, parts joined by `.`)");
   static constexpr std::string_view kIpc[] = {"kernel.msgmax", "kernel.msgmnb",         "kernel.msgmni",
                                               "kernel.sem",    "kernel.shmall",         "kernel.shmmax",
                                               "kernel.shmmni", "kernel.shm_rmid_forced"};

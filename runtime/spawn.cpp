@@ -22,7 +22,6 @@
 #include <unistd.h>
 
 #include <algorithm>
-#include <cctype>
 #include <cerrno>
 #include <cstring>
 #include <string>
@@ -309,18 +308,11 @@ Result<Plan> make_plan(const ContainerSpec& spec, const SpawnOptions& options) {
                 {"/proc/self/fd/2", "stderr"}};
 
   for (const auto& [key, value] : spec.linux.sysctl) {
-    // Names only: dots become slashes below, so a `/` (or an empty part)
-    // could only name a file the key does not say.
-    const bool name_chars = std::all_of(key.begin(), key.end(), [](char c) {
-      return std::isalnum(static_cast<unsigned char>(c)) || c == '_' || c == '-' || c == '.';
-    });
-    if (key.empty() || !name_chars || key.front() == '.' || key.back() == '.' || key.find("..") != std::string::npos)
-      return fail("sysctl `" + key + "` is not a sysctl name (letters, digits, `_` and `-`, parts joined by `.`)");
-    std::string path = "/proc/sys/" + key;
-    for (size_t i = 10; i < path.size(); ++i)
-      if (path[i] == '.') path[i] = '/';
+    // check_sysctl admits only names (no `/`, no empty part), so the path
+    // below names the key's own file.
     BRICK_TRY(check_sysctl(spec, key));
-    BRICK_TRY_CTX(checked_destination(path), "sysctl `" + key + "`");
+    std::string path = "/proc/sys/" + key;
+    std::replace(path.begin() + 10, path.end(), '.', '/');
     plan.sysctls.push_back({path, value});
   }
   for (const std::string& p : spec.linux.readonly_paths)

@@ -216,6 +216,19 @@ TEST_CASE("sysctls must stay in the container's namespaces", "[security]") {
   CHECK(host_net.error().message() == "sysctl `net.ipv4.ip_forward` needs the container's own network namespace");
 }
 
+TEST_CASE("a sysctl key must be a name: no slash, no empty part", "[security]") {
+  ContainerSpec spec = default_spec();
+  // Dots become slashes in /proc/sys: these would name other files.
+  for (const char* key : {"net.ipv4/../../kernel/core_pattern", "net..ipv4", ".net.ipv4", "net.", "", "net.ip v4"}) {
+    auto refused = check_sysctl(spec, key);
+    REQUIRE_FALSE(refused);
+    CHECK(refused.error().message() ==
+          "sysctl `" + std::string(key) + "` is not a sysctl name (letters, digits, `_` and `-`, parts joined by `.`)");
+  }
+  CHECK(check_sysctl(spec, "net.ipv4.conf.all.accept_redirects"));
+  CHECK(check_sysctl(spec, "net.ipv4.tcp_keepalive_time"));
+}
+
 TEST_CASE("net sysctls are refused in a joined network namespace that is the host's", "[security]") {
   // `container:NAME` (or compose's `service:X`) where NAME shares the host's
   // network: the namespace joined by path is the one brick runs in.
