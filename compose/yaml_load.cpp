@@ -181,7 +181,12 @@ Result<std::vector<Node>> parse_yaml_documents(std::string_view text, const std:
   std::vector<YAML::Node> docs;
   try {
     std::string copy(text);
-    {
+    // The counting pass is a second parse, so only a text that could hold
+    // more nodes than the budget gets it: no construct makes more than two
+    // nodes per byte (a lone `?` is a key and its value), so a text under
+    // half the budget cannot exceed it. Real stacks (a few KiB to a few
+    // hundred) are parsed once.
+    if (copy.size() >= limits.max_nodes / 2) {
       // One counter for the whole stream: the budget bounds the file, not
       // each of its documents.
       std::istringstream in(copy);
