@@ -37,6 +37,25 @@ static int comm_is_brick(int pid) {
   return n > 0 && strcmp(comm, "brick") == 0;
 }
 
+/* SIGSTOP lands asynchronously: wait until the process is really stopped
+ * (state T in /proc/PID/stat), so that what is probed is what was caught. */
+static int wait_stopped(int pid) {
+  char path[64], buf[256];
+  snprintf(path, sizeof path, "/proc/%d/stat", pid);
+  for (int i = 0; i < 2000; ++i) {
+    int fd = open(path, O_RDONLY);
+    if (fd < 0) return 0;
+    ssize_t n = read(fd, buf, sizeof buf - 1);
+    close(fd);
+    if (n <= 0) return 0;
+    buf[n] = 0;
+    char* end = strrchr(buf, ')');
+    if (end != NULL && end[1] == ' ' && (end[2] == 'T' || end[2] == 't')) return 1;
+    usleep(100);
+  }
+  return 0;
+}
+
 static void probe(int pid) {
   char path[64], target[512];
   snprintf(path, sizeof path, "/proc/%d/exe", pid);
@@ -80,6 +99,12 @@ int main(int argc, char** argv) {
       if (!comm_is_brick(pid)) continue;
       if (kill(pid, SIGSTOP) < 0) continue;
       seen[pid] = 1;
+      /* Between the comm check and the stop it may have reached its exec
+       * (the sealed shim, then the command): then it was not caught. */
+      if (!wait_stopped(pid) || !comm_is_brick(pid)) {
+        kill(pid, SIGCONT);
+        continue;
+      }
       printf("caught %d\n", pid);
       if (wedge) continue;
       probe(pid);
